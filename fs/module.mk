@@ -1,0 +1,1 @@
+SENTRY_SRCS += $(wildcard fs/*.c fs/*/*.c)

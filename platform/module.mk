@@ -1,0 +1,1 @@
+SENTRY_SRCS += $(wildcard platform/*.c platform/*/*.c platform/*/*.S)

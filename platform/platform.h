@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The platform interface (DESIGN.md §5): how the Sentry runs guest code and learns that it
+ * trapped. An address space holds mappings of memory-file ranges; a context runs one guest
+ * thread on some address space until it makes a syscall, faults, raises a signal or is
+ * interrupted. Implementations: ptrace/ (reference), systrap/, kvm/.
+ *
+ * Threading: a context is used only by the host thread that created it (ptrace ties a
+ * tracee to its tracer thread). Address-space operations may be called from any thread
+ * that owns a context which has run on that address space, or from the thread that
+ * created it; implementations document anything stricter.
+ */
+#ifndef SBX_PLATFORM_PLATFORM_H
+#define SBX_PLATFORM_PLATFORM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "sentry/arch/arch.h"
+
+enum trap_kind {
+	TRAP_SYSCALL,   /* guest executed `syscall`; number/args in arch_state */
+	TRAP_FAULT,     /* page fault: addr, access (TRAP_ACCESS_*, 0 when unknown) */
+	TRAP_SIGNAL,    /* guest instruction raised signo/code (SIGFPE, SIGILL, SIGTRAP, ...) at addr */
+	TRAP_INTERRUPT, /* interrupt() was called, or a spurious return */
+};
+
+#define TRAP_ACCESS_READ 1
+#define TRAP_ACCESS_WRITE 2
+#define TRAP_ACCESS_EXEC 4
+
+struct trap {
+	enum trap_kind kind;
+	uint64_t addr;
+	int access;
+	int signo;
+	int code;
+};
+
+struct platform;
+
+struct addrspace {
+	const struct platform_ops *ops;
+	struct platform *p;
+};
+
+struct pctx {
+	const struct platform_ops *ops;
+	struct platform *p;
+};
+
+struct platform_ops {
+	const char *name;
+	/* init - one-time setup once p->memfd is set. 0 or -errno (platform unusable here). */
+	int (*init)(struct platform *p);
+	/* as_new - an empty address space (nothing mapped below p->max_user_addr). */
+	int (*as_new)(struct platform *p, struct addrspace **out);
+	/* as_release - destroy; no context may be running on it. */
+	void (*as_release)(struct addrspace *as);
+	/*
+	 * as_map - map [va, va+len) to memory-file offset memfile_off with prot (PROT_*),
+	 * replacing whatever was there. va, len, memfile_off page aligned; va+len <= max_user_addr.
+	 */
+	int (*as_map)(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t memfile_off);
+	/* as_unmap - remove mappings in [va, va+len); unmapped holes are fine. */
+	int (*as_unmap)(struct addrspace *as, uint64_t va, uint64_t len);
+	/* ctx_new - a context bound to the calling host thread. */
+	int (*ctx_new)(struct platform *p, struct pctx **out);
+	void (*ctx_release)(struct pctx *c);
+	/*
+	 * switch_to - load @st into the guest thread, run it on @as until it traps, save the
+	 * full state (general registers, fs/gs base, XSAVE area) back into @st and describe the
+	 * trap in @out. Returns 0, or -errno on a host failure (never the guest's fault).
+	 * Blocks for as long as the guest runs. May return TRAP_INTERRUPT spuriously.
+	 */
+	int (*switch_to)(struct pctx *c, struct addrspace *as, struct arch_state *st, struct trap *out);
+	/* interrupt - make a running (or the next) switch_to on @c return TRAP_INTERRUPT. Any thread. */
+	void (*interrupt)(struct pctx *c);
+};
+
+struct platform {
+	const struct platform_ops *ops;
+	int memfd;              /* the memory file every address space maps from */
+	uint64_t max_user_addr; /* guest addresses are below this (the stub lives above) */
+	void *priv;
+};
+
+/*
+ * platform_new - look up @name ("ptrace", ...) and initialise it over @memfd.
+ * Returns 0, -ENOENT for an unknown name, or the init error.
+ */
+int platform_new(const char *name, int memfd, struct platform **out);
+void platform_free(struct platform *p);
+/* platform_names - NULL-terminated list of compiled-in platform names. */
+const char *const *platform_names(void);
+
+#endif

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Guest memory (DESIGN.md §6). The memory file is one memfd from which every guest page is
+ * allocated; the Sentry maps it once and reaches guest pages through that mapping. An mm is
+ * a guest address space: a tree of VMAs, the memory-file pages backing them (filled on
+ * demand), and the platform address space that mirrors what is mapped.
+ *
+ * Guest addresses are integers (gva_t), never pointers: the Sentry touches guest memory
+ * only through mm_copy_in/out and mm_copy_string_in, which return -EFAULT for bad ranges.
+ *
+ * Lock order: mm->mu (a mutex inside struct mm) > memfile lock. Platform as_* calls are
+ * made with mm->mu held.
+ */
+#ifndef SBX_SENTRY_MM_MM_H
+#define SBX_SENTRY_MM_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef uint64_t gva_t;
+
+struct platform;
+struct addrspace;
+
+/* ---- memory file ---- */
+
+/* A range of memory-file offsets [start, end), page aligned. */
+struct frange {
+	uint64_t start, end;
+};
+
+struct memfile;
+
+/* memfile_new - create the memfd ("sentry-memory") able to grow to @max_bytes. */
+int memfile_new(uint64_t max_bytes, struct memfile **out);
+void memfile_free(struct memfile *mf);
+int memfile_fd(const struct memfile *mf);
+/* memfile_alloc - @len bytes (page multiple) of zeroed pages at refcount 1. -ENOMEM when full. */
+int memfile_alloc(struct memfile *mf, uint64_t len, struct frange *out);
+void memfile_incref(struct memfile *mf, struct frange fr);
+/* memfile_decref - pages reaching 0 are freed and their memory returned to the host. */
+void memfile_decref(struct memfile *mf, struct frange fr);
+/* memfile_map_internal - the Sentry's pointer to the first byte of @fr (valid while referenced). */
+void *memfile_map_internal(struct memfile *mf, struct frange fr);
+/* memfile_used_bytes - bytes currently allocated (for accounting and tests). */
+uint64_t memfile_used_bytes(const struct memfile *mf);
+
+/* ---- address spaces ---- */
+
+struct mm;
+
+/*
+ * mm_new - an empty mm whose pages come from @mf and whose mappings are mirrored into a
+ * new address space of platform @p (@p may be NULL in unit tests: nothing is mirrored).
+ * Guest addresses are below @p->max_user_addr (or 1<<47 without a platform).
+ */
+int mm_new(struct memfile *mf, struct platform *p, struct mm **out);
+void mm_get(struct mm *mm);
+/* mm_put - drops a reference; the last one unmaps everything and releases the platform AS. */
+void mm_put(struct mm *mm);
+/* mm_addrspace - the platform address space to run guest threads on. */
+struct addrspace *mm_addrspace(struct mm *mm);
+
+/* mmap(2) arguments after validation by the syscall layer. Anonymous only for now. */
+struct mmap_opts {
+	gva_t addr;   /* hint, or the exact address with MAP_FIXED */
+	uint64_t len; /* > 0; rounded up to pages by mm_mmap */
+	int prot;     /* PROT_* */
+	int flags;    /* MAP_PRIVATE/SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MAP_GROWSDOWN, ... */
+};
+
+/* mm_mmap - returns the mapped address in *out. Linux errors (EINVAL, ENOMEM, EEXIST). */
+int mm_mmap(struct mm *mm, const struct mmap_opts *o, gva_t *out);
+int mm_munmap(struct mm *mm, gva_t addr, uint64_t len);
+int mm_mprotect(struct mm *mm, gva_t addr, uint64_t len, int prot);
+/* mm_mremap - as mremap(2); returns the new address or -errno. */
+int64_t mm_mremap(struct mm *mm, gva_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
+		  gva_t new_addr);
+int mm_madvise(struct mm *mm, gva_t addr, uint64_t len, int advice);
+/* mm_brk - as brk(2): returns the new (or unchanged) break. */
+gva_t mm_brk(struct mm *mm, gva_t addr);
+/* mm_set_brk_start - the loader sets where the heap begins (end of the highest segment). */
+void mm_set_brk_start(struct mm *mm, gva_t start);
+/* mm_set_stack - the loader records the stack VMA range; RLIMIT_STACK bounds its growth. */
+void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size);
+/* mm_mmap_base - where top-down mmap allocation starts (below the stack gap). */
+gva_t mm_mmap_base(struct mm *mm);
+/* mm_max_addr - exclusive upper bound of guest addresses. */
+gva_t mm_max_addr(struct mm *mm);
+
+/*
+ * mm_handle_fault - the guest touched @addr with @access (TRAP_ACCESS_*, 0 when the platform
+ * cannot tell). Populates and maps a batch of pages around it. 0 when the guest may retry,
+ * -EFAULT when no VMA covers @addr (SEGV_MAPERR), -EACCES when the VMA forbids it (SEGV_ACCERR).
+ */
+int mm_handle_fault(struct mm *mm, gva_t addr, int access);
+
+/*
+ * Copying. Each returns the number of bytes copied, which is less than @len only if a
+ * fault stopped it part way; -EFAULT if nothing could be copied (len 0 returns 0).
+ * Pages are faulted in as needed (allocating anonymous pages), honouring VMA protections
+ * (copy_in needs PROT_READ, copy_out needs PROT_WRITE... except with the _force variants
+ * used by the loader and ptrace, which ignore protections).
+ */
+ssize_t mm_copy_in(struct mm *mm, gva_t src, void *dst, size_t len);
+ssize_t mm_copy_out(struct mm *mm, gva_t dst, const void *src, size_t len);
+ssize_t mm_copy_out_force(struct mm *mm, gva_t dst, const void *src, size_t len);
+/* mm_zero_out - write @len zero bytes at @dst (clear_user). */
+ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len);
+/*
+ * mm_copy_string_in - copy a NUL-terminated string of at most @max bytes including the NUL.
+ * Returns its length (without NUL), -EFAULT, or -ENAMETOOLONG when no NUL within @max.
+ */
+ssize_t mm_copy_string_in(struct mm *mm, gva_t src, char *dst, size_t max);
+
+/* mm_for_each_vma - call @fn for each VMA in address order (for /proc/PID/maps, tests). */
+struct vma_info {
+	gva_t start, end;
+	int prot;  /* PROT_* */
+	int flags; /* MAP_PRIVATE/MAP_SHARED/MAP_ANONYMOUS/MAP_GROWSDOWN */
+	const char *name; /* "[heap]", "[stack]", or NULL */
+};
+void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg);
+
+#endif
