@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+/* host_* wrappers: the host syscalls the Sentry makes outside platform/, returning -errno. */
+#define _GNU_SOURCE
+#include "host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define RET(expr)                            \
+	do {                                 \
+		long __r = (long)(expr);     \
+		return __r < 0 ? -errno : __r; \
+	} while (0)
+
+int host_memfd_create(const char *name, unsigned int flags)
+{
+	RET(syscall(SYS_memfd_create, name, flags));
+}
+
+int host_ftruncate(int fd, uint64_t len)
+{
+	RET(ftruncate(fd, (off_t)len));
+}
+
+int host_fallocate(int fd, int mode, uint64_t off, uint64_t len)
+{
+	RET(fallocate(fd, mode, (off_t)off, (off_t)len));
+}
+
+int host_mmap(void *addr, size_t len, int prot, int flags, int fd, uint64_t off, void **out)
+{
+	void *p = mmap(addr, len, prot, flags, fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return -errno;
+	*out = p;
+	return 0;
+}
+
+int host_munmap(void *addr, size_t len)
+{
+	RET(munmap(addr, len));
+}
+
+int host_madvise(void *addr, size_t len, int advice)
+{
+	RET(madvise(addr, len, advice));
+}
+
+ssize_t host_read(int fd, void *buf, size_t len)
+{
+	RET(read(fd, buf, len));
+}
+
+ssize_t host_write(int fd, const void *buf, size_t len)
+{
+	RET(write(fd, buf, len));
+}
+
+ssize_t host_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	RET(pread(fd, buf, len, (off_t)off));
+}
+
+ssize_t host_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	RET(pwrite(fd, buf, len, (off_t)off));
+}
+
+ssize_t host_readv(int fd, const struct iovec *iov, int n)
+{
+	RET(readv(fd, iov, n));
+}
+
+ssize_t host_writev(int fd, const struct iovec *iov, int n)
+{
+	RET(writev(fd, iov, n));
+}
+
+int64_t host_lseek(int fd, int64_t off, int whence)
+{
+	RET(lseek(fd, (off_t)off, whence));
+}
+
+int host_close(int fd)
+{
+	RET(close(fd));
+}
+
+int host_dup(int fd)
+{
+	RET(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+}
+
+int host_ioctl(int fd, unsigned long req, void *arg)
+{
+	RET(ioctl(fd, req, arg));
+}
+
+int host_fcntl(int fd, int cmd, long arg)
+{
+	RET(fcntl(fd, cmd, arg));
+}
+
+int host_fstat(int fd, struct stat *st)
+{
+	RET(fstat(fd, st));
+}
+
+int host_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	RET(clock_gettime(clk, ts));
+}
+
+int host_clock_getres(clockid_t clk, struct timespec *ts)
+{
+	RET(clock_getres(clk, ts));
+}
+
+int host_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
+{
+	/* clock_nanosleep returns the error instead of setting errno. */
+	int r = clock_nanosleep(clk, flags, req, rem);
+	return -r;
+}
+
+ssize_t host_getrandom(void *buf, size_t len, unsigned int flags)
+{
+	RET(getrandom(buf, len, flags));
+}
+
+pid_t host_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int host_futex_wait(uint32_t *addr, uint32_t val, const struct timespec *rel)
+{
+	RET(syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, rel, NULL, 0));
+}
+
+int host_futex_wake(uint32_t *addr, int n)
+{
+	RET(syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0));
+}

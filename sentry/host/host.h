@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The Sentry's host system calls (DESIGN.md §2 sentry/host). Apart from platform/, this is
+ * the only Sentry code that calls into the host kernel, so the Sentry's seccomp allowlist can
+ * be read off this file and platform/. Each wrapper returns the result or -errno; none
+ * leaves anything in errno that a caller should read.
+ */
+#ifndef SBX_SENTRY_HOST_HOST_H
+#define SBX_SENTRY_HOST_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+/* Memory. */
+int host_memfd_create(const char *name, unsigned int flags);
+int host_ftruncate(int fd, uint64_t len);
+int host_fallocate(int fd, int mode, uint64_t off, uint64_t len);
+/* host_mmap - 0 and *out, or -errno. */
+int host_mmap(void *addr, size_t len, int prot, int flags, int fd, uint64_t off, void **out);
+int host_munmap(void *addr, size_t len);
+int host_madvise(void *addr, size_t len, int advice);
+
+/* Files and I/O on fds the Sentry holds (stdio, donated fds, the memory file). */
+ssize_t host_read(int fd, void *buf, size_t len);
+ssize_t host_write(int fd, const void *buf, size_t len);
+ssize_t host_pread(int fd, void *buf, size_t len, uint64_t off);
+ssize_t host_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+ssize_t host_readv(int fd, const struct iovec *iov, int n);
+ssize_t host_writev(int fd, const struct iovec *iov, int n);
+int64_t host_lseek(int fd, int64_t off, int whence);
+int host_close(int fd);
+int host_dup(int fd);
+int host_ioctl(int fd, unsigned long req, void *arg);
+int host_fcntl(int fd, int cmd, long arg);
+struct stat;
+int host_fstat(int fd, struct stat *st);
+
+/* Time and randomness. */
+int host_clock_gettime(clockid_t clk, struct timespec *ts);
+int host_clock_getres(clockid_t clk, struct timespec *ts);
+/* host_clock_nanosleep - absolute or relative sleep; -EINTR when a host signal interrupts. */
+int host_clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem);
+ssize_t host_getrandom(void *buf, size_t len, unsigned int flags);
+
+/* Threads. */
+pid_t host_gettid(void);
+int host_futex_wait(uint32_t *addr, uint32_t val, const struct timespec *rel);
+int host_futex_wake(uint32_t *addr, int n);
+
+#endif
