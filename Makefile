@@ -24,7 +24,7 @@ WARN    := -Wall -Wextra -Werror -Werror=missing-prototypes -Werror=shadow -Werr
            -Werror=strict-prototypes -Werror=pointer-arith -Wno-unused-parameter \
            -Wno-missing-field-initializers
 HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
-CFLAGS  := -std=gnu11 -g $(OPT) $(WARN) $(HARDEN) -I. -MMD -MP $(EXTRA_CFLAGS)
+CFLAGS  := -std=gnu11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(HARDEN) -I. -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN)
 LIBS    := -lpthread
 

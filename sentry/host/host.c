@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /* host_* wrappers: the host syscalls the Sentry makes outside platform/, returning -errno. */
-#define _GNU_SOURCE
 #include "host.h"
 
 #include <errno.h>
