@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+/* File descriptor tables: a growable array of (file, fd flags), shared by CLONE_FILES. */
+#include "fs/vfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fd_slot {
+	struct file *file;
+	int flags;
+};
+
+struct fdtable {
+	struct refcount ref;
+	pthread_mutex_t mu;
+	struct fd_slot *slots; /* protected by mu */
+	unsigned int cap;      /* protected by mu */
+};
+
+int fdtable_new(struct fdtable **out)
+{
+	struct fdtable *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	refcount_init(&t->ref);
+	pthread_mutex_init(&t->mu, NULL);
+	*out = t;
+	return 0;
+}
+
+void fdtable_get(struct fdtable *t)
+{
+	refcount_inc(&t->ref);
+}
+
+void fdtable_put(struct fdtable *t)
+{
+	if (!refcount_dec(&t->ref))
+		return;
+	for (unsigned int i = 0; i < t->cap; i++)
+		if (t->slots[i].file)
+			file_put(t->slots[i].file);
+	free(t->slots);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+/* Preconditions: t->mu held. */
+static int fdtable_grow(struct fdtable *t, unsigned int need)
+{
+	unsigned int cap = t->cap ? t->cap : 64;
+	while (cap < need)
+		cap *= 2;
+	if (cap == t->cap)
+		return 0;
+	struct fd_slot *s = realloc(t->slots, cap * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memset(s + t->cap, 0, (cap - t->cap) * sizeof(*s));
+	t->slots = s;
+	t->cap = cap;
+	return 0;
+}
+
+int fdtable_install(struct fdtable *t, int min, struct file *f, int fd_flags, unsigned long limit)
+{
+	int fd, r;
+
+	if (min < 0 || (unsigned long)min >= limit)
+		return -EINVAL;
+	pthread_mutex_lock(&t->mu);
+	for (fd = min; (unsigned int)fd < t->cap && t->slots[fd].file; fd++)
+		;
+	if ((unsigned long)fd >= limit) {
+		pthread_mutex_unlock(&t->mu);
+		return -EMFILE;
+	}
+	r = fdtable_grow(t, (unsigned int)fd + 1);
+	if (r == 0) {
+		file_get(f);
+		t->slots[fd].file = f;
+		t->slots[fd].flags = fd_flags;
+		r = fd;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return r;
+}
+
+int fdtable_install_at(struct fdtable *t, int fd, struct file *f, int fd_flags, unsigned long limit)
+{
+	struct file *old = NULL;
+	int r;
+
+	if (fd < 0 || (unsigned long)fd >= limit)
+		return -EBADF;
+	pthread_mutex_lock(&t->mu);
+	r = fdtable_grow(t, (unsigned int)fd + 1);
+	if (r == 0) {
+		old = t->slots[fd].file;
+		file_get(f);
+		t->slots[fd].file = f;
+		t->slots[fd].flags = fd_flags;
+		r = fd;
+	}
+	pthread_mutex_unlock(&t->mu);
+	/* Drop the replaced file outside the lock: its release may block. */
+	if (old)
+		file_put(old);
+	return r;
+}
+
+struct file *fdtable_get_file(struct fdtable *t, int fd, int *fd_flags)
+{
+	struct file *f = NULL;
+
+	pthread_mutex_lock(&t->mu);
+	if (fd >= 0 && (unsigned int)fd < t->cap && t->slots[fd].file) {
+		f = t->slots[fd].file;
+		file_get(f);
+		if (fd_flags)
+			*fd_flags = t->slots[fd].flags;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return f;
+}
+
+int fdtable_set_flags(struct fdtable *t, int fd, int fd_flags)
+{
+	int r = -EBADF;
+
+	pthread_mutex_lock(&t->mu);
+	if (fd >= 0 && (unsigned int)fd < t->cap && t->slots[fd].file) {
+		t->slots[fd].flags = fd_flags;
+		r = 0;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return r;
+}
+
+int fdtable_close(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+
+	pthread_mutex_lock(&t->mu);
+	if (fd >= 0 && (unsigned int)fd < t->cap) {
+		f = t->slots[fd].file;
+		t->slots[fd].file = NULL;
+	}
+	pthread_mutex_unlock(&t->mu);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last)
+{
+	for (;;) {
+		struct file *f = NULL;
+
+		pthread_mutex_lock(&t->mu);
+		for (; first <= last && first < t->cap; first++) {
+			if (t->slots[first].file) {
+				f = t->slots[first].file;
+				t->slots[first].file = NULL;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&t->mu);
+		if (!f)
+			return;
+		file_put(f);
+	}
+}

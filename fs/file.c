@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Open file descriptions: reference counting and the Linux defaults for missing ops. */
+#include "fs/vfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+
+void file_init(struct file *f, const struct file_ops *ops, int flags, void *priv)
+{
+	f->ops = ops;
+	refcount_init(&f->ref);
+	f->flags = flags;
+	pthread_mutex_init(&f->pos_mu, NULL);
+	f->pos = 0;
+	f->priv = priv;
+}
+
+void file_get(struct file *f)
+{
+	refcount_inc(&f->ref);
+}
+
+void file_put(struct file *f)
+{
+	if (!refcount_dec(&f->ref))
+		return;
+	pthread_mutex_destroy(&f->pos_mu);
+	if (f->ops->release)
+		f->ops->release(f);
+	else
+		free(f);
+}
+
+ssize_t vfs_read(struct file *f, struct uio *u, int64_t *pos)
+{
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (!f->ops->read)
+		return -EINVAL;
+	return f->ops->read(f, u, pos);
+}
+
+ssize_t vfs_write(struct file *f, struct uio *u, int64_t *pos)
+{
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
+	return f->ops->write(f, u, pos);
+}
+
+int64_t vfs_llseek(struct file *f, int64_t off, int whence)
+{
+	if (!f->ops->llseek)
+		return -ESPIPE;
+	return f->ops->llseek(f, off, whence);
+}
+
+long vfs_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)
+{
+	if (!f->ops->ioctl)
+		return -ENOTTY;
+	return f->ops->ioctl(f, mm, cmd, arg);
+}
+
+int vfs_fstat(struct file *f, struct stat *st)
+{
+	if (!f->ops->fstat)
+		return -EBADF;
+	return f->ops->fstat(f, st);
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Boot: memory file, platform, kernel, stdio, init task, program load, run. */
+#include "sentry/boot/boot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs/vfs.h"
+#include "lib/log.h"
+#include "platform/platform.h"
+#include "sentry/arch/arch.h"
+#include "sentry/host/host.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/loader/loader.h"
+#include "sentry/mm/mm.h"
+
+/* Guest memory may grow to this much; the memfd is sparse so only touched pages cost. */
+#define MEMFILE_MAX (64ULL << 30)
+
+static ssize_t exe_pread(void *priv, void *buf, size_t len, uint64_t off)
+{
+	return host_pread(*(int *)priv, buf, len, off);
+}
+
+/* The guest's fds 0-2 are the caller's stdio, each dup'd so the guest's close is its own. */
+static int stdio_install(struct fdtable *fdt)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		struct file *f;
+		int fl = host_fcntl(fd, F_GETFL, 0);
+		if (fl < 0)
+			continue; /* the caller had it closed: so does the guest */
+		int hfd = host_dup(fd);
+		if (hfd < 0)
+			return hfd;
+		int r = hostfile_new(hfd, fl & ~O_CLOEXEC, &f);
+		if (r < 0) {
+			host_close(hfd);
+			return r;
+		}
+		r = fdtable_install_at(fdt, fd, f, 0, 3);
+		file_put(f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_init(struct task *t, const struct boot_config *c, char *err, size_t errlen)
+{
+	struct rlimit stack;
+	struct loader_file lf = { .priv = (void *)&c->exe_fd, .pread = exe_pread };
+	struct loader_args la = {
+		.file = &lf,
+		.filename = c->exe_name,
+		.argv = (const char *const *)c->argv,
+		.envp = (const char *const *)c->envp,
+		.uid = t->creds.ruid, .euid = t->creds.euid,
+		.gid = t->creds.rgid, .egid = t->creds.egid,
+	};
+	const char *why = NULL;
+	int r;
+
+	task_get_rlimit(t, RLIMIT_STACK, &stack);
+	la.stack_limit = stack.rlim_cur;
+	r = loader_load(t->mm, &la, &t->regs, &why);
+	if (r < 0)
+		snprintf(err, errlen, "%s", why ? why : strerror(-r));
+	return r;
+}
+
+int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t errlen)
+{
+	const char *pname = c->platform ? c->platform : BOOT_DEFAULT_PLATFORM;
+	struct memfile *mf = NULL;
+	struct platform *p = NULL;
+	struct kernel *k = NULL;
+	struct fdtable *fdt = NULL;
+	struct task *t = NULL;
+	int r;
+
+	r = arch_init();
+	if (r < 0) {
+		snprintf(err, errlen, "unsupported CPU");
+		return r;
+	}
+	r = memfile_new(MEMFILE_MAX, &mf);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot create the memory file: %s", strerror(-r));
+		return r;
+	}
+	r = platform_new(pname, memfile_fd(mf), &p);
+	if (r < 0) {
+		snprintf(err, errlen, r == -ENOENT ? "unknown platform '%s'" :
+			 "platform '%s' is not usable here", pname);
+		goto out_mf;
+	}
+	r = kernel_new(p, mf, &k);
+	if (r < 0)
+		goto out_platform;
+	k->strace = c->strace;
+	r = fdtable_new(&fdt);
+	if (r < 0)
+		goto out_kernel;
+	r = stdio_install(fdt);
+	if (r < 0)
+		goto out_fdt;
+	r = task_new_init(k, fdt, &t);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot start the init task: %s", strerror(-r));
+		goto out_fdt;
+	}
+	r = load_init(t, c, err, errlen);
+	if (r == 0) {
+		log_info("boot: running %s on %s", c->exe_name, pname);
+		*wait_status = task_run(t);
+	}
+	task_free(t);
+out_fdt:
+	fdtable_put(fdt);
+out_kernel:
+	kernel_free(k);
+out_platform:
+	platform_free(p);
+out_mf:
+	memfile_free(mf);
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "%s", strerror(-r));
+	return r;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Booting a sandbox: from a configuration and the fds it was handed to a platform, a
+ * kernel, the init task with its program loaded, and its run to completion.
+ */
+#ifndef SBX_SENTRY_BOOT_BOOT_H
+#define SBX_SENTRY_BOOT_BOOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct boot_config {
+	const char *platform;     /* platform name; NULL for the default */
+	const char *exe_name;     /* the program as the user named it (argv[0], messages) */
+	int exe_fd;               /* open host fd of the executable (until the gofer serves files) */
+	char *const *argv;        /* guest argv, NULL-terminated */
+	char *const *envp;        /* guest environment */
+	bool strace;              /* print every guest syscall on stderr */
+};
+
+#define BOOT_DEFAULT_PLATFORM "ptrace"
+
+/*
+ * boot_run - run the sandbox until its init exits. On success returns 0 with *wait_status
+ * the init's wait status (as waitpid reports it). On failure returns -errno and writes a
+ * one-line reason (without the program name) into @err.
+ */
+int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t errlen);
+
+#endif

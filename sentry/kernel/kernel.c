@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The kernel object, the first task, and the task run loop (DESIGN.md §4). */
+#include "sentry/kernel/kernel.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "fs/vfs.h"
+#include "lib/log.h"
+#include "sentry/host/host.h"
+#include "sentry/syscalls/syscalls.h"
+
+int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
+{
+	struct kernel *k = calloc(1, sizeof(*k));
+	long n;
+
+	if (!k)
+		return -ENOMEM;
+	k->platform = p;
+	k->mf = mf;
+	host_clock_gettime(CLOCK_MONOTONIC, &k->boot_mono);
+	strcpy(k->hostname, "sandbox");
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	k->ncpus = n > 0 ? (unsigned int)n : 1;
+	pthread_mutex_init(&k->mu, NULL);
+	k->next_tid = 1;
+	*out = k;
+	return 0;
+}
+
+void kernel_free(struct kernel *k)
+{
+	pthread_mutex_destroy(&k->mu);
+	free(k);
+}
+
+/* Limits a new sandbox starts with: the host's, as a process started by the caller would. */
+static void rlimits_init(struct rlimit *rl)
+{
+	for (int i = 0; i < RLIM_NLIMITS_K; i++)
+		if (getrlimit(i, &rl[i]) < 0)
+			rl[i].rlim_cur = rl[i].rlim_max = RLIM_INFINITY;
+}
+
+static int thread_group_new(pid_t tgid, struct thread_group **out)
+{
+	struct thread_group *tg = calloc(1, sizeof(*tg));
+	if (!tg)
+		return -ENOMEM;
+	tg->tgid = tg->pgid = tg->sid = tgid;
+	tg->ppid = 0; /* the sandbox's init has no parent in its pid namespace */
+	pthread_mutex_init(&tg->mu, NULL);
+	rlimits_init(tg->rlimits);
+	*out = tg;
+	return 0;
+}
+
+int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	t->k = k;
+	pthread_mutex_lock(&k->mu);
+	t->tid = k->next_tid++;
+	k->ntasks++;
+	pthread_mutex_unlock(&k->mu);
+	r = thread_group_new(t->tid, &t->tg);
+	if (r < 0)
+		goto err_task;
+	r = arch_state_init(&t->regs);
+	if (r < 0)
+		goto err_tg;
+	r = mm_new(k->mf, k->platform, &t->mm);
+	if (r < 0)
+		goto err_regs;
+	r = k->platform->ops->ctx_new(k->platform, &t->pctx);
+	if (r < 0)
+		goto err_mm;
+	fdtable_get(fdt);
+	t->fdt = fdt;
+	t->creds.ruid = t->creds.euid = t->creds.suid = t->creds.fsuid = getuid();
+	t->creds.rgid = t->creds.egid = t->creds.sgid = t->creds.fsgid = getgid();
+	t->umask = 022;
+	strcpy(t->cwd, "/");
+	*out = t;
+	return 0;
+
+err_mm:
+	mm_put(t->mm);
+err_regs:
+	arch_state_destroy(&t->regs);
+err_tg:
+	free(t->tg);
+err_task:
+	free(t);
+	return r;
+}
+
+void task_free(struct task *t)
+{
+	t->k->platform->ops->ctx_release(t->pctx);
+	mm_put(t->mm);
+	fdtable_put(t->fdt);
+	arch_state_destroy(&t->regs);
+	pthread_mutex_lock(&t->k->mu);
+	t->k->ntasks--;
+	pthread_mutex_unlock(&t->k->mu);
+	pthread_mutex_destroy(&t->tg->mu);
+	free(t->tg);
+	free(t);
+}
+
+void task_exit_group(struct task *t, int status)
+{
+	pthread_mutex_lock(&t->tg->mu);
+	if (!t->tg->exiting) {
+		t->tg->exiting = true;
+		t->tg->exit_status = status;
+	}
+	pthread_mutex_unlock(&t->tg->mu);
+	t->exiting = true;
+}
+
+enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGNORE, SIGDFL_STOP, SIGDFL_CONT };
+
+/* signal(7): the default action of each standard signal; real-time signals terminate. */
+static enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SIGDFL_CORE;
+	case SIGCHLD: case SIGURG: case SIGWINCH:
+		return SIGDFL_IGNORE;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIGDFL_STOP;
+	case SIGCONT:
+		return SIGDFL_CONT;
+	default:
+		return SIGDFL_TERM;
+	}
+}
+
+void task_send_signal(struct task *t, int sig, bool forced)
+{
+	uint64_t handler;
+	enum sig_default def = sig_default_action(sig);
+
+	pthread_mutex_lock(&t->tg->mu);
+	handler = t->tg->actions[sig].handler;
+	pthread_mutex_unlock(&t->tg->mu);
+
+	if (!forced && sig != SIGKILL) {
+		if (handler == (uint64_t)(uintptr_t)SIG_IGN)
+			return;
+		if (handler == (uint64_t)(uintptr_t)SIG_DFL &&
+		    (def == SIGDFL_IGNORE || def == SIGDFL_CONT || def == SIGDFL_STOP))
+			return; /* job control stops arrive with the signals issue */
+		if (t->sigmask & (1ULL << (sig - 1)))
+			return; /* would stay pending; pending sets arrive with the signals issue */
+	}
+	if (handler > (uint64_t)(uintptr_t)SIG_IGN)
+		log_warn("signal %d has a guest handler; delivery is not implemented yet: "
+			 "applying the default action", sig);
+	if (def == SIGDFL_IGNORE || def == SIGDFL_CONT || def == SIGDFL_STOP)
+		def = SIGDFL_TERM; /* a forced signal the guest cannot ignore */
+	task_exit_group(t, sig | (def == SIGDFL_CORE ? 0x80 : 0));
+}
+
+void task_get_rlimit(struct task *t, int res, struct rlimit *out)
+{
+	pthread_mutex_lock(&t->tg->mu);
+	*out = t->tg->rlimits[res];
+	pthread_mutex_unlock(&t->tg->mu);
+}
+
+int task_set_rlimit(struct task *t, int res, const struct rlimit *in)
+{
+	int r = 0;
+
+	if (in->rlim_cur > in->rlim_max)
+		return -EINVAL;
+	if (res == RLIMIT_NOFILE && in->rlim_max > 1024 * 1024)
+		return -EPERM; /* Linux's nr_open */
+	pthread_mutex_lock(&t->tg->mu);
+	/* Raising the hard limit needs CAP_SYS_RESOURCE, which only root holds here. */
+	if (in->rlim_max > t->tg->rlimits[res].rlim_max && t->creds.euid != 0)
+		r = -EPERM;
+	else
+		t->tg->rlimits[res] = *in;
+	pthread_mutex_unlock(&t->tg->mu);
+	return r;
+}
+
+/* A fault the mm could not resolve becomes SIGSEGV; there are no guest handlers yet. */
+static void task_fault(struct task *t, const struct trap *trap)
+{
+	int r = mm_handle_fault(t->mm, trap->addr, trap->access);
+	if (r == 0)
+		return;
+	log_debug("task %d: SIGSEGV at %#llx (rip %#llx, %s)", t->tid,
+		  (unsigned long long)trap->addr, (unsigned long long)t->regs.regs.rip,
+		  r == -EACCES ? "SEGV_ACCERR" : "SEGV_MAPERR");
+	task_send_signal(t, SIGSEGV, true);
+}
+
+int task_run(struct task *t)
+{
+	const struct platform_ops *ops = t->k->platform->ops;
+	struct trap trap;
+
+	while (!t->exiting) {
+		int r = ops->switch_to(t->pctx, mm_addrspace(t->mm), &t->regs, &trap);
+		if (r < 0) {
+			log_warn("task %d: platform failure: %s", t->tid, strerror(-r));
+			task_exit_group(t, SIGKILL);
+			break;
+		}
+		switch (trap.kind) {
+		case TRAP_SYSCALL:
+			syscall_dispatch(t);
+			break;
+		case TRAP_FAULT:
+			task_fault(t, &trap);
+			break;
+		case TRAP_SIGNAL:
+			log_debug("task %d: signal %d code %d at %#llx", t->tid, trap.signo,
+				  trap.code, (unsigned long long)trap.addr);
+			task_send_signal(t, trap.signo, true);
+			break;
+		case TRAP_INTERRUPT:
+			break;
+		}
+	}
+	return t->tg->exit_status;
+}

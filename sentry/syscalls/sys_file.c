@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+/* File-descriptor syscalls: decode, look the fd up, call into fs/ (vfs.h). */
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "fs/vfs.h"
+#include "sentry/syscalls/sys_impl.h"
+
+static unsigned long nofile_limit(struct task *t)
+{
+	struct rlimit rl;
+	task_get_rlimit(t, RLIMIT_NOFILE, &rl);
+	return rl.rlim_cur;
+}
+
+static struct file *get_file(struct task *t, int fd)
+{
+	return fdtable_get_file(t->fdt, fd, NULL);
+}
+
+/* Reads and writes at the file position, or at @off when @use_off (pread/pwrite). */
+static long do_rw(struct task *t, int fd, struct uio *u, bool write, bool use_off, int64_t off)
+{
+	struct file *f = get_file(t, fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (use_off) {
+		if (off < 0) {
+			file_put(f);
+			return -EINVAL;
+		}
+		r = write ? vfs_write(f, u, &off) : vfs_read(f, u, &off);
+	} else {
+		pthread_mutex_lock(&f->pos_mu);
+		r = write ? vfs_write(f, u, &f->pos) : vfs_read(f, u, &f->pos);
+		pthread_mutex_unlock(&f->pos_mu);
+	}
+	file_put(f);
+	return r;
+}
+
+long sys_read(struct task *t, const struct syscall_args *a)
+{
+	struct uio u;
+	if ((int64_t)ARG_U(2) < 0)
+		return -EINVAL;
+	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
+	return do_rw(t, ARG_INT(0), &u, false, false, 0);
+}
+
+long sys_write(struct task *t, const struct syscall_args *a)
+{
+	struct uio u;
+	if ((int64_t)ARG_U(2) < 0)
+		return -EINVAL;
+	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
+	return do_rw(t, ARG_INT(0), &u, true, false, 0);
+}
+
+long sys_pread64(struct task *t, const struct syscall_args *a)
+{
+	struct uio u;
+	if ((int64_t)ARG_U(2) < 0)
+		return -EINVAL;
+	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
+	return do_rw(t, ARG_INT(0), &u, false, true, (int64_t)ARG_U(3));
+}
+
+long sys_pwrite64(struct task *t, const struct syscall_args *a)
+{
+	struct uio u;
+	if ((int64_t)ARG_U(2) < 0)
+		return -EINVAL;
+	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
+	return do_rw(t, ARG_INT(0), &u, true, true, (int64_t)ARG_U(3));
+}
+
+static long do_rwv(struct task *t, const struct syscall_args *a, bool write, bool use_off)
+{
+	struct uio u;
+	struct file *f = get_file(t, ARG_INT(0));
+	long r;
+
+	/* Linux checks the fd before the vector. */
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	r = uio_init_guest_iov(&u, t->mm, ARG_U(1), ARG_INT(2));
+	if (r < 0)
+		return r;
+	r = do_rw(t, ARG_INT(0), &u, write, use_off, (int64_t)ARG_U(3));
+	uio_destroy(&u);
+	return r;
+}
+
+long sys_readv(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv(t, a, false, false);
+}
+
+long sys_writev(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv(t, a, true, false);
+}
+
+long sys_preadv(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv(t, a, false, true);
+}
+
+long sys_pwritev(struct task *t, const struct syscall_args *a)
+{
+	return do_rwv(t, a, true, true);
+}
+
+long sys_lseek(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = get_file(t, ARG_INT(0));
+	int whence = ARG_INT(2);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (whence < SEEK_SET || whence > SEEK_HOLE) {
+		file_put(f);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&f->pos_mu);
+	r = vfs_llseek(f, (int64_t)ARG_U(1), whence);
+	if (r >= 0)
+		f->pos = r;
+	pthread_mutex_unlock(&f->pos_mu);
+	file_put(f);
+	return r;
+}
+
+long sys_ioctl(struct task *t, const struct syscall_args *a)
+{
+	int fd = ARG_INT(0), fl;
+	unsigned int cmd = (unsigned int)ARG_U(1);
+	struct file *f = fdtable_get_file(t->fdt, fd, &fl);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case FIOCLEX:
+		r = fdtable_set_flags(t->fdt, fd, fl | FD_FLAG_CLOEXEC);
+		break;
+	case FIONCLEX:
+		r = fdtable_set_flags(t->fdt, fd, fl & ~FD_FLAG_CLOEXEC);
+		break;
+	default:
+		r = vfs_ioctl(f, t->mm, cmd, ARG_U(2));
+	}
+	file_put(f);
+	return r;
+}
+
+/* Status flags F_SETFL may change (Linux's SETFL_MASK). */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME | FASYNC)
+
+long sys_fcntl(struct task *t, const struct syscall_args *a)
+{
+	int fd = ARG_INT(0), cmd = ARG_INT(1), fl;
+	struct file *f = fdtable_get_file(t->fdt, fd, &fl);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if ((int)ARG_U(2) < 0 || ARG_U(2) >= nofile_limit(t)) {
+			r = -EINVAL;
+			break;
+		}
+		r = fdtable_install(t->fdt, (int)ARG_U(2), f,
+				    cmd == F_DUPFD_CLOEXEC ? FD_FLAG_CLOEXEC : 0, nofile_limit(t));
+		break;
+	case F_GETFD:
+		r = fl & FD_FLAG_CLOEXEC;
+		break;
+	case F_SETFD:
+		r = fdtable_set_flags(t->fdt, fd, (int)ARG_U(2) & FD_FLAG_CLOEXEC);
+		break;
+	case F_GETFL:
+		r = f->flags;
+		break;
+	case F_SETFL:
+		f->flags = (f->flags & ~SETFL_MASK) | ((int)ARG_U(2) & SETFL_MASK);
+		r = 0;
+		break;
+	default:
+		r = -EINVAL;
+	}
+	file_put(f);
+	return r;
+}
+
+long sys_dup(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = get_file(t, ARG_INT(0));
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = fdtable_install(t->fdt, 0, f, 0, nofile_limit(t));
+	file_put(f);
+	return r;
+}
+
+static long do_dup3(struct task *t, int oldfd, int newfd, int flags)
+{
+	struct file *f;
+	long r;
+
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	f = get_file(t, oldfd);
+	if (!f)
+		return -EBADF;
+	r = fdtable_install_at(t->fdt, newfd, f, (flags & O_CLOEXEC) ? FD_FLAG_CLOEXEC : 0,
+			       nofile_limit(t));
+	file_put(f);
+	return r;
+}
+
+long sys_dup2(struct task *t, const struct syscall_args *a)
+{
+	int oldfd = ARG_INT(0), newfd = ARG_INT(1);
+
+	if (oldfd == newfd) {
+		struct file *f = get_file(t, oldfd);
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return newfd;
+	}
+	return do_dup3(t, oldfd, newfd, 0);
+}
+
+long sys_dup3(struct task *t, const struct syscall_args *a)
+{
+	if (ARG_INT(0) == ARG_INT(1))
+		return -EINVAL;
+	return do_dup3(t, ARG_INT(0), ARG_INT(1), ARG_INT(2));
+}
+
+long sys_close(struct task *t, const struct syscall_args *a)
+{
+	return fdtable_close(t->fdt, ARG_INT(0));
+}
+
+long sys_close_range(struct task *t, const struct syscall_args *a)
+{
+	unsigned int first = (unsigned int)ARG_U(0), last = (unsigned int)ARG_U(1);
+	unsigned int flags = (unsigned int)ARG_U(2);
+
+	if (flags & ~(CLOSE_RANGE_CLOEXEC | CLOSE_RANGE_UNSHARE))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	if (flags & CLOSE_RANGE_CLOEXEC) {
+		unsigned long lim = nofile_limit(t);
+		for (unsigned long fd = first; fd <= last && fd < lim; fd++)
+			fdtable_set_flags(t->fdt, (int)fd, FD_FLAG_CLOEXEC);
+		return 0;
+	}
+	fdtable_close_range(t->fdt, first, last);
+	return 0;
+}
+
+static long stat_fd_out(struct task *t, int fd, uint64_t addr)
+{
+	struct file *f = get_file(t, fd);
+	struct stat st;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	memset(&st, 0, sizeof(st));
+	r = vfs_fstat(f, &st);
+	file_put(f);
+	if (r < 0)
+		return r;
+	if (mm_copy_out(t->mm, addr, &st, sizeof(st)) != sizeof(st))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_fstat(struct task *t, const struct syscall_args *a)
+{
+	return stat_fd_out(t, ARG_INT(0), ARG_U(1));
+}
+
+/*
+ * Path-based calls. There is no filesystem until the VFS issue: every path is absent,
+ * after the same argument checks Linux makes (bad pointer, empty path, name too long).
+ */
+static long path_absent(struct task *t, uint64_t path)
+{
+	char buf[4096];
+	ssize_t n = mm_copy_string_in(t->mm, path, buf, sizeof(buf));
+
+	return n < 0 ? n : -ENOENT;
+}
+
+long sys_newfstatat(struct task *t, const struct syscall_args *a)
+{
+	char buf[4096];
+	int flags = ARG_INT(3);
+	ssize_t n;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	n = mm_copy_string_in(t->mm, ARG_U(1), buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	if (n == 0) {
+		if (!(flags & AT_EMPTY_PATH))
+			return -ENOENT;
+		return stat_fd_out(t, ARG_INT(0), ARG_U(2));
+	}
+	return -ENOENT;
+}
+
+long sys_open(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(0));
+}
+
+long sys_openat(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(1));
+}
+
+long sys_stat(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(0));
+}
+
+long sys_lstat(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(0));
+}
+
+long sys_access(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(0));
+}
+
+long sys_faccessat(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(1));
+}
+
+long sys_faccessat2(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(1));
+}
+
+long sys_readlink(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(0));
+}
+
+long sys_readlinkat(struct task *t, const struct syscall_args *a)
+{
+	return path_absent(t, ARG_U(1));
+}
+
+long sys_getcwd(struct task *t, const struct syscall_args *a)
+{
+	size_t len = strlen(t->cwd) + 1;
+
+	if (ARG_U(1) < len)
+		return -ERANGE;
+	if (mm_copy_out(t->mm, ARG_U(0), t->cwd, len) != (ssize_t)len)
+		return -EFAULT;
+	return (long)len;
+}
+
+long sys_umask(struct task *t, const struct syscall_args *a)
+{
+	uint32_t old = t->umask;
+	t->umask = (uint32_t)ARG_U(0) & 0777;
+	return old;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal to sentry/syscalls: the handler list, shared by table.c and the sys_*.c files. */
+#ifndef SBX_SENTRY_SYSCALLS_SYS_IMPL_H
+#define SBX_SENTRY_SYSCALLS_SYS_IMPL_H
+
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include "sentry/kernel/kernel.h"
+#include "sentry/syscalls/syscalls.h"
+
+/*
+ * X(name, args, support, note): every syscall with a handler sys_<name>. Numbers come from
+ * <sys/syscall.h> (__NR_<name>).
+ */
+#define SYSCALL_LIST(X)                                                                          \
+	/* files and fds (stdio until the VFS lands) */                                          \
+	X(read, "fBu", SYS_PARTIAL, "host stdio files only until the VFS")                       \
+	X(write, "fbu", SYS_PARTIAL, "host stdio files only until the VFS")                      \
+	X(readv, "fpi", SYS_PARTIAL, NULL)                                                       \
+	X(writev, "fpi", SYS_PARTIAL, NULL)                                                      \
+	X(pread64, "fpui", SYS_PARTIAL, NULL)                                                    \
+	X(pwrite64, "fpui", SYS_PARTIAL, NULL)                                                   \
+	X(preadv, "fpii", SYS_PARTIAL, NULL)                                                     \
+	X(pwritev, "fpii", SYS_PARTIAL, NULL)                                                    \
+	X(lseek, "fii", SYS_PARTIAL, NULL)                                                       \
+	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
+	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL")                    \
+	X(dup, "f", SYS_FULL, NULL)                                                              \
+	X(dup2, "ff", SYS_FULL, NULL)                                                            \
+	X(dup3, "ffx", SYS_FULL, NULL)                                                           \
+	X(close, "f", SYS_FULL, NULL)                                                            \
+	X(close_range, "uux", SYS_PARTIAL, "CLOSE_RANGE_CLOEXEC supported; UNSHARE ignored")    \
+	X(fstat, "fp", SYS_PARTIAL, NULL)                                                        \
+	X(newfstatat, "fspx", SYS_PARTIAL, "AT_EMPTY_PATH only until the VFS")                  \
+	X(open, "sxo", SYS_PARTIAL, "no filesystem yet: ENOENT")                                 \
+	X(openat, "fsxo", SYS_PARTIAL, "no filesystem yet: ENOENT")                              \
+	X(stat, "sp", SYS_PARTIAL, "no filesystem yet: ENOENT")                                  \
+	X(lstat, "sp", SYS_PARTIAL, "no filesystem yet: ENOENT")                                 \
+	X(access, "so", SYS_PARTIAL, "no filesystem yet: ENOENT")                                \
+	X(faccessat, "fso", SYS_PARTIAL, "no filesystem yet: ENOENT")                            \
+	X(faccessat2, "fsox", SYS_PARTIAL, "no filesystem yet: ENOENT")                          \
+	X(readlink, "spu", SYS_PARTIAL, "no filesystem yet: ENOENT")                             \
+	X(readlinkat, "fspu", SYS_PARTIAL, "no filesystem yet: ENOENT")                          \
+	X(getcwd, "pu", SYS_FULL, NULL)                                                          \
+	X(umask, "o", SYS_FULL, NULL)                                                            \
+	/* memory */                                                                             \
+	X(brk, "p", SYS_FULL, NULL)                                                              \
+	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
+	X(munmap, "pu", SYS_FULL, NULL)                                                          \
+	X(mprotect, "pux", SYS_FULL, NULL)                                                       \
+	X(mremap, "puuxp", SYS_FULL, NULL)                                                       \
+	X(madvise, "pui", SYS_PARTIAL, "DONTNEED/FREE drop pages; others accepted")              \
+	X(mlock, "pu", SYS_PARTIAL, "accepted, no effect")                                       \
+	X(munlock, "pu", SYS_PARTIAL, "accepted, no effect")                                     \
+	X(mlockall, "x", SYS_PARTIAL, "accepted, no effect")                                     \
+	X(munlockall, "", SYS_PARTIAL, "accepted, no effect")                                    \
+	/* tasks and identity */                                                                 \
+	X(exit, "i", SYS_PARTIAL, "single-threaded: exits the group")                            \
+	X(exit_group, "i", SYS_FULL, NULL)                                                       \
+	X(getpid, "", SYS_FULL, NULL)                                                            \
+	X(gettid, "", SYS_FULL, NULL)                                                            \
+	X(getppid, "", SYS_FULL, NULL)                                                           \
+	X(getuid, "", SYS_FULL, NULL)                                                            \
+	X(geteuid, "", SYS_FULL, NULL)                                                           \
+	X(getgid, "", SYS_FULL, NULL)                                                            \
+	X(getegid, "", SYS_FULL, NULL)                                                           \
+	X(getresuid, "ppp", SYS_FULL, NULL)                                                      \
+	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
+	X(getgroups, "ip", SYS_PARTIAL, "no supplementary groups")                               \
+	X(getpgrp, "", SYS_FULL, NULL)                                                           \
+	X(getpgid, "i", SYS_PARTIAL, NULL)                                                       \
+	X(getsid, "i", SYS_PARTIAL, NULL)                                                        \
+	X(set_tid_address, "p", SYS_FULL, NULL)                                                  \
+	X(set_robust_list, "pu", SYS_PARTIAL, "recorded; used when threads exist")               \
+	X(get_robust_list, "ipp", SYS_PARTIAL, NULL)                                             \
+	X(rseq, "puxx", SYS_NONE, "ENOSYS: glibc falls back")                                    \
+	X(arch_prctl, "xp", SYS_PARTIAL, "ARCH_SET/GET_FS/GS")                                   \
+	X(prctl, "ixxxx", SYS_PARTIAL, "PR_SET/GET_NAME, PR_GET/SET_DUMPABLE, NO_NEW_PRIVS")     \
+	X(uname, "p", SYS_FULL, NULL)                                                            \
+	X(sysinfo, "p", SYS_FULL, NULL)                                                          \
+	X(getrlimit, "ip", SYS_FULL, NULL)                                                       \
+	X(setrlimit, "ip", SYS_FULL, NULL)                                                       \
+	X(prlimit64, "iipp", SYS_PARTIAL, "own process only")                                    \
+	X(getrusage, "ip", SYS_PARTIAL, "times only")                                            \
+	X(getrandom, "Bux", SYS_FULL, NULL)                                                      \
+	X(sched_yield, "", SYS_FULL, NULL)                                                       \
+	X(sched_getaffinity, "iup", SYS_FULL, NULL)                                              \
+	X(sched_setaffinity, "iup", SYS_PARTIAL, "accepted, no effect")                         \
+	/* time */                                                                               \
+	X(clock_gettime, "ip", SYS_FULL, NULL)                                                   \
+	X(clock_getres, "ip", SYS_FULL, NULL)                                                    \
+	X(gettimeofday, "pp", SYS_FULL, NULL)                                                    \
+	X(time, "p", SYS_FULL, NULL)                                                             \
+	X(nanosleep, "pp", SYS_PARTIAL, "not yet interruptible by guest signals")                \
+	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "not yet interruptible by guest signals")        \
+	/* signals (dispositions and masks; delivery comes with the signals issue) */            \
+	X(rt_sigaction, "ippu", SYS_PARTIAL, "dispositions recorded; handlers not yet invoked")  \
+	X(rt_sigprocmask, "ippu", SYS_FULL, NULL)                                                \
+	X(sigaltstack, "pp", SYS_PARTIAL, "recorded")                                            \
+	X(kill, "ii", SYS_PARTIAL, "own process; default actions only")                          \
+	X(tgkill, "iii", SYS_PARTIAL, "own process; default actions only")                       \
+	X(tkill, "ii", SYS_PARTIAL, "own process; default actions only")
+
+#define DECLARE_SYS(name, args, support, note) long sys_##name(struct task *t, const struct syscall_args *a);
+SYSCALL_LIST(DECLARE_SYS)
+#undef DECLARE_SYS
+
+/* Argument helpers. */
+#define ARG_INT(i) ((int)a->a[i])
+#define ARG_U(i) (a->a[i])
+
+#endif

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Task identity, exit, TLS, limits and system information. */
+#include <asm/prctl.h>
+#include <linux/prctl.h>
+#include <sched.h>
+#include <sys/random.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+
+#include "sentry/host/host.h"
+#include "sentry/syscalls/sys_impl.h"
+
+#define KERNEL_RELEASE "6.1.0-sandbox"
+#define KERNEL_VERSION "#1 SMP PREEMPT_DYNAMIC sandbox"
+
+long sys_exit(struct task *t, const struct syscall_args *a)
+{
+	/* One thread per group until the threads issue: exit ends the group. */
+	task_exit_group(t, (ARG_INT(0) & 0xff) << 8);
+	return 0;
+}
+
+long sys_exit_group(struct task *t, const struct syscall_args *a)
+{
+	task_exit_group(t, (ARG_INT(0) & 0xff) << 8);
+	return 0;
+}
+
+long sys_getpid(struct task *t, const struct syscall_args *a)
+{
+	return t->tg->tgid;
+}
+
+long sys_gettid(struct task *t, const struct syscall_args *a)
+{
+	return t->tid;
+}
+
+long sys_getppid(struct task *t, const struct syscall_args *a)
+{
+	return t->tg->ppid;
+}
+
+long sys_getuid(struct task *t, const struct syscall_args *a)
+{
+	return t->creds.ruid;
+}
+
+long sys_geteuid(struct task *t, const struct syscall_args *a)
+{
+	return t->creds.euid;
+}
+
+long sys_getgid(struct task *t, const struct syscall_args *a)
+{
+	return t->creds.rgid;
+}
+
+long sys_getegid(struct task *t, const struct syscall_args *a)
+{
+	return t->creds.egid;
+}
+
+static long put_three(struct task *t, const struct syscall_args *a, uint32_t x, uint32_t y, uint32_t z)
+{
+	uint32_t v[3] = { x, y, z };
+	for (int i = 0; i < 3; i++)
+		if (mm_copy_out(t->mm, ARG_U(i), &v[i], sizeof(v[i])) != sizeof(v[i]))
+			return -EFAULT;
+	return 0;
+}
+
+long sys_getresuid(struct task *t, const struct syscall_args *a)
+{
+	return put_three(t, a, t->creds.ruid, t->creds.euid, t->creds.suid);
+}
+
+long sys_getresgid(struct task *t, const struct syscall_args *a)
+{
+	return put_three(t, a, t->creds.rgid, t->creds.egid, t->creds.sgid);
+}
+
+long sys_getgroups(struct task *t, const struct syscall_args *a)
+{
+	return ARG_INT(0) < 0 ? -EINVAL : 0;
+}
+
+long sys_getpgrp(struct task *t, const struct syscall_args *a)
+{
+	return t->tg->pgid;
+}
+
+/* Only the caller's own process exists until fork lands. */
+static bool is_self(struct task *t, int pid)
+{
+	return pid == 0 || pid == t->tg->tgid;
+}
+
+long sys_getpgid(struct task *t, const struct syscall_args *a)
+{
+	return is_self(t, ARG_INT(0)) ? t->tg->pgid : -ESRCH;
+}
+
+long sys_getsid(struct task *t, const struct syscall_args *a)
+{
+	return is_self(t, ARG_INT(0)) ? t->tg->sid : -ESRCH;
+}
+
+long sys_set_tid_address(struct task *t, const struct syscall_args *a)
+{
+	t->clear_child_tid = ARG_U(0);
+	return t->tid;
+}
+
+/* sizeof(struct robust_list_head) on x86-64. */
+#define ROBUST_LIST_HEAD_SIZE 24
+
+long sys_set_robust_list(struct task *t, const struct syscall_args *a)
+{
+	if (ARG_U(1) != ROBUST_LIST_HEAD_SIZE)
+		return -EINVAL;
+	t->robust_list = ARG_U(0);
+	t->robust_len = ARG_U(1);
+	return 0;
+}
+
+long sys_get_robust_list(struct task *t, const struct syscall_args *a)
+{
+	uint64_t len = ROBUST_LIST_HEAD_SIZE;
+
+	if (!is_self(t, ARG_INT(0)) && ARG_INT(0) != t->tid)
+		return -ESRCH;
+	if (mm_copy_out(t->mm, ARG_U(1), &t->robust_list, 8) != 8 ||
+	    mm_copy_out(t->mm, ARG_U(2), &len, 8) != 8)
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rseq(struct task *t, const struct syscall_args *a)
+{
+	return -ENOSYS;
+}
+
+long sys_arch_prctl(struct task *t, const struct syscall_args *a)
+{
+	uint64_t v;
+
+	switch (ARG_INT(0)) {
+	case ARCH_SET_FS:
+	case ARCH_SET_GS:
+		if (ARG_U(1) >= mm_max_addr(t->mm))
+			return -EPERM;
+		if (ARG_INT(0) == ARCH_SET_FS)
+			t->regs.regs.fs_base = ARG_U(1);
+		else
+			t->regs.regs.gs_base = ARG_U(1);
+		return 0;
+	case ARCH_GET_FS:
+	case ARCH_GET_GS:
+		v = ARG_INT(0) == ARCH_GET_FS ? t->regs.regs.fs_base : t->regs.regs.gs_base;
+		if (mm_copy_out(t->mm, ARG_U(1), &v, sizeof(v)) != sizeof(v))
+			return -EFAULT;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_prctl(struct task *t, const struct syscall_args *a)
+{
+	switch (ARG_INT(0)) {
+	case PR_SET_NAME: {
+		char buf[16];
+		ssize_t n = mm_copy_string_in(t->mm, ARG_U(1), buf, sizeof(buf));
+		if (n == -ENAMETOOLONG) {
+			if (mm_copy_in(t->mm, ARG_U(1), buf, sizeof(buf) - 1) != sizeof(buf) - 1)
+				return -EFAULT;
+			buf[15] = 0;
+		} else if (n < 0) {
+			return n;
+		}
+		memcpy(t->comm, buf, sizeof(t->comm));
+		return 0;
+	}
+	case PR_GET_NAME:
+		return mm_copy_out(t->mm, ARG_U(1), t->comm, sizeof(t->comm)) == sizeof(t->comm) ? 0 : -EFAULT;
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+		return ARG_U(1) > 1 ? -EINVAL : 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return 0;
+	case PR_SET_NO_NEW_PRIVS:
+		return ARG_U(1) == 1 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_uname(struct task *t, const struct syscall_args *a)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sysname, "Linux");
+	strcpy(u.nodename, t->k->hostname);
+	strcpy(u.release, KERNEL_RELEASE);
+	strcpy(u.version, KERNEL_VERSION);
+	strcpy(u.machine, "x86_64");
+	strcpy(u.domainname, "(none)");
+	if (mm_copy_out(t->mm, ARG_U(0), &u, sizeof(u)) != sizeof(u))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_sysinfo(struct task *t, const struct syscall_args *a)
+{
+	struct sysinfo si;
+	struct timespec now;
+
+	memset(&si, 0, sizeof(si));
+	host_clock_gettime(CLOCK_MONOTONIC, &now);
+	si.uptime = now.tv_sec - t->k->boot_mono.tv_sec;
+	/* Report what the memory file may grow to and what is in use. */
+	si.mem_unit = 1;
+	si.totalram = 4UL << 30;
+	si.freeram = si.totalram - memfile_used_bytes(t->k->mf);
+	si.procs = (unsigned short)t->k->ntasks;
+	if (mm_copy_out(t->mm, ARG_U(0), &si, sizeof(si)) != sizeof(si))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getrlimit(struct task *t, const struct syscall_args *a)
+{
+	struct rlimit rl;
+
+	if (ARG_U(0) >= RLIM_NLIMITS_K)
+		return -EINVAL;
+	task_get_rlimit(t, ARG_INT(0), &rl);
+	return mm_copy_out(t->mm, ARG_U(1), &rl, sizeof(rl)) == sizeof(rl) ? 0 : -EFAULT;
+}
+
+long sys_setrlimit(struct task *t, const struct syscall_args *a)
+{
+	struct rlimit rl;
+
+	if (ARG_U(0) >= RLIM_NLIMITS_K)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, ARG_U(1), &rl, sizeof(rl)) != sizeof(rl))
+		return -EFAULT;
+	return task_set_rlimit(t, ARG_INT(0), &rl);
+}
+
+long sys_prlimit64(struct task *t, const struct syscall_args *a)
+{
+	struct rlimit old, nw;
+	int res = ARG_INT(1);
+	int r;
+
+	if (!is_self(t, ARG_INT(0)))
+		return -ESRCH;
+	if (res < 0 || res >= RLIM_NLIMITS_K)
+		return -EINVAL;
+	if (ARG_U(2) && mm_copy_in(t->mm, ARG_U(2), &nw, sizeof(nw)) != sizeof(nw))
+		return -EFAULT;
+	task_get_rlimit(t, res, &old);
+	if (ARG_U(2)) {
+		r = task_set_rlimit(t, res, &nw);
+		if (r < 0)
+			return r;
+	}
+	if (ARG_U(3) && mm_copy_out(t->mm, ARG_U(3), &old, sizeof(old)) != sizeof(old))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getrusage(struct task *t, const struct syscall_args *a)
+{
+	struct rusage ru;
+	int who = ARG_INT(0);
+
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
+		return -EINVAL;
+	memset(&ru, 0, sizeof(ru));
+	return mm_copy_out(t->mm, ARG_U(1), &ru, sizeof(ru)) == sizeof(ru) ? 0 : -EFAULT;
+}
+
+long sys_getrandom(struct task *t, const struct syscall_args *a)
+{
+	uint8_t buf[256];
+	size_t len = ARG_U(1);
+	unsigned int flags = (unsigned int)ARG_U(2);
+	ssize_t r;
+
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
+		return -EINVAL;
+	if (len > sizeof(buf))
+		len = sizeof(buf); /* short reads are allowed and callers loop */
+	r = host_getrandom(buf, len, GRND_NONBLOCK);
+	if (r <= 0)
+		return r;
+	return mm_copy_out(t->mm, ARG_U(0), buf, (size_t)r);
+}
+
+long sys_sched_yield(struct task *t, const struct syscall_args *a)
+{
+	sched_yield();
+	return 0;
+}
+
+long sys_sched_getaffinity(struct task *t, const struct syscall_args *a)
+{
+	uint64_t mask = 0;
+	uint64_t len = ARG_U(1);
+
+	if (!is_self(t, ARG_INT(0)) && ARG_INT(0) != t->tid)
+		return -ESRCH;
+	if (len < sizeof(mask) || (len & (sizeof(mask) - 1)))
+		return -EINVAL;
+	for (unsigned int i = 0; i < t->k->ncpus && i < 64; i++)
+		mask |= 1ULL << i;
+	if (mm_copy_out(t->mm, ARG_U(2), &mask, sizeof(mask)) != sizeof(mask))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+long sys_sched_setaffinity(struct task *t, const struct syscall_args *a)
+{
+	if (!is_self(t, ARG_INT(0)) && ARG_INT(0) != t->tid)
+		return -ESRCH;
+	return 0;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Clocks and sleeps. The guest has no vDSO yet, so every clock read traps here. */
+#include <sys/time.h>
+#include <time.h>
+
+#include "sentry/host/host.h"
+#include "sentry/syscalls/sys_impl.h"
+
+/* Clocks a guest may name; CPU-time clocks of other processes are not supported yet. */
+static bool clock_ok(clockid_t c)
+{
+	switch (c) {
+	case CLOCK_REALTIME:
+	case CLOCK_MONOTONIC:
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
+	case CLOCK_TAI:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * CPU-time clocks would read the Sentry thread's time; the guest's thread is the stub, whose
+ * time the host accounts separately. Until tasks account time, report the Sentry thread's.
+ */
+long sys_clock_gettime(struct task *t, const struct syscall_args *a)
+{
+	clockid_t c = (clockid_t)ARG_INT(0);
+	struct timespec ts;
+	int r;
+
+	if (!clock_ok(c))
+		return -EINVAL;
+	r = host_clock_gettime(c, &ts);
+	if (r < 0)
+		return r;
+	if (mm_copy_out(t->mm, ARG_U(1), &ts, sizeof(ts)) != sizeof(ts))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_clock_getres(struct task *t, const struct syscall_args *a)
+{
+	clockid_t c = (clockid_t)ARG_INT(0);
+	struct timespec ts;
+	int r;
+
+	if (!clock_ok(c))
+		return -EINVAL;
+	r = host_clock_getres(c, &ts);
+	if (r < 0)
+		return r;
+	if (ARG_U(1) && mm_copy_out(t->mm, ARG_U(1), &ts, sizeof(ts)) != sizeof(ts))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_gettimeofday(struct task *t, const struct syscall_args *a)
+{
+	struct timespec ts;
+	struct timeval tv;
+
+	host_clock_gettime(CLOCK_REALTIME, &ts);
+	tv.tv_sec = ts.tv_sec;
+	tv.tv_usec = ts.tv_nsec / 1000;
+	if (ARG_U(0) && mm_copy_out(t->mm, ARG_U(0), &tv, sizeof(tv)) != sizeof(tv))
+		return -EFAULT;
+	if (ARG_U(1)) {
+		struct timezone tz = { 0, 0 };
+		if (mm_copy_out(t->mm, ARG_U(1), &tz, sizeof(tz)) != sizeof(tz))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_time(struct task *t, const struct syscall_args *a)
+{
+	struct timespec ts;
+	int64_t now;
+
+	host_clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
+	if (ARG_U(0) && mm_copy_out(t->mm, ARG_U(0), &now, sizeof(now)) != sizeof(now))
+		return -EFAULT;
+	return now;
+}
+
+static int copy_in_timespec(struct task *t, uint64_t addr, struct timespec *ts)
+{
+	if (mm_copy_in(t->mm, addr, ts, sizeof(*ts)) != sizeof(*ts))
+		return -EFAULT;
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L)
+		return -EINVAL;
+	return 0;
+}
+
+static long do_sleep(struct task *t, clockid_t c, int flags, uint64_t req_addr, uint64_t rem_addr)
+{
+	struct timespec req, rem;
+	int r = copy_in_timespec(t, req_addr, &req);
+
+	if (r < 0)
+		return r;
+	r = host_clock_nanosleep(c, flags, &req, &rem);
+	if (r == -EINTR && rem_addr && !(flags & TIMER_ABSTIME))
+		mm_copy_out(t->mm, rem_addr, &rem, sizeof(rem));
+	return r;
+}
+
+long sys_nanosleep(struct task *t, const struct syscall_args *a)
+{
+	return do_sleep(t, CLOCK_MONOTONIC, 0, ARG_U(0), ARG_U(1));
+}
+
+long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
+{
+	clockid_t c = (clockid_t)ARG_INT(0);
+	int flags = ARG_INT(1);
+
+	if (c == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if (!clock_ok(c) || c == CLOCK_MONOTONIC_RAW || c == CLOCK_REALTIME_COARSE ||
+	    c == CLOCK_MONOTONIC_COARSE)
+		return -EINVAL;
+	if (c == CLOCK_PROCESS_CPUTIME_ID)
+		return -ENOTSUP;
+	if (flags & ~TIMER_ABSTIME)
+		return -EINVAL;
+	return do_sleep(t, c, flags, ARG_U(2), ARG_U(3));
+}
