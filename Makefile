@@ -41,6 +41,7 @@ include lib/module.mk
 include sentry/module.mk
 include platform/module.mk
 include fs/module.mk
+-include gofer/module.mk
 include runsc/module.mk
 include tests/module.mk
 include bench/module.mk

@@ -17,13 +17,13 @@
 	/* files and fds (stdio until the VFS lands) */                                          \
 	X(read, "fBu", SYS_PARTIAL, "host stdio files only until the VFS")                       \
 	X(write, "fbu", SYS_PARTIAL, "host stdio files only until the VFS")                      \
-	X(readv, "fpi", SYS_PARTIAL, NULL)                                                       \
-	X(writev, "fpi", SYS_PARTIAL, NULL)                                                      \
-	X(pread64, "fpui", SYS_PARTIAL, NULL)                                                    \
-	X(pwrite64, "fpui", SYS_PARTIAL, NULL)                                                   \
-	X(preadv, "fpii", SYS_PARTIAL, NULL)                                                     \
-	X(pwritev, "fpii", SYS_PARTIAL, NULL)                                                    \
-	X(lseek, "fii", SYS_PARTIAL, NULL)                                                       \
+	X(readv, "fpi", SYS_PARTIAL, "host stdio files only until the VFS")                                                       \
+	X(writev, "fpi", SYS_PARTIAL, "host stdio files only until the VFS")                                                      \
+	X(pread64, "fpui", SYS_PARTIAL, "host stdio files only until the VFS")                                                    \
+	X(pwrite64, "fpui", SYS_PARTIAL, "host stdio files only until the VFS")                                                   \
+	X(preadv, "fpii", SYS_PARTIAL, "host stdio files only until the VFS")                                                     \
+	X(pwritev, "fpii", SYS_PARTIAL, "host stdio files only until the VFS")                                                    \
+	X(lseek, "fii", SYS_PARTIAL, "host stdio files only until the VFS")                                                       \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
 	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL")                    \
 	X(dup, "f", SYS_FULL, NULL)                                                              \
@@ -31,7 +31,7 @@
 	X(dup3, "ffx", SYS_FULL, NULL)                                                           \
 	X(close, "f", SYS_FULL, NULL)                                                            \
 	X(close_range, "uux", SYS_PARTIAL, "CLOSE_RANGE_CLOEXEC supported; UNSHARE ignored")    \
-	X(fstat, "fp", SYS_PARTIAL, NULL)                                                        \
+	X(fstat, "fp", SYS_PARTIAL, "host stdio files only until the VFS")                                                        \
 	X(newfstatat, "fspx", SYS_PARTIAL, "AT_EMPTY_PATH only until the VFS")                  \
 	X(open, "sxo", SYS_PARTIAL, "no filesystem yet: ENOENT")                                 \
 	X(openat, "fsxo", SYS_PARTIAL, "no filesystem yet: ENOENT")                              \
@@ -69,11 +69,11 @@
 	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getgroups, "ip", SYS_PARTIAL, "no supplementary groups")                               \
 	X(getpgrp, "", SYS_FULL, NULL)                                                           \
-	X(getpgid, "i", SYS_PARTIAL, NULL)                                                       \
-	X(getsid, "i", SYS_PARTIAL, NULL)                                                        \
+	X(getpgid, "i", SYS_PARTIAL, "own process only")                                                       \
+	X(getsid, "i", SYS_PARTIAL, "own process only")                                                        \
 	X(set_tid_address, "p", SYS_FULL, NULL)                                                  \
 	X(set_robust_list, "pu", SYS_PARTIAL, "recorded; used when threads exist")               \
-	X(get_robust_list, "ipp", SYS_PARTIAL, NULL)                                             \
+	X(get_robust_list, "ipp", SYS_PARTIAL, "own thread only")                                             \
 	X(rseq, "puxx", SYS_NONE, "ENOSYS: glibc falls back")                                    \
 	X(arch_prctl, "xp", SYS_PARTIAL, "ARCH_SET/GET_FS/GS")                                   \
 	X(prctl, "ixxxx", SYS_PARTIAL, "PR_SET/GET_NAME, PR_GET/SET_DUMPABLE, NO_NEW_PRIVS")     \

@@ -16,6 +16,8 @@
 	X(elf_suite)     \
 	X(stack_suite)   \
 	X(ptrace_suite)  \
+	X(systrap_suite) \
+	X(p9_suite)      \
 	X(fdtable_suite) \
 	X(syscall_table_suite)
 
