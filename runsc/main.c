@@ -5,6 +5,7 @@
 
 #include "lib/compiler.h"
 #include "runsc/cli.h"
+#include "sentry/syscalls/syscalls.h"
 
 struct command {
 	const char *name;
@@ -23,9 +24,18 @@ static int cmd_do(int argc, char **argv)
 	return cli_run("runsc do", argc, argv);
 }
 
+/* `runsc syscalls`: the syscall table as markdown (docs/compatibility.md is made from it). */
+static int cmd_syscalls(int argc, char **argv)
+{
+	fflush(stdout);
+	syscall_print_table(1);
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "boot", cmd_boot, "(internal) run the Sentry" },
 	{ "do", cmd_do, "run a program in a new sandbox: do [FLAGS] PROGRAM [ARGS...]" },
+	{ "syscalls", cmd_syscalls, "print the syscall compatibility table (markdown)" },
 };
 
 static void usage(FILE *f)

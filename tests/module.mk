@@ -4,9 +4,7 @@ SYSCALL_TESTS += $(patsubst tests/syscalls/%.c,$(BUILD)/tests/syscalls/%,$(wildc
 
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 
-$(BUILD)/tests/unit/unit: $(UNIT_OBJS) $(LIBSENTRY) $(LIBBASE)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(LIBSENTRY) $(LIBBASE) $(CHECK_LIBS) $(LIBS)
+# The unit binary's link rule is in the Makefile, after the object lists exist.
 
 # Conformance programs are plain static C: they must run natively on any Linux.
 $(BUILD)/tests/syscalls/%: tests/syscalls/%.c tests/syscalls/tap.h

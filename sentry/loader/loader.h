@@ -40,6 +40,14 @@ struct loader_args {
  * @st's rip, rsp and the rest to the program's starting state (FPU reset by the caller).
  * Returns 0, -ENOEXEC (not an ELF / wrong arch / malformed), -ENOMEM, -EFAULT, -E2BIG
  * (arguments too large) or the reader's error. @err, if non-NULL, gets a short reason.
+ *
+ * Preconditions: @mm is fresh (no VMAs) and used by no thread; arch_init() has run. The
+ * interpreter is read and everything validated (and -E2BIG found) before @mm is touched;
+ * a failure after that may leave partial mappings, so the caller discards @mm on error.
+ * Order of mm calls: the stack VMA (MAP_GROWSDOWN|MAP_FIXED) and mm_set_stack() first,
+ * then the program's segments (MAP_FIXED), then a non-fixed PROT_NONE reservation to place
+ * an ET_DYN interpreter (unmapped and re-mapped MAP_FIXED), then mm_set_brk_start().
+ * Blocks in the reader. A stack_limit of 0 means the 8 MiB default.
  */
 int loader_load(struct mm *mm, const struct loader_args *a, struct arch_state *st, const char **err);
 
@@ -62,7 +70,11 @@ struct auxv_entry {
  * On success *sp is the guest address of argc (16-byte aligned) and *used the image size
  * (the image is buf + cap - used .. buf + cap, to be copied to guest top - used).
  * AT_RANDOM and AT_EXECFN values are filled in by the builder (the caller passes them with
- * val 0). Returns 0 or -E2BIG when it does not fit in @cap.
+ * val 0), and so is AT_PLATFORM, which then points at an "x86_64" string on the stack. @auxv
+ * excludes the terminating AT_NULL, which the builder adds. NULL @argv / @envp mean empty;
+ * a NULL @execfn is stored as "". The image size depends only on the strings and @nauxv,
+ * never on the auxv values, so a first call can size the stack before the values are known.
+ * Returns 0 or -E2BIG when it does not fit in @cap (or below @top).
  */
 int stack_build(uint8_t *buf, size_t cap, gva_t top, const char *const *argv,
 		const char *const *envp, const char *execfn, const uint8_t random[16],

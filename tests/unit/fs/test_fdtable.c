@@ -2,6 +2,7 @@
 /* fd tables: lowest-free allocation, limits, dup2 replacement, close_range, references. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 
 #include "fs/vfs.h"

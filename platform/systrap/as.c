@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * systrap address spaces: one stub process each. Creation (init data, fork, hand-shake)
+ * and mapping requests carried out by the stub's syscall thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "systrap_impl.h"
+
+#define TASK_SIZE_TOP 0x7ffffffff000ULL
+#define READY_MAGIC 0x5359535452415021ULL /* "SYSTRAP!" */
+#define ACK_ERR_BIT (1ULL << 63)
+/* How long as_new waits for a new stub to report in. */
+#define STUB_START_TIMEOUT_MS 5000
+
+/* The handled signals: faults and traps a guest instruction raises, SIGSYS, interrupt. */
+static const int stub_signals[] = { SIGSYS, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+				    SYSTRAP_SIG_INTERRUPT };
+
+static void init_call(uint8_t *init, uint64_t nr, int must, uint64_t a0, uint64_t a1,
+		      uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	uint64_t *n = (uint64_t *)(init + INIT_NCALLS);
+	struct systrap_init_call *c = (struct systrap_init_call *)(init + INIT_CALLS) + *n;
+
+	*c = (struct systrap_init_call){ nr, { a0, a1, a2, a3, a4, a5 }, (uint64_t)must };
+	(*n)++;
+}
+
+/* Close every fd but the two the stub keeps: up to three close_range() calls. */
+static void init_close_fds(uint8_t *init, int keep1, int keep2)
+{
+	int lo = keep1 < keep2 ? keep1 : keep2, hi = keep1 < keep2 ? keep2 : keep1;
+
+	if (lo > 0)
+		init_call(init, __NR_close_range, 0, 0, lo - 1, 0, 0, 0, 0);
+	if (hi > lo + 1)
+		init_call(init, __NR_close_range, 0, lo + 1, hi - 1, 0, 0, 0, 0);
+	init_call(init, __NR_close_range, 1, hi + 1, ~0U, 0, 0, 0, 0);
+}
+
+/*
+ * Fill the init data (the Sentry's view @init; the stub sees it read-only at
+ * base + STUB_INIT_OFF): what the stub's entry code executes before the first trap.
+ */
+static int build_init(uint8_t *init, int memfd, int shmfd, int ack_wfd)
+{
+	uint64_t base = systrap_region.base;
+	uint64_t sinit = base + STUB_INIT_OFF;
+	uint64_t mask = 0;
+	int r;
+
+	*(uint64_t *)(init + INIT_MEMFD) = (uint64_t)memfd;
+	*(uint64_t *)(init + INIT_ACKFD) = (uint64_t)ack_wfd;
+	*(uint64_t *)(init + INIT_FLAGS) = systrap_region.fsgsbase ? INIT_FLAG_FSGSBASE : 0;
+	*(uint64_t *)(init + INIT_XSAVE_SIZE) = arch_xsave_size();
+	*(uint64_t *)(init + INIT_READY) = READY_MAGIC;
+	*(uint64_t *)(init + INIT_MASK_FULL) = ~0ULL;
+	*(uint64_t *)(init + INIT_MASK_EMPTY) = 0;
+	*(uint64_t *)(init + INIT_NCALLS) = 0;
+
+	r = systrap_build_filters(init, memfd, ack_wfd);
+	if (r)
+		return r;
+
+	/*
+	 * Unregister the rseq area inherited from the forker thread before unmapping it
+	 * (RSEQ_FLAG_UNREGISTER, x86 RSEQ_SIG). glibc >= 2.40 reports a feature size in
+	 * __rseq_size smaller than the registered 32 bytes: try both.
+	 */
+	if (systrap_forker_rseq) {
+		init_call(init, __NR_rseq, 0, systrap_forker_rseq, systrap_forker_rseq_len, 1,
+			  0x53053053, 0, 0);
+		init_call(init, __NR_rseq, 0, systrap_forker_rseq, 32, 1, 0x53053053, 0, 0);
+	}
+	init_call(init, __NR_prctl, 1, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
+	/* No core dumps of a stub killed by its filter; nobody else may ptrace it. */
+	init_call(init, __NR_prctl, 1, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
+	init_call(init, __NR_mmap, 1, base + STUB_MSG_OFF, STUB_MSG_AREA, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_FIXED, shmfd, STUB_CTRL_SIZE);
+	init_close_fds(init, memfd, ack_wfd);
+	/* Drop the inherited copy of the Sentry: everything but the stub region. */
+	init_call(init, __NR_munmap, 1, 0, base, 0, 0, 0, 0);
+	init_call(init, __NR_munmap, 1, base + STUB_REGION_SIZE,
+		  TASK_SIZE_TOP - (base + STUB_REGION_SIZE), 0, 0, 0, 0);
+
+	stack_t ss = { .ss_sp = (void *)(base + STUB_STACKS_OFF), .ss_size = STUB_STACK_SIZE };
+	memcpy(init + INIT_ALTSTACK, &ss, sizeof(ss));
+	init_call(init, __NR_sigaltstack, 1, sinit + INIT_ALTSTACK, 0, 0, 0, 0, 0);
+
+	for (size_t i = 0; i < STUB_ARRAY_SIZE(stub_signals); i++)
+		mask |= 1ULL << (stub_signals[i] - 1);
+	for (size_t i = 0; i < STUB_ARRAY_SIZE(stub_signals); i++) {
+		struct systrap_ksigaction *sa = (struct systrap_ksigaction *)(init + INIT_SIGACT) + i;
+
+		sa->handler = systrap_stub_addr(systrap_stub_handler);
+		sa->flags = SA_SIGINFO | SA_ONSTACK | SA_RESTORER;
+		sa->restorer = systrap_stub_addr(systrap_stub_restorer);
+		sa->mask = mask;
+		init_call(init, __NR_rt_sigaction, 1, stub_signals[i],
+			  sinit + INIT_SIGACT + i * sizeof(*sa), 0, 8, 0, 0);
+	}
+	init_call(init, __NR_prctl, 1, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+	init_call(init, __NR_rt_sigprocmask, 1, SIG_SETMASK, sinit + INIT_MASK_EMPTY, 0, 8, 0, 0);
+	if (*(uint64_t *)(init + INIT_NCALLS) > INIT_MAX_CALLS)
+		return -E2BIG;
+	return 0;
+}
+
+/* Read one 8-byte ack from the stub's syscall thread; -ESRCH on EOF (stub gone). */
+static int read_ack(struct systrap_as *as, int timeout_ms, uint64_t *v)
+{
+	struct pollfd pfd = { .fd = as->ack_fd, .events = POLLIN };
+	ssize_t n;
+
+	/* The ack usually comes within microseconds: poll the non-blocking pipe first. */
+	for (int i = 0;; i++) {
+		n = read(as->ack_fd, v, sizeof(*v));
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+		if (i < SENTRY_ACK_SPIN) {
+			for (int j = 0; j < 20; j++)
+				__builtin_ia32_pause();
+			continue;
+		}
+		int r = poll(&pfd, 1, timeout_ms);
+
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+	if (n < 0)
+		return -errno;
+	if (n != sizeof(*v))
+		return -ESRCH; /* EOF: the stub is gone (a pipe never splits 8 bytes) */
+	return 0;
+}
+
+static void as_kill(struct systrap_as *as)
+{
+	if (as->pid > 0) {
+		kill(as->pid, SIGKILL);
+		while (waitpid(as->pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		as->pid = 0;
+	}
+}
+
+void systrap_as_release(struct addrspace *base)
+{
+	struct systrap_as *as = to_systrap_as(base);
+
+	as_kill(as);
+	if (as->ack_fd >= 0)
+		close(as->ack_fd);
+	if (as->shm)
+		munmap(as->shm, STUB_SHM_SIZE);
+	pthread_mutex_destroy(&as->mu);
+	free(as);
+}
+
+int systrap_as_new(struct platform *p, struct addrspace **out)
+{
+	struct systrap_as *as;
+	int shmfd, pipefd[2] = { -1, -1 };
+	uint64_t v;
+	int r;
+
+	as = calloc(1, sizeof(*as));
+	if (!as)
+		return -ENOMEM;
+	as->base = (struct addrspace){ .ops = p->ops, .p = p };
+	as->ack_fd = -1;
+	pthread_mutex_init(&as->mu, NULL);
+
+	shmfd = memfd_create("systrap-stub", MFD_CLOEXEC);
+	if (shmfd < 0 || ftruncate(shmfd, STUB_SHM_SIZE) < 0)
+		goto err_errno;
+	as->shm = mmap(NULL, STUB_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shmfd, 0);
+	if (as->shm == MAP_FAILED) {
+		as->shm = NULL;
+		goto err_errno;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0)
+		goto err_errno;
+	as->ack_fd = pipefd[0];
+	r = build_init(as->shm + (STUB_INIT_OFF - STUB_CTRL_OFF), p->memfd, shmfd, pipefd[1]);
+	if (r)
+		goto err;
+	as->thread0.msg = (struct systrap_msg *)(as->shm + STUB_CTRL_SIZE);
+
+	r = systrap_fork_stub(shmfd, &as->pid);
+	close(pipefd[1]); /* the stub holds the only write end now: EOF means it died */
+	pipefd[1] = -1;
+	close(shmfd);
+	shmfd = -1;
+	if (r)
+		goto err;
+	as->thread0.tid = as->pid;
+
+	/* The syscall thread reports once its filter is on, thread 0 with the init trap. */
+	r = read_ack(as, STUB_START_TIMEOUT_MS, &v);
+	if (!r && v != READY_MAGIC)
+		r = -EPROTO;
+	if (!r)
+		r = systrap_wait_trapped(as, as->thread0.msg);
+	if (!r && __atomic_load_n(&as->thread0.msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
+		r = -EPROTO;
+	if (r) {
+		log_warn("systrap: stub %d did not start: %s", as->pid, strerror(-r));
+		goto err;
+	}
+	*out = &as->base;
+	return 0;
+
+err_errno:
+	r = -errno;
+err:
+	if (shmfd >= 0)
+		close(shmfd);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	systrap_as_release(&as->base);
+	return r;
+}
+
+/*
+ * One request to the syscall thread: the Sentry writes the fields, then the sequence
+ * number, wakes the thread and blocks on the ack pipe. The stub reads the fields only
+ * after seeing the new number and the Sentry touches them again only after the ack, so
+ * a request is never torn; the ack cannot be forged (only that thread may write the pipe).
+ */
+static int as_request(struct systrap_as *as, uint64_t op, uint64_t va, uint64_t len,
+		      uint64_t prot, uint64_t off)
+{
+	struct systrap_req *rq = (struct systrap_req *)as->shm;
+	uint64_t v;
+	uint32_t seq;
+	int r;
+
+	pthread_mutex_lock(&as->mu);
+	if (__atomic_load_n(&as->dead, __ATOMIC_ACQUIRE)) {
+		r = -ESRCH;
+		goto out;
+	}
+	seq = ++as->seq;
+	rq->op = op;
+	rq->va = va;
+	rq->len = len;
+	rq->prot = prot;
+	rq->off = off;
+	rq->ack_ok = seq;
+	rq->ack_err = seq | ACK_ERR_BIT;
+	__atomic_store_n(&rq->seq, seq, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &rq->seq, FUTEX_WAKE, 1, NULL, NULL, 0);
+	r = read_ack(as, -1, &v);
+	if (!r && v == seq)
+		r = 0;
+	else if (!r && v == (seq | ACK_ERR_BIT))
+		r = -ENOMEM;
+	else if (!r)
+		r = -EPROTO;
+	if (r && r != -ENOMEM) {
+		log_warn("systrap: stub %d mapping request failed: %s", as->pid, strerror(-r));
+		__atomic_store_n(&as->dead, 1, __ATOMIC_RELEASE);
+		r = -ESRCH;
+	}
+out:
+	pthread_mutex_unlock(&as->mu);
+	return r;
+}
+
+static int range_ok(struct addrspace *base, uint64_t va, uint64_t len)
+{
+	uint64_t max = base->p->max_user_addr;
+
+	if ((va | len) & (STUB_PAGE_SIZE - 1))
+		return 0;
+	return va < max && len <= max - va;
+}
+
+int systrap_as_map(struct addrspace *base, uint64_t va, uint64_t len, int prot,
+		   uint64_t off)
+{
+	if (!len || !range_ok(base, va, len) || (off & (STUB_PAGE_SIZE - 1)) ||
+	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return -EINVAL;
+	return as_request(to_systrap_as(base), REQ_OP_MAP, va, len, (uint64_t)prot, off);
+}
+
+int systrap_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
+{
+	if (!len)
+		return 0;
+	if (!range_ok(base, va, len))
+		return -EINVAL;
+	return as_request(to_systrap_as(base), REQ_OP_UNMAP, va, len, 0, 0);
+}
