@@ -7,13 +7,15 @@
 #include <string.h>
 
 #include "lib/compiler.h"
+#include "platform/ptrace/ptrace.h"
 #include "platform/systrap/systrap.h"
 
 static const struct platform_ops *const platforms[] = {
 	&systrap_platform_ops,
+	&ptrace_platform_ops,
 };
 
-static const char *const names[] = { "systrap", NULL };
+static const char *const names[] = { "systrap", "ptrace", NULL };
 
 const char *const *platform_names(void)
 {
@@ -41,6 +43,7 @@ int platform_new(const char *name, int memfd, struct platform **out)
 	return -ENOENT;
 }
 
+/* The platform holds no other resource (stub regions are process-wide, never freed). */
 void platform_free(struct platform *p)
 {
 	free(p);

@@ -21,6 +21,8 @@
 #define ARCH_GET_GS 0x1004
 
 #define OFF_NR offsetof(struct seccomp_data, nr)
+/* Above every x86-64 syscall number (the Sentry's table is smaller still). */
+#define SYSTRAP_NR_LIMIT 1024
 #define OFF_ARCH offsetof(struct seccomp_data, arch)
 #define OFF_IP_LO offsetof(struct seccomp_data, instruction_pointer)
 #define OFF_IP_HI (OFF_IP_LO + 4)
@@ -114,15 +116,18 @@ static void rule_end(struct bpf_prog *b)
 	b->nfix = 0;
 }
 
-/* Every program starts by refusing any other ABI (i386 via int 0x80 or a 32-bit CS, x32). */
-static void check_arch(struct bpf_prog *b)
+/*
+ * Every program starts by refusing any other ABI (i386 via int 0x80 or a 32-bit CS), then
+ * deals with numbers no x86-64 kernel has (x32's, syscall(-1)) with @big_nr.
+ */
+static void check_arch(struct bpf_prog *b, uint32_t big_nr)
 {
 	emit(b, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_ARCH);
 	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, AUDIT_ARCH_X86_64);
 	ret(b, SECCOMP_RET_KILL_PROCESS);
 	emit(b, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_NR);
-	emit(b, BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0x40000000); /* __X32_SYSCALL_BIT */
-	ret(b, SECCOMP_RET_KILL_PROCESS);
+	emit(b, BPF_JMP | BPF_JGE | BPF_K, 0, 1, SYSTRAP_NR_LIMIT);
+	ret(b, big_nr);
 }
 
 static void site(struct bpf_prog *b, const char *sym)
@@ -141,7 +146,8 @@ static void build_guest(struct bpf_prog *b)
 	uint64_t base = systrap_region.base;
 	uint32_t msg_lo = (uint32_t)(base + STUB_MSG_OFF);
 
-	check_arch(b);
+	/* A guest's syscall(-1) or x32 number gets ENOSYS, as from Linux. */
+	check_arch(b, SECCOMP_RET_ERRNO | ENOSYS);
 	emit(b, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_IP_HI);
 	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)(base >> 32));
 	ret(b, SECCOMP_RET_TRAP);
@@ -182,7 +188,7 @@ static void build_syscall_thread(struct bpf_prog *b, int memfd, int ack_wfd)
 	uint64_t base = systrap_region.base;
 	uint32_t hi = (uint32_t)(base >> 32);
 
-	check_arch(b);
+	check_arch(b, SECCOMP_RET_KILL_PROCESS);
 
 	cond_eq(b, OFF_IP_HI, hi);
 	site(b, systrap_site_s_futex);

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * ptrace contexts: switch_to loads the guest registers into the stub, runs it with
+ * PTRACE_SYSEMU until the next stop and decodes the stop; interrupt() signals the stub.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "ptrace_impl.h"
+
+#ifndef NT_X86_XSTATE
+#define NT_X86_XSTATE 0x202
+#endif
+/* The signal interrupt() sends: a traced task stops for it even though it is ignored. */
+#define PTRACE_SIG_INTERRUPT SIGCHLD
+/* The kernel refuses fs/gs bases at or above this (the 47-bit TASK_SIZE_MAX). */
+#define TASK_SIZE_MAX_47 0x7ffffffff000ULL
+
+int ptrace_ctx_new(struct platform *p, struct pctx **out)
+{
+	struct ptrace_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->fpu = aligned_alloc(64, (arch_xsave_size() + 63) & ~(size_t)63);
+	if (!c->fpu) {
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	c->base.ops = p->ops;
+	c->base.p = p;
+	*out = &c->base;
+	return 0;
+}
+
+void ptrace_ctx_release(struct pctx *base)
+{
+	struct ptrace_ctx *c = to_ptrace_ctx(base);
+
+	pthread_mutex_destroy(&c->mu);
+	free(c->fpu);
+	free(c);
+}
+
+void ptrace_interrupt(struct pctx *base)
+{
+	struct ptrace_ctx *c = to_ptrace_ctx(base);
+
+	/* Flag first: a switch_to that has not published running_pid yet will see it. */
+	__atomic_store_n(&c->interrupted, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&c->mu);
+	if (c->running_pid)
+		syscall(SYS_tgkill, c->running_pid, c->running_pid, PTRACE_SIG_INTERRUPT);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void set_running(struct ptrace_ctx *c, pid_t pid)
+{
+	pthread_mutex_lock(&c->mu);
+	c->running_pid = pid;
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int pt(int req, pid_t pid, void *addr, void *data)
+{
+	if (ptrace((enum __ptrace_request)req, pid, addr, data) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A base the kernel would refuse (non-canonical or kernel half) is loaded as 0. */
+static uint64_t sane_base(uint64_t v)
+{
+	return v < TASK_SIZE_MAX_47 ? v : 0;
+}
+
+/*
+ * Load @st into the stub. Segment selectors come from the stub itself (the Sentry cannot
+ * pick segments); orig_rax = -1 so the kernel never treats the load as a syscall to
+ * restart. The XSAVE area is skipped when the stub already holds exactly this image.
+ */
+static int load_state(struct ptrace_ctx *c, struct ptrace_as *as, const struct arch_state *st)
+{
+	struct user_regs_struct regs = st->regs;
+	size_t xsz = arch_xsave_size();
+	struct iovec iov = { .iov_base = st->xsave, .iov_len = xsz };
+	int r;
+
+	regs.cs = as->tmpl.cs;
+	regs.ss = as->tmpl.ss;
+	regs.ds = regs.es = regs.fs = regs.gs = 0;
+	regs.orig_rax = (uint64_t)-1;
+	regs.fs_base = sane_base(regs.fs_base);
+	regs.gs_base = sane_base(regs.gs_base);
+	r = pt(PTRACE_SETREGS, as->pid, NULL, &regs);
+	if (r)
+		return r;
+	if (c->fpu_as == as && as->fpu_ctx == c && !memcmp(c->fpu, st->xsave, xsz))
+		return 0;
+	c->fpu_as = NULL;
+	r = pt(PTRACE_SETREGSET, as->pid, (void *)(long)NT_X86_XSTATE, &iov);
+	if (r)
+		return r;
+	memcpy(c->fpu, st->xsave, xsz);
+	c->fpu_as = as;
+	as->fpu_ctx = c;
+	return 0;
+}
+
+static int save_state(struct ptrace_ctx *c, struct ptrace_as *as, struct arch_state *st)
+{
+	size_t xsz = arch_xsave_size();
+	struct iovec iov = { .iov_base = st->xsave, .iov_len = xsz };
+	int r;
+
+	c->fpu_as = NULL;
+	r = pt(PTRACE_GETREGS, as->pid, NULL, &st->regs);
+	if (r)
+		return r;
+	r = pt(PTRACE_GETREGSET, as->pid, (void *)(long)NT_X86_XSTATE, &iov);
+	if (r)
+		return r;
+	if (iov.iov_len < xsz)
+		memset(st->xsave + iov.iov_len, 0, xsz - iov.iov_len);
+	memcpy(c->fpu, st->xsave, xsz);
+	c->fpu_as = as;
+	as->fpu_ctx = c;
+	return 0;
+}
+
+/* Page-fault si_codes: the access hit an unmapped or protected page of the guest. */
+static int is_page_fault(const siginfo_t *si)
+{
+	if (si->si_signo == SIGSEGV)
+		return si->si_code == SEGV_MAPERR || si->si_code == SEGV_ACCERR ||
+		       si->si_code == SEGV_PKUERR;
+	return si->si_signo == SIGBUS && si->si_code == BUS_ADRERR;
+}
+
+/* Decode a signal-delivery-stop of @sig (the signal is always suppressed on resume). */
+static int decode_signal(struct ptrace_ctx *c, struct ptrace_as *as, int sig, struct trap *out)
+{
+	siginfo_t si;
+	int r;
+
+	memset(&si, 0, sizeof(si));
+	r = pt(PTRACE_GETSIGINFO, as->pid, NULL, &si);
+	if (r)
+		return r;
+	out->signo = si.si_signo;
+	out->code = si.si_code;
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGTRAP:
+		if (si.si_code <= 0)
+			break; /* sent by someone (kill, tgkill): not the guest's instruction */
+		out->addr = (uint64_t)si.si_addr;
+		out->kind = is_page_fault(&si) ? TRAP_FAULT : TRAP_SIGNAL;
+		return 0;
+	default:
+		break;
+	}
+	/* The interrupt signal, or anything asynchronous: someone wants the task back. */
+	out->kind = TRAP_INTERRUPT;
+	__atomic_store_n(&c->interrupted, 0, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Run the loaded guest until its next stop and describe it in @out. */
+static int run_guest(struct ptrace_ctx *c, struct ptrace_as *as, struct arch_state *st,
+		     struct trap *out)
+{
+	int status, sig, r;
+
+	ptrace_bind_cpu(as);
+	r = pt(PTRACE_SYSEMU, as->pid, NULL, NULL);
+	if (r)
+		return r;
+	r = ptrace_wait_stop(as, &status);
+	if (r)
+		return r;
+	r = save_state(c, as, st);
+	if (r)
+		return r;
+	sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80)) {
+		out->kind = TRAP_SYSCALL;
+		return 0;
+	}
+	st->regs.orig_rax = (uint64_t)-1;
+	if (status >> 16) { /* group-stop or other event stop: spurious */
+		out->kind = TRAP_INTERRUPT;
+		return 0;
+	}
+	return decode_signal(c, as, sig, out);
+}
+
+int ptrace_switch_to(struct pctx *base, struct addrspace *as_base, struct arch_state *st,
+		     struct trap *out)
+{
+	struct ptrace_ctx *c = to_ptrace_ctx(base);
+	struct ptrace_as *as = to_ptrace_as(as_base);
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (as->dead)
+		return -ESRCH;
+	if ((pid_t)syscall(SYS_gettid) != as->tracer)
+		return -EPERM;
+	if (__atomic_exchange_n(&as->busy, 1, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	set_running(c, as->pid);
+	/* Dekker with interrupt(): it sets the flag, then reads running_pid under mu. */
+	if (__atomic_exchange_n(&c->interrupted, 0, __ATOMIC_SEQ_CST)) {
+		out->kind = TRAP_INTERRUPT;
+		r = 0;
+		goto out;
+	}
+	r = load_state(c, as, st);
+	if (!r)
+		r = run_guest(c, as, st, out);
+	if (r && r != -ESRCH)
+		log_warn("ptrace: switch_to on stub %d: %s", as->pid, strerror(-r));
+out:
+	set_running(c, 0);
+	__atomic_store_n(&as->busy, 0, __ATOMIC_RELEASE);
+	return r;
+}

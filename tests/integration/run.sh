@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Integration checks of `$BIN/sandbox run` on real programs, for each platform in $PLATFORMS.
+# Env: BIN (default bin), BUILD (default build), PLATFORMS (default "ptrace systrap"),
+#      TIMEOUT seconds per command (default 60), BUSYBOX (default: busybox on PATH).
+# Adding a check: write check_NAME (uses $P, calls pass/fail) and add NAME to CHECKS.
+set -u
+
+BIN=${BIN:-bin}
+BUILD=${BUILD:-build}
+PLATFORMS=${PLATFORMS:-ptrace systrap}
+TIMEOUT=${TIMEOUT:-60}
+SANDBOX="$BIN/sandbox"
+HERE=$(cd "$(dirname "$0")" && pwd)
+PROGS="$BUILD/tests/integration"
+BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
+
+CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+P=
+NAME=
+
+pass() { echo "PASS $NAME [$P]"; pass=$((pass + 1)); }
+fail() { # fail REASON [FILE...]
+	echo "FAIL $NAME [$P]: $1"
+	fail=$((fail + 1))
+	shift
+	local f
+	for f in "$@"; do
+		[ -s "$f" ] && { echo "    --- $(basename "$f"):"; head -n 20 "$f" | sed 's/^/    /'; }
+	done
+	return 0
+}
+
+# sbx ARGS...: run the sandbox on the current platform; stdout -> $tmp/out, stderr -> $tmp/err,
+# status -> $RC. Extra sandbox flags go before the program, e.g. sbx --strace prog.
+sbx() {
+	local flags=()
+	while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
+		flags+=("$1")
+		shift
+	done
+	timeout -k 5 "$TIMEOUT" "$SANDBOX" run --platform="$P" "${flags[@]}" "$@" \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+}
+
+# expect STATUS [STDOUT]: check the last sbx run.
+expect() {
+	local want_rc=$1
+	if [ "$RC" -ne "$want_rc" ]; then
+		fail "exit $RC, expected $want_rc" "$tmp/out" "$tmp/err"
+	elif [ $# -ge 2 ] && [ "$(cat "$tmp/out")" != "$2" ]; then
+		printf '%s\n' "$2" >"$tmp/want"
+		diff -u --label expected --label got "$tmp/want" "$tmp/out" >"$tmp/diff"
+		fail "stdout differs" "$tmp/diff" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# expect_error STATUS: exit status STATUS, no stdout, exactly one line on stderr.
+expect_error() {
+	local lines
+	lines=$(wc -l <"$tmp/err")
+	if [ "$RC" -ne "$1" ]; then
+		fail "exit $RC, expected $1" "$tmp/out" "$tmp/err"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$lines stderr lines, expected exactly 1" "$tmp/err"
+	elif [ -s "$tmp/out" ]; then
+		fail "unexpected stdout" "$tmp/out"
+	else
+		pass
+	fi
+}
+
+check_echo() { sbx "$BUSYBOX" echo hello; expect 0 hello; }
+check_true() { sbx "$BUSYBOX" true; expect 0 ""; }
+check_false() { sbx "$BUSYBOX" false; expect 1 ""; }
+check_sh() { sbx "$BUSYBOX" sh -c 'echo $((6*7)); exit 3'; expect 3 42; }
+
+check_alloc256() {
+	local native
+	native=$("$PROGS/alloc256" </dev/null)
+	sbx "$PROGS/alloc256"
+	expect 0 "$native"
+}
+
+# Processes whose command line contains $1 (our unique marker path), excluding ourselves.
+marker_procs() { pgrep -f -- "$1" | grep -vx "$$" || true; }
+
+check_segv() {
+	# A uniquely named copy, so leftovers (sandbox, stubs, tracees) can be found by name.
+	local prog="$tmp/segv-marker-$$-$P"
+	cp "$PROGS/segv" "$prog"
+	sbx "$prog"
+	if [ "$RC" -ne 139 ]; then
+		fail "exit $RC, expected 139" "$tmp/out" "$tmp/err"
+		return
+	fi
+	local left i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		left=$(marker_procs "$prog")
+		[ -z "$left" ] && break
+		sleep 0.2
+	done
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >"$tmp/ps" 2>&1
+		kill -9 $left 2>/dev/null
+		fail "processes left behind" "$tmp/ps"
+	else
+		pass
+	fi
+}
+
+check_abort() { sbx "$PROGS/abort"; expect 134 "abort: calling abort"; }
+
+check_not_elf() {
+	printf 'this is not an ELF file\n' >"$tmp/notelf"
+	chmod +x "$tmp/notelf"
+	sbx "$tmp/notelf"
+	expect_error 126
+}
+
+check_missing() { sbx "$tmp/does-not-exist"; expect_error 127; }
+
+check_wrong_arch() {
+	cp "$PROGS/abort" "$tmp/aarch64"
+	# e_machine (offset 18, 2 bytes little endian) = 183 (EM_AARCH64)
+	printf '\267\000' | dd of="$tmp/aarch64" bs=1 seek=18 conv=notrunc status=none
+	chmod +x "$tmp/aarch64"
+	sbx "$tmp/aarch64"
+	expect_error 126
+}
+
+check_strace() {
+	sbx --strace "$BUSYBOX" echo hello
+	if [ "$RC" -ne 0 ] || [ "$(cat "$tmp/out")" != hello ]; then
+		fail "exit $RC / stdout wrong" "$tmp/out" "$tmp/err"
+	elif ! grep -q 'write(' "$tmp/err"; then
+		fail "no write( line on stderr" "$tmp/err"
+	elif ! grep -q 'exit_group(' "$tmp/err"; then
+		fail "no exit_group( line on stderr" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# Build the helper programs.
+mkdir -p "$PROGS"
+for src in "$HERE"/progs/*.c; do
+	exe="$PROGS/$(basename "$src" .c)"
+	if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ]; then
+		gcc -static -O2 -o "$exe" "$src" || { echo "FAIL build $(basename "$src")"; exit 1; }
+	fi
+done
+
+# Sanity: the helpers behave as expected natively.
+P=native
+NAME=native-helpers
+{ "$PROGS/segv"; } </dev/null >/dev/null 2>&1; s=$?
+{ "$PROGS/abort"; } </dev/null >/dev/null 2>&1; a=$?
+if [ "$s" -eq 139 ] && [ "$a" -eq 134 ]; then pass; else fail "native segv=$s abort=$a (want 139, 134)"; fi
+
+for P in $PLATFORMS; do
+	for NAME in $CHECKS; do
+		"check_$NAME"
+	done
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
