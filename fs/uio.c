@@ -13,8 +13,16 @@
 #define MAX_RW_COUNT (INT_MAX & PAGE_MASK)
 
 
-void uio_init_single(struct uio *u, struct mm *mm, gva_t base, uint64_t len)
+/* Linux's access_ok(): the range must lie in user space, whether or not it is mapped. */
+static bool uio_access_ok(struct mm *mm, gva_t base, uint64_t len)
 {
+	return len == 0 || (base < mm_max_addr(mm) && len <= mm_max_addr(mm) - base);
+}
+
+int uio_init_single(struct uio *u, struct mm *mm, gva_t base, uint64_t len)
+{
+	if (!uio_access_ok(mm, base, len))
+		return -EFAULT;
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
 	u->mm = mm;
@@ -25,6 +33,7 @@ void uio_init_single(struct uio *u, struct mm *mm, gva_t base, uint64_t len)
 	u->cur = 0;
 	u->cur_off = 0;
 	u->resid = len;
+	return 0;
 }
 
 int uio_init_guest_iov(struct uio *u, struct mm *mm, gva_t iov_addr, int cnt)
@@ -52,11 +61,11 @@ int uio_init_guest_iov(struct uio *u, struct mm *mm, gva_t iov_addr, int cnt)
 	}
 	for (int i = 0; i < cnt; i++) {
 		uint64_t len = raw[i].iov_len;
-		if ((int64_t)len < 0) {
+		if ((int64_t)len < 0 || !uio_access_ok(mm, (gva_t)(uintptr_t)raw[i].iov_base, len)) {
 			free(raw);
 			free(u->iov);
 			u->iov = NULL;
-			return -EINVAL;
+			return (int64_t)len < 0 ? -EINVAL : -EFAULT;
 		}
 		/* Like Linux, silently truncate the total at MAX_RW_COUNT. */
 		if (len > MAX_RW_COUNT - total)

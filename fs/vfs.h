@@ -41,8 +41,8 @@ struct uio {
 	struct uio_vec one; /* storage for single-buffer read/write */
 };
 
-/* uio_init_single - a uio over one guest buffer. */
-void uio_init_single(struct uio *u, struct mm *mm, gva_t base, uint64_t len);
+/* uio_init_single - a uio over one guest buffer; -EFAULT if it is not in user space. */
+int uio_init_single(struct uio *u, struct mm *mm, gva_t base, uint64_t len);
 /*
  * uio_init_guest_iov - copy in @cnt struct iovec from guest @iov_addr and validate them
  * (IOV_MAX, total capped at MAX_RW_COUNT like Linux). The vector array is owned by @u;

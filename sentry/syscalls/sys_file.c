@@ -44,40 +44,44 @@ static long do_rw(struct task *t, int fd, struct uio *u, bool write, bool use_of
 	return r;
 }
 
-long sys_read(struct task *t, const struct syscall_args *a)
+/* Linux's order of checks: the fd, its access mode, the buffer, then the count. */
+static long rw_single(struct task *t, const struct syscall_args *a, bool write, bool use_off)
 {
+	struct file *f = get_file(t, ARG_INT(0));
 	struct uio u;
+	int acc;
+
+	if (!f)
+		return -EBADF;
+	acc = f->flags & O_ACCMODE;
+	file_put(f);
+	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+		return -EBADF;
+	if (uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2)) < 0)
+		return -EFAULT;
 	if ((int64_t)ARG_U(2) < 0)
 		return -EINVAL;
-	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
-	return do_rw(t, ARG_INT(0), &u, false, false, 0);
+	return do_rw(t, ARG_INT(0), &u, write, use_off, (int64_t)ARG_U(3));
+}
+
+long sys_read(struct task *t, const struct syscall_args *a)
+{
+	return rw_single(t, a, false, false);
 }
 
 long sys_write(struct task *t, const struct syscall_args *a)
 {
-	struct uio u;
-	if ((int64_t)ARG_U(2) < 0)
-		return -EINVAL;
-	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
-	return do_rw(t, ARG_INT(0), &u, true, false, 0);
+	return rw_single(t, a, true, false);
 }
 
 long sys_pread64(struct task *t, const struct syscall_args *a)
 {
-	struct uio u;
-	if ((int64_t)ARG_U(2) < 0)
-		return -EINVAL;
-	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
-	return do_rw(t, ARG_INT(0), &u, false, true, (int64_t)ARG_U(3));
+	return rw_single(t, a, false, true);
 }
 
 long sys_pwrite64(struct task *t, const struct syscall_args *a)
 {
-	struct uio u;
-	if ((int64_t)ARG_U(2) < 0)
-		return -EINVAL;
-	uio_init_single(&u, t->mm, ARG_U(1), ARG_U(2));
-	return do_rw(t, ARG_INT(0), &u, true, true, (int64_t)ARG_U(3));
+	return rw_single(t, a, true, true);
 }
 
 static long do_rwv(struct task *t, const struct syscall_args *a, bool write, bool use_off)
