@@ -18,7 +18,7 @@ struct boot_config {
 	bool strace;              /* print every guest syscall on stderr */
 };
 
-#define BOOT_DEFAULT_PLATFORM "ptrace"
+#define BOOT_DEFAULT_PLATFORM "systrap"
 
 /*
  * boot_run - run the sandbox until its init exits. On success returns 0 with *wait_status
