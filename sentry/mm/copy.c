@@ -1,117 +1,193 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Copying between the Sentry and guest memory. Every access is translated through the VMAs
- * and the guest page table and performed through the Sentry's own mapping of the memory file;
- * a guest address is never dereferenced, and a bad one yields -EFAULT.
+ * Copies between the Sentry and guest memory: walk the range page by page through the VMAs,
+ * check protections, allocate missing pages and copy through the Sentry's mapping of the
+ * memory file. A guest address is never dereferenced; a bad one ends the copy (-EFAULT).
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "sentry/mm/mm_impl.h"
 
-enum copy_dir { COPY_IN, COPY_OUT, COPY_OUT_FORCE, ZERO_OUT };
+enum copy_dir {
+	COPY_IN,    /* guest -> Sentry; needs a readable VMA */
+	COPY_OUT,   /* Sentry -> guest; needs PROT_WRITE */
+	COPY_FORCE, /* Sentry -> guest, ignoring protections (loader, ptrace) */
+	COPY_ZERO,  /* zeroes -> guest; needs PROT_WRITE */
+	COPY_STR,   /* COPY_IN that stops after a NUL */
+};
+
+struct copy_op {
+	enum copy_dir dir;
+	uint8_t *buf; /* Sentry side (NULL for COPY_ZERO) */
+	bool found_nul;
+};
+
+static bool copy_allowed(const struct vma *v, enum copy_dir dir)
+{
+	switch (dir) {
+	case COPY_IN:
+	case COPY_STR:
+		return v->prot & PROT_RWX; /* x86: W or X pages are readable too */
+	case COPY_OUT:
+	case COPY_ZERO:
+		return v->prot & PROT_WRITE;
+	case COPY_FORCE:
+		return true;
+	}
+	return false;
+}
 
 /*
- * Preconditions: mm->mu held. The Sentry's pointer to guest page @page, backing it first
- * if needed, or NULL when the guest may not make this access there.
+ * The Sentry's pointer to guest page @page (in @v) for @dir, allocating a batch of pages
+ * when it is missing and breaking COW before writes. NULL for a read of a missing page
+ * (it reads as zeroes, no need to allocate) or when out of memory (*@err set).
  */
-static uint8_t *guest_page(struct mm *mm, gva_t page, enum copy_dir dir)
+static uint8_t *copy_page(struct mm *mm, struct vma *v, gva_t page, gva_t want_end,
+			  enum copy_dir dir, int *err)
 {
-	struct vma *v = vma_find(mm, page);
-	uint64_t *pte;
+	uint64_t *pte = pte_get(mm, page, false);
+	bool write = dir == COPY_OUT || dir == COPY_FORCE || dir == COPY_ZERO;
+	struct frange fr;
 
-	if (!v)
-		v = mm_stack_grow_locked(mm, page);
-	if (!v)
-		return NULL;
-	if (dir == COPY_IN && v->prot == PROT_NONE)
-		return NULL;
-	if ((dir == COPY_OUT || dir == ZERO_OUT) && !(v->prot & PROT_WRITE))
-		return NULL;
-	pte = pte_get(mm, page, false);
+	*err = 0;
 	if (!pte || !(*pte & PTE_PRESENT)) {
-		if (mm_populate_locked(mm, page, page + PAGE_SIZE) < 0)
+		gva_t end = MIN(v->end, want_end);
+
+		if (!write || dir == COPY_ZERO)
+			return NULL; /* absent anonymous pages are zero already */
+		end = MIN(end, page + MM_FAULT_BATCH_PAGES * PAGE_SIZE);
+		*err = mm_populate_locked(mm, v, page, end, false);
+		if (*err == -ENOMEM && end > page + PAGE_SIZE)
+			*err = mm_populate_locked(mm, v, page, page + PAGE_SIZE, false);
+		if (*err)
 			return NULL;
 		pte = pte_get(mm, page, false);
 	}
-	return memfile_map_internal(mm->mf, (struct frange){ PTE_ADDR(*pte), PTE_ADDR(*pte) + PAGE_SIZE });
+	if (write) {
+		*err = mm_break_cow(mm, v, page, pte);
+		if (*err)
+			return NULL;
+	}
+	fr.start = PTE_ADDR(*pte);
+	fr.end = fr.start + PAGE_SIZE;
+	return memfile_map_internal(mm->mf, fr);
 }
 
-static ssize_t mm_copy(struct mm *mm, gva_t addr, void *buf, size_t len, enum copy_dir dir)
+/*
+ * Move @n bytes between guest page memory @g (NULL: an absent page, all zeroes) and the
+ * Sentry buffer at @done. Returns the bytes consumed (for a string: up to its NUL).
+ */
+static size_t copy_chunk(struct copy_op *op, uint8_t *g, size_t done, size_t n)
 {
-	size_t done = 0;
+	uint8_t *nul;
 
-	if (len == 0)
-		return 0;
-	if (addr >= mm->max || len > mm->max - addr)
-		len = addr >= mm->max ? 0 : mm->max - addr; /* copy what lies below the top */
+	switch (op->dir) {
+	case COPY_STR:
+		nul = g ? memchr(g, 0, n) : NULL;
+		if (g && !nul) {
+			memcpy(op->buf + done, g, n);
+			return n;
+		}
+		op->found_nul = true;
+		n = g ? (size_t)(nul - g) : 0;
+		if (n)
+			memcpy(op->buf + done, g, n);
+		op->buf[done + n] = 0;
+		return n;
+	case COPY_IN:
+		if (g)
+			memcpy(op->buf + done, g, n);
+		else
+			memset(op->buf + done, 0, n);
+		return n;
+	case COPY_OUT:
+	case COPY_FORCE:
+		memcpy(g, op->buf + done, n);
+		return n;
+	case COPY_ZERO:
+		if (g)
+			memset(g, 0, n);
+		return n;
+	}
+	return 0;
+}
+
+/* Walk [addr, addr+len); bytes done, or -EFAULT when none. */
+static ssize_t mm_copy(struct mm *mm, gva_t addr, size_t len, struct copy_op *op)
+{
+	struct vma *v = NULL;
+	gva_t want_end = addr + len < addr ? UINT64_MAX : addr + len;
+	size_t done = 0;
+	int err = 0;
+
+	if (len > SSIZE_MAX)
+		len = SSIZE_MAX;
 	pthread_mutex_lock(&mm->mu);
 	while (done < len) {
-		gva_t va = addr + done;
-		size_t in_page = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-		size_t n = MIN(len - done, in_page);
-		uint8_t *p = guest_page(mm, PAGE_ALIGN_DOWN(va), dir);
-		if (!p)
+		gva_t a = addr + done, page = PAGE_ALIGN_DOWN(a);
+		size_t n = MIN(PAGE_SIZE - (a - page), len - done);
+		uint8_t *g;
+
+		if (a < addr) /* wrapped around the top of the address space */
 			break;
-		p += va & (PAGE_SIZE - 1);
-		switch (dir) {
-		case COPY_IN:
-			memcpy((uint8_t *)buf + done, p, n);
+		if (!v || a >= v->end || a < v->start)
+			v = mm_vma_for_access(mm, a);
+		if (!v || !copy_allowed(v, op->dir))
 			break;
-		case COPY_OUT:
-		case COPY_OUT_FORCE:
-			memcpy(p, (const uint8_t *)buf + done, n);
+		g = copy_page(mm, v, page, want_end, op->dir, &err);
+		if (err)
 			break;
-		case ZERO_OUT:
-			memset(p, 0, n);
+		done += copy_chunk(op, g ? g + (a - page) : NULL, done, n);
+		if (op->found_nul)
 			break;
-		}
-		done += n;
 	}
 	pthread_mutex_unlock(&mm->mu);
-	return done ? (ssize_t)done : -EFAULT;
+	if (done || len == 0 || op->found_nul)
+		return done;
+	return -EFAULT; /* also when out of memory, as Linux's copy_to_user() reports it */
 }
 
 ssize_t mm_copy_in(struct mm *mm, gva_t src, void *dst, size_t len)
 {
-	return mm_copy(mm, src, dst, len, COPY_IN);
+	struct copy_op op = { .dir = COPY_IN, .buf = dst };
+
+	return mm_copy(mm, src, len, &op);
 }
 
 ssize_t mm_copy_out(struct mm *mm, gva_t dst, const void *src, size_t len)
 {
-	return mm_copy(mm, dst, (void *)src, len, COPY_OUT);
+	struct copy_op op = { .dir = COPY_OUT, .buf = (uint8_t *)src };
+
+	return mm_copy(mm, dst, len, &op);
 }
 
 ssize_t mm_copy_out_force(struct mm *mm, gva_t dst, const void *src, size_t len)
 {
-	return mm_copy(mm, dst, (void *)src, len, COPY_OUT_FORCE);
+	struct copy_op op = { .dir = COPY_FORCE, .buf = (uint8_t *)src };
+
+	return mm_copy(mm, dst, len, &op);
 }
 
 ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len)
 {
-	return mm_copy(mm, dst, NULL, len, ZERO_OUT);
+	struct copy_op op = { .dir = COPY_ZERO };
+
+	return mm_copy(mm, dst, len, &op);
 }
 
 ssize_t mm_copy_string_in(struct mm *mm, gva_t src, char *dst, size_t max)
 {
-	size_t done = 0;
+	struct copy_op op = { .dir = COPY_STR, .buf = (uint8_t *)dst };
+	ssize_t r;
 
 	if (max == 0)
 		return -ENAMETOOLONG;
-	/* Copy page-sized pieces so a string ending just before a hole still works. */
-	while (done < max) {
-		gva_t va = src + done;
-		size_t n = MIN(max - done, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
-		ssize_t r = mm_copy_in(mm, va, dst + done, n);
-		if (r < 0)
-			return r;
-		char *nul = memchr(dst + done, 0, (size_t)r);
-		if (nul)
-			return nul - dst;
-		done += (size_t)r;
-		if ((size_t)r < n)
-			return -EFAULT;
-	}
-	return -ENAMETOOLONG;
+	r = mm_copy(mm, src, max, &op);
+	if (r < 0)
+		return r;
+	if (op.found_nul)
+		return r;
+	return (size_t)r == max ? -ENAMETOOLONG : -EFAULT;
 }

@@ -1,120 +1,190 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Demand paging: a guest fault (or a Sentry copy) backs a batch of pages around the address
- * with memory-file pages and mirrors them into the platform address space.
+ * Demand paging: find (or grow) the VMA behind a guest access, allocate the missing pages
+ * of a batch around it as contiguous memory-file runs, and mirror them into the platform
+ * address space. Also the copy-on-write break that fork will rely on.
  */
 #include <errno.h>
-#include <sys/mman.h>
+#include <string.h>
 
 #include "lib/log.h"
 #include "sentry/mm/mm_impl.h"
 
-/* Fault-in granularity: one platform map call per 256 KiB instead of per page. */
-#define FAULT_BATCH (64 * PAGE_SIZE)
-/* Linux's stack_guard_gap: a growing stack keeps this far from the VMA below it. */
-#define STACK_GUARD_GAP (256 * PAGE_SIZE)
+/* RLIMIT_STACK when the loader has not said (Linux's default soft limit). */
+#define MM_DEFAULT_STACK_LIMIT (8ULL << 20)
 
-/* Back every page of [start, end) that has none, each missing run in one allocation. */
-int mm_populate_locked(struct mm *mm, gva_t start, gva_t end)
+struct vma *mm_vma_for_access(struct mm *mm, gva_t addr)
 {
-	gva_t va = start;
+	struct vma *v, *prev;
+	uint64_t limit = mm->stack_limit ? mm->stack_limit : MM_DEFAULT_STACK_LIMIT;
+	gva_t start = PAGE_ALIGN_DOWN(addr);
 
-	while (va < end) {
-		uint64_t *pte = pte_get(mm, va, true);
-		if (!pte)
-			return -ENOMEM;
-		if (*pte & PTE_PRESENT) {
-			va += PAGE_SIZE;
-			continue;
-		}
-		/* Measure the run of missing pages, up to the end. */
-		gva_t run_end = va + PAGE_SIZE;
-		while (run_end < end) {
-			uint64_t *p = pte_get(mm, run_end, false);
-			if (p && (*p & PTE_PRESENT))
-				break;
-			run_end += PAGE_SIZE;
-		}
-		struct frange fr;
-		int r = memfile_alloc(mm->mf, run_end - va, &fr);
-		if (r < 0 && run_end - va > PAGE_SIZE) {
-			run_end = va + PAGE_SIZE; /* fragmented: fall back to one page */
-			r = memfile_alloc(mm->mf, PAGE_SIZE, &fr);
-		}
-		if (r < 0)
-			return r;
-		for (gva_t a = va; a < run_end; a += PAGE_SIZE) {
-			uint64_t *p = pte_get(mm, a, true);
-			if (!p) {
-				/* Give back what no entry took. */
-				memfile_decref(mm->mf, (struct frange){ fr.start + (a - va), fr.end });
-				return -ENOMEM;
-			}
-			*p = (fr.start + (a - va)) | PTE_PRESENT;
-		}
-		va = run_end;
-	}
-	return 0;
-}
-
-/* Mirror [start, end) into the platform with @prot, one as_map per contiguous file run. */
-static int map_into_as(struct mm *mm, gva_t start, gva_t end, int prot)
-{
-	gva_t va = start;
-
-	if (!mm->as)
-		goto mark;
-	while (va < end) {
-		uint64_t *pte = pte_get(mm, va, false);
-		uint64_t off = PTE_ADDR(*pte);
-		gva_t run_end = va + PAGE_SIZE;
-		while (run_end < end) {
-			uint64_t *p = pte_get(mm, run_end, false);
-			if (PTE_ADDR(*p) != off + (run_end - va))
-				break;
-			run_end += PAGE_SIZE;
-		}
-		int r = mm->as->ops->as_map(mm->as, va, run_end - va, prot, off);
-		if (r < 0)
-			return r;
-		va = run_end;
-	}
-mark:
-	for (va = start; va < end; va += PAGE_SIZE) {
-		uint64_t *p = pte_get(mm, va, false);
-		*p |= PTE_MAPPED;
-		if (prot & PROT_WRITE)
-			*p |= PTE_AS_WRITE;
-		else
-			*p &= ~PTE_AS_WRITE;
-	}
-	return 0;
-}
-
-struct vma *mm_stack_grow_locked(struct mm *mm, gva_t addr)
-{
-	size_t i = vma_find_index(mm, addr);
-	struct vma *v;
-	gva_t new_start = PAGE_ALIGN_DOWN(addr);
-
-	if (i >= mm->nvma)
+	if (addr >= mm->max)
 		return NULL;
-	v = &mm->vmas[i];
-	if (!(v->flags & MAP_GROWSDOWN) || v->start <= addr)
+	v = vma_find(mm, addr);
+	if (v)
+		return v;
+	/* Below a MAP_GROWSDOWN VMA: grow it down (Linux expand_downwards()). */
+	v = vma_find_ge(mm, addr);
+	if (!v || !(v->flags & MAP_GROWSDOWN) || start < MM_MIN_ADDR)
 		return NULL;
-	/* RLIMIT_STACK bounds the whole stack, measured from its top. */
-	if (mm->stack_limit && v->end - new_start > mm->stack_limit)
+	if (v->end - start > limit)
 		return NULL;
-	if (i > 0 && mm->vmas[i - 1].end + STACK_GUARD_GAP > new_start)
+	prev = vma_prev(v);
+	if (prev && start - prev->end < MM_STACK_GUARD_GAP)
 		return NULL;
-	v->start = new_start;
+	/* The tree is keyed by start, and nothing lies between prev and v: order holds. */
+	v->start = start;
 	return v;
 }
 
-/* Is @access allowed by @prot? x86 pages are readable whenever they are accessible. */
-static bool prot_allows(int prot, int access)
+int mm_page_prot(struct mm *mm, const struct vma *v, uint64_t pte)
 {
-	if (prot == PROT_NONE)
+	int prot = v->prot;
+
+	if ((prot & PROT_WRITE) && vma_is_private(v) &&
+	    memfile_page_refs(mm->mf, PTE_ADDR(pte)) > 1)
+		prot &= ~PROT_WRITE; /* shared copy-on-write page: the first write copies it */
+	return prot;
+}
+
+int mm_break_cow(struct mm *mm, struct vma *v, gva_t addr, uint64_t *pte)
+{
+	struct frange old = { PTE_ADDR(*pte), PTE_ADDR(*pte) + PAGE_SIZE }, fr;
+	int r;
+
+	if (!vma_is_private(v) || memfile_page_refs(mm->mf, old.start) <= 1)
+		return 0;
+	r = memfile_alloc(mm->mf, PAGE_SIZE, &fr);
+	if (r < 0)
+		return r;
+	memcpy(memfile_map_internal(mm->mf, fr), memfile_map_internal(mm->mf, old), PAGE_SIZE);
+	*pte = fr.start | PTE_PRESENT | (*pte & (PTE_MAPPED | PTE_AS_WRITE));
+	if (*pte & PTE_MAPPED) {
+		/* The old page must leave the AS before our reference to it goes. */
+		r = mm_as_map(mm, addr, PAGE_SIZE, v->prot, fr.start);
+		if (r < 0) {
+			mm_as_unmap(mm, addr, PAGE_SIZE);
+			*pte &= ~(PTE_MAPPED | PTE_AS_WRITE);
+		} else if (v->prot & PROT_WRITE) {
+			*pte |= PTE_AS_WRITE;
+		}
+	}
+	memfile_decref(mm->mf, old);
+	return 0;
+}
+
+/* A run of pages to mirror with one as_map call. */
+struct map_run {
+	gva_t va;
+	uint64_t off, len;
+	int prot;
+};
+
+static int map_run_flush(struct mm *mm, struct map_run *run)
+{
+	uint64_t bits = PTE_MAPPED | ((run->prot & PROT_WRITE) ? PTE_AS_WRITE : 0);
+	int r;
+
+	if (!run->len)
+		return 0;
+	r = mm_as_map(mm, run->va, run->len, run->prot, run->off);
+	if (r == 0)
+		for (gva_t a = run->va; a < run->va + run->len; a += PAGE_SIZE)
+			*pte_get(mm, a, false) |= bits;
+	run->len = 0;
+	return r;
+}
+
+/* Mirror the present, not yet mapped pages of [start, end) in @v, one call per run. */
+static int map_present(struct mm *mm, struct vma *v, gva_t start, gva_t end)
+{
+	struct map_run run = { 0 };
+	int r = 0;
+
+	if (!(v->prot & PROT_RWX))
+		return 0; /* PROT_NONE: nothing to mirror, every access faults */
+	for (gva_t a = start; a < end && r == 0; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+		int prot;
+
+		if (!pte || !(*pte & PTE_PRESENT) || (*pte & PTE_MAPPED)) {
+			r = map_run_flush(mm, &run);
+			continue;
+		}
+		prot = mm_page_prot(mm, v, *pte);
+		if (run.len && run.va + run.len == a && run.off + run.len == PTE_ADDR(*pte) &&
+		    run.prot == prot) {
+			run.len += PAGE_SIZE;
+			continue;
+		}
+		r = map_run_flush(mm, &run);
+		run = (struct map_run){ a, PTE_ADDR(*pte), PAGE_SIZE, prot };
+	}
+	return r ?: map_run_flush(mm, &run);
+}
+
+/*
+ * Give the missing pages of [start, end) memory-file pages from as few runs as possible
+ * (with @split, smaller runs when memory is short; without it, one run or nothing).
+ */
+static int alloc_missing(struct mm *mm, gva_t start, gva_t end, bool split)
+{
+	uint64_t missing = 0;
+	gva_t a = start;
+
+	for (gva_t p = start; p < end; p += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, p, true);
+
+		if (!pte)
+			return -ENOMEM;
+		missing += !(*pte & PTE_PRESENT);
+	}
+	while (missing) {
+		uint64_t want = missing;
+		struct frange fr;
+		int r;
+
+		/* Contiguous when possible: fewer host VMAs in the stub, fewer as_map calls. */
+		while ((r = memfile_alloc(mm->mf, want * PAGE_SIZE, &fr)) == -ENOMEM && split &&
+		       want > 1)
+			want = (want + 1) / 2;
+		if (r < 0)
+			return r;
+		for (uint64_t off = fr.start; off < fr.end; a += PAGE_SIZE) {
+			uint64_t *pte = pte_get(mm, a, false);
+
+			if (*pte & PTE_PRESENT)
+				continue;
+			*pte = off | PTE_PRESENT;
+			off += PAGE_SIZE;
+		}
+		missing -= want;
+	}
+	return 0;
+}
+
+int mm_populate_locked(struct mm *mm, struct vma *v, gva_t start, gva_t end, bool map)
+{
+	/* In 2 MiB steps, so that a huge MAP_POPULATE stops (without page tables for all
+	 * of it) as soon as memory runs out. */
+	const uint64_t chunk = PT_ENTRIES * PAGE_SIZE;
+	int r = 0;
+
+	for (gva_t a = start, next; a < end && r == 0; a = next) {
+		next = end - a > chunk ? a + chunk : end;
+		r = alloc_missing(mm, a, next, true);
+		if (r == 0 && map)
+			r = map_present(mm, v, a, next);
+	}
+	return r;
+}
+
+/* May @access (TRAP_ACCESS_*, 0 = unknown) touch a page of a VMA with @prot? (x86: any
+ * of R, W, X makes a page readable.) */
+static bool access_allowed(int prot, int access)
+{
+	if (!(prot & PROT_RWX))
 		return false;
 	if ((access & TRAP_ACCESS_WRITE) && !(prot & PROT_WRITE))
 		return false;
@@ -123,49 +193,74 @@ static bool prot_allows(int prot, int access)
 	return true;
 }
 
+/*
+ * The page is mirrored already, so the access needed more than the mirror allows. With an
+ * unknown access type, a read-only mirror in a writable VMA means a write; a mirror with all
+ * the VMA's permissions means a genuine violation.
+ */
+static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte, int access)
+{
+	bool write = (access & TRAP_ACCESS_WRITE) ||
+		     (!access && !(*pte & PTE_AS_WRITE) && (v->prot & PROT_WRITE));
+	int prot, r;
+
+	if (!write && !access)
+		return -EACCES;
+	if (write) {
+		r = mm_break_cow(mm, v, page, pte);
+		if (r < 0)
+			return r;
+	}
+	/* A known, allowed access on a mirrored page (another thread changed it): remap. */
+	prot = mm_page_prot(mm, v, *pte);
+	r = mm_as_map(mm, page, PAGE_SIZE, prot, PTE_ADDR(*pte));
+	if (r < 0)
+		return r;
+	*pte = (*pte & ~PTE_AS_WRITE) | PTE_MAPPED | ((prot & PROT_WRITE) ? PTE_AS_WRITE : 0);
+	return 0;
+}
+
 int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 {
+	gva_t page = PAGE_ALIGN_DOWN(addr), ws, we;
+	uint64_t batch = MM_FAULT_BATCH_PAGES * PAGE_SIZE, *pte;
 	struct vma *v;
-	uint64_t *pte;
 	int r;
 
-	if (addr >= mm->max)
-		return -EFAULT;
 	pthread_mutex_lock(&mm->mu);
-	v = vma_find(mm, addr);
-	if (!v)
-		v = mm_stack_grow_locked(mm, addr);
+	v = mm_vma_for_access(mm, addr);
 	if (!v) {
-		pthread_mutex_unlock(&mm->mu);
-		return -EFAULT;
+		r = -EFAULT;
+		goto out;
 	}
-	if (!prot_allows(v->prot, access)) {
-		pthread_mutex_unlock(&mm->mu);
-		return -EACCES;
+	if (!access_allowed(v->prot, access)) {
+		r = -EACCES;
+		goto out;
 	}
+	pte = pte_get(mm, page, false);
+	if (pte && (*pte & PTE_MAPPED)) {
+		r = fault_mapped(mm, v, page, pte, access);
+		goto out;
+	}
+	ws = MAX(v->start, page & ~(batch - 1));
+	we = MIN(v->end, (page & ~(batch - 1)) + batch);
 	/*
-	 * The platform may not know the access type (ptrace). If the page is already mapped with
-	 * everything the VMA allows, the access must have been one the VMA forbids.
+	 * The batch is best effort, the faulting page is not: when the batch does not fit in
+	 * one run, back the faulting page first so the batch cannot take its memory.
 	 */
-	pte = pte_get(mm, addr, false);
-	if (pte && (*pte & PTE_MAPPED) &&
-	    (!(v->prot & PROT_WRITE) || (*pte & PTE_AS_WRITE))) {
-		pthread_mutex_unlock(&mm->mu);
-		return access ? 0 : -EACCES;
+	r = alloc_missing(mm, ws, we, false);
+	if (r == -ENOMEM) {
+		r = alloc_missing(mm, page, page + PAGE_SIZE, false);
+		if (r == 0)
+			(void)alloc_missing(mm, ws, we, true);
 	}
-	gva_t start = MAX(v->start, addr & ~(FAULT_BATCH - 1));
-	gva_t end = MIN(v->end, (addr & ~(FAULT_BATCH - 1)) + FAULT_BATCH);
-	/* A growing stack is touched top-down: batch below the fault, not above. */
-	if (v->flags & MAP_GROWSDOWN) {
-		gva_t page = PAGE_ALIGN_DOWN(addr);
-		start = page - v->start >= FAULT_BATCH ? page - FAULT_BATCH + PAGE_SIZE : v->start;
-		end = MIN(v->end, page + PAGE_SIZE * 8);
-	}
-	r = mm_populate_locked(mm, start, end);
+	if (r == 0 && (access & TRAP_ACCESS_WRITE))
+		r = mm_break_cow(mm, v, page, pte_get(mm, page, false));
 	if (r == 0)
-		r = map_into_as(mm, start, end, v->prot);
+		r = map_present(mm, v, ws, we);
+out:
 	pthread_mutex_unlock(&mm->mu);
-	if (r < 0)
-		log_warn("mm: fault at %#llx: %d", (unsigned long long)addr, r);
-	return r == -ENOMEM ? -EFAULT : r;
+	if (r < 0 && r != -EFAULT && r != -EACCES)
+		log_warn("mm: fault at %#llx failed: %d", (unsigned long long)addr, r);
+	return r;
 }

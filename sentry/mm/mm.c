@@ -1,18 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
-/* struct mm: creation, references, layout (stack, mmap base, brk) and VMA enumeration. */
+/*
+ * mm objects: creation over a platform address space, reference counting and teardown,
+ * and the layout knobs the loader sets (program break, stack, mmap base).
+ */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "sentry/mm/mm_impl.h"
 
-/* Without a platform (unit tests) guest addresses end below the 47-bit user limit. */
+/* Without a platform (unit tests): the x86-64 user half, minus the top page like Linux. */
 #define MM_DEFAULT_MAX ((1ULL << 47) - PAGE_SIZE)
-/* Space kept for the stack below its top before mmap allocations start (Linux's gap). */
-#define MM_STACK_GAP_MIN (128ULL << 20)
-#define MM_STACK_GAP_MAX (1ULL << 36)
-/* The loader randomises the stack top up to 16 GiB below max. */
-#define MM_STACK_RANDOM (16ULL << 30)
+/* Linux mmap_base(): the gap below the stack is RLIMIT_STACK, at least 128 MiB. */
+#define MM_MIN_GAP (128ULL << 20)
+#define MM_DEFAULT_STACK (8ULL << 20)
+
+const char mm_heap_name[] = "[heap]";
+const char mm_stack_name[] = "[stack]";
+
+/* Top-down mmap placement starts this far below a stack topped at @top. */
+static gva_t mm_calc_mmap_base(gva_t max, gva_t top, uint64_t stack_limit)
+{
+	uint64_t gap = stack_limit + MM_STACK_GUARD_GAP, max_gap = max / 6 * 5;
+
+	gap = MIN(MAX(gap, MM_MIN_GAP), max_gap);
+	if (gap >= top)
+		return PAGE_ALIGN_DOWN(top / 2);
+	return PAGE_ALIGN_DOWN(top - gap);
+}
 
 int mm_new(struct memfile *mf, struct platform *p, struct mm **out)
 {
@@ -22,19 +36,19 @@ int mm_new(struct memfile *mf, struct platform *p, struct mm **out)
 	if (!mm)
 		return -ENOMEM;
 	refcount_init(&mm->ref);
-	pthread_mutex_init(&mm->mu, NULL);
 	mm->mf = mf;
 	mm->p = p;
 	mm->max = p ? PAGE_ALIGN_DOWN(p->max_user_addr) : MM_DEFAULT_MAX;
-	mm->mmap_base = mm->max - MM_STACK_RANDOM - MM_STACK_GAP_MIN;
 	if (p) {
 		r = p->ops->as_new(p, &mm->as);
 		if (r < 0) {
-			pthread_mutex_destroy(&mm->mu);
 			free(mm);
 			return r;
 		}
 	}
+	pthread_mutex_init(&mm->mu, NULL);
+	mm->vmas = RB_ROOT;
+	mm->mmap_base = mm_calc_mmap_base(mm->max, mm->max, MM_DEFAULT_STACK);
 	*out = mm;
 	return 0;
 }
@@ -44,20 +58,26 @@ void mm_get(struct mm *mm)
 	refcount_inc(&mm->ref);
 }
 
-void mm_put(struct mm *mm)
+static void mm_release(struct mm *mm)
 {
-	if (!mm || !refcount_dec(&mm->ref))
-		return;
-	/* The address space goes first, so clearing pages need not unmap them one by one. */
+	struct rb_node *n;
+
+	/* No thread runs on the AS any more: drop it first, then the pages need no unmap. */
 	if (mm->as)
 		mm->as->ops->as_release(mm->as);
 	mm->as = NULL;
-	for (size_t i = 0; i < mm->nvma; i++)
-		pt_clear_range(mm, mm->vmas[i].start, mm->vmas[i].end);
+	pt_clear_range(mm, 0, mm->max);
 	pt_free(mm);
-	free(mm->vmas);
+	while ((n = rb_first(&mm->vmas)))
+		vma_unlink_free(mm, rb_entry(n, struct vma, node));
 	pthread_mutex_destroy(&mm->mu);
 	free(mm);
+}
+
+void mm_put(struct mm *mm)
+{
+	if (mm && refcount_dec(&mm->ref))
+		mm_release(mm);
 }
 
 struct addrspace *mm_addrspace(struct mm *mm)
@@ -70,39 +90,44 @@ gva_t mm_max_addr(struct mm *mm)
 	return mm->max;
 }
 
-gva_t mm_mmap_base(struct mm *mm)
-{
-	return mm->mmap_base;
-}
-
 void mm_set_brk_start(struct mm *mm, gva_t start)
 {
 	pthread_mutex_lock(&mm->mu);
-	mm->brk_start = mm->brk = start;
+	mm->brk_start = mm->brk = MIN(PAGE_ALIGN_UP(start), mm->max);
 	pthread_mutex_unlock(&mm->mu);
 }
 
 void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size)
 {
-	uint64_t gap = MIN(MAX(max_size, MM_STACK_GAP_MIN), MM_STACK_GAP_MAX);
+	struct vma *v;
 
 	pthread_mutex_lock(&mm->mu);
 	mm->stack_top = top;
 	mm->stack_limit = max_size;
-	/* Like Linux's mmap_base(): allocations start a stack-limit gap below the stack. */
-	if (top > gap + PAGE_SIZE * 16 && top - gap < mm->mmap_base)
-		mm->mmap_base = PAGE_ALIGN_DOWN(top - gap);
+	v = top ? vma_find(mm, top - 1) : NULL;
+	if (v)
+		v->name = mm_stack_name;
+	mm->mmap_base = mm_calc_mmap_base(mm->max, MIN(top, mm->max), max_size);
 	pthread_mutex_unlock(&mm->mu);
+}
+
+gva_t mm_mmap_base(struct mm *mm)
+{
+	gva_t base;
+
+	pthread_mutex_lock(&mm->mu);
+	base = mm->mmap_base;
+	pthread_mutex_unlock(&mm->mu);
+	return base;
 }
 
 void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg)
 {
 	pthread_mutex_lock(&mm->mu);
-	for (size_t i = 0; i < mm->nvma; i++) {
-		const struct vma *v = &mm->vmas[i];
+	for (struct rb_node *n = rb_first(&mm->vmas); n; n = rb_next(n)) {
+		struct vma *v = rb_entry(n, struct vma, node);
 		struct vma_info info = { v->start, v->end, v->prot, v->flags, v->name };
-		if (!info.name && (v->flags & MAP_GROWSDOWN) && v->end == PAGE_ALIGN_UP(mm->stack_top))
-			info.name = "[stack]";
+
 		fn(&info, arg);
 	}
 	pthread_mutex_unlock(&mm->mu);

@@ -93,7 +93,8 @@ gva_t mm_max_addr(struct mm *mm);
 /*
  * mm_handle_fault - the guest touched @addr with @access (TRAP_ACCESS_*, 0 when the platform
  * cannot tell). Populates and maps a batch of pages around it. 0 when the guest may retry,
- * -EFAULT when no VMA covers @addr (SEGV_MAPERR), -EACCES when the VMA forbids it (SEGV_ACCERR).
+ * -EFAULT when no VMA covers @addr (SEGV_MAPERR), -EACCES when the VMA forbids it (SEGV_ACCERR),
+ * -ENOMEM when the memory file is full, or a platform as_map error.
  */
 int mm_handle_fault(struct mm *mm, gva_t addr, int access);
 
@@ -115,7 +116,10 @@ ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len);
  */
 ssize_t mm_copy_string_in(struct mm *mm, gva_t src, char *dst, size_t max);
 
-/* mm_for_each_vma - call @fn for each VMA in address order (for /proc/PID/maps, tests). */
+/*
+ * mm_for_each_vma - call @fn for each VMA in address order (for /proc/PID/maps, tests).
+ * @fn runs with the mm's lock held: it must not call back into this mm.
+ */
 struct vma_info {
 	gva_t start, end;
 	int prot;  /* PROT_* */

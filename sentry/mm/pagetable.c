@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The guest page table: guest page -> memory-file page, a 4-level radix tree shaped like
- * x86-64's (9 bits per level over 48-bit addresses), allocated as guest memory is touched.
+ * The guest page table: a lazily allocated 4-level radix (512 entries a level, like x86)
+ * from guest page to memory-file page, and the walks that drop, unmap and move its entries.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -9,166 +9,229 @@
 #include "lib/log.h"
 #include "sentry/mm/mm_impl.h"
 
-static unsigned int pt_index(gva_t addr, int level)
-{
-	return (unsigned int)(addr >> (12 + PT_BITS * level)) & (PT_ENTRIES - 1);
-}
+#define PT_SHIFT(level) (12 + (level) * PT_BITS)
+#define PT_INDEX(addr, level) (((addr) >> PT_SHIFT(level)) & (PT_ENTRIES - 1))
 
 uint64_t *pte_get(struct mm *mm, gva_t addr, bool create)
 {
-	void **table;
+	union pt_table **slot = &mm->pt_root;
 
-	if (!mm->pt_root) {
-		if (!create)
-			return NULL;
-		mm->pt_root = calloc(PT_ENTRIES, sizeof(void *));
-		if (!mm->pt_root)
-			return NULL;
-	}
-	table = mm->pt_root;
-	for (int level = 3; level > 1; level--) {
-		void **next = table[pt_index(addr, level)];
-		if (!next) {
+	for (int level = PT_LEVELS - 1;; level--) {
+		if (!*slot) {
 			if (!create)
 				return NULL;
-			next = calloc(PT_ENTRIES, sizeof(void *));
-			if (!next)
+			*slot = calloc(1, sizeof(union pt_table));
+			if (!*slot)
 				return NULL;
-			table[pt_index(addr, level)] = next;
 		}
-		table = next;
+		if (level == 0)
+			return &(*slot)->pte[PT_INDEX(addr, 0)];
+		slot = &(*slot)->next[PT_INDEX(addr, level)];
 	}
-	uint64_t *leaf = table[pt_index(addr, 1)];
-	if (!leaf) {
-		if (!create)
-			return NULL;
-		leaf = calloc(PT_ENTRIES, sizeof(uint64_t));
-		if (!leaf)
-			return NULL;
-		table[pt_index(addr, 1)] = leaf;
-	}
-	return &leaf[pt_index(addr, 0)];
 }
 
-static void pt_free_level(void **table, int level)
+/* A visit of every leaf segment of a range; @fn sees @n entries for pages from @addr. */
+struct pt_walker {
+	void (*fn)(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg);
+	void *arg;
+	bool prune; /* free tables left empty */
+};
+
+static bool pt_table_empty(const union pt_table *t)
 {
-	if (!table)
+	for (size_t i = 0; i < PT_ENTRIES; i++)
+		if (t->pte[i])
+			return false;
+	return true;
+}
+
+/* Visit [start, end) (inside *@slot's span at @level); absent subtrees are skipped. */
+static void pt_walk_level(struct mm *mm, union pt_table **slot, int level, gva_t start,
+			  gva_t end, const struct pt_walker *w)
+{
+	union pt_table *t = *slot;
+
+	if (!t)
 		return;
-	if (level > 1)
-		for (int i = 0; i < PT_ENTRIES; i++)
-			pt_free_level(table[i], level - 1);
-	else
-		for (int i = 0; i < PT_ENTRIES; i++)
-			free(table[i]);
-	free(table);
+	if (level == 0) {
+		w->fn(mm, &t->pte[PT_INDEX(start, 0)], start, (end - start) / PAGE_SIZE, w->arg);
+	} else {
+		uint64_t span = 1ULL << PT_SHIFT(level);
+
+		for (gva_t a = start; a < end;) {
+			gva_t next = MIN((a & ~(span - 1)) + span, end);
+
+			pt_walk_level(mm, &t->next[PT_INDEX(a, level)], level - 1, a, next, w);
+			a = next;
+		}
+	}
+	if (w->prune && pt_table_empty(t)) {
+		free(t);
+		*slot = NULL;
+	}
+}
+
+static void pt_walk(struct mm *mm, gva_t start, gva_t end, const struct pt_walker *w)
+{
+	if (start < end)
+		pt_walk_level(mm, &mm->pt_root, PT_LEVELS - 1, start, end, w);
+}
+
+static void pt_free_level(union pt_table *t, int level)
+{
+	if (!t)
+		return;
+	if (level > 0)
+		for (size_t i = 0; i < PT_ENTRIES; i++)
+			pt_free_level(t->next[i], level - 1);
+	free(t);
 }
 
 void pt_free(struct mm *mm)
 {
-	pt_free_level(mm->pt_root, 3);
+	pt_free_level(mm->pt_root, PT_LEVELS - 1);
 	mm->pt_root = NULL;
 }
 
-/* Size of the aligned block one leaf table covers: skip whole absent leaves quickly. */
-#define LEAF_SPAN ((gva_t)PAGE_SIZE * PT_ENTRIES)
-
-/*
- * Visit present entries in [start, end); @fn may modify the entry. Absent leaf tables are
- * skipped a whole leaf at a time, so walking a huge sparse range stays cheap.
- */
-static void pt_walk(struct mm *mm, gva_t start, gva_t end,
-		    void (*fn)(struct mm *mm, gva_t va, uint64_t *pte, void *arg), void *arg)
+int mm_as_map(struct mm *mm, gva_t va, uint64_t len, int prot, uint64_t off)
 {
-	gva_t va = start;
+	if (!mm->as)
+		return 0;
+	return mm->as->ops->as_map(mm->as, va, len, prot, off);
+}
 
-	while (va < end) {
-		uint64_t *pte = pte_get(mm, va, false);
-		if (!pte) {
-			gva_t next = (va + LEAF_SPAN) & ~(LEAF_SPAN - 1);
-			if (next <= va)
-				break;
-			va = next;
+void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len)
+{
+	int r;
+
+	if (!mm->as)
+		return;
+	r = mm->as->ops->as_unmap(mm->as, va, len);
+	if (r < 0) /* the guest could keep reaching pages we are about to free: never ignore */
+		log_warn("mm: as_unmap(%#llx, %#llx) failed: %d", (unsigned long long)va,
+			 (unsigned long long)len, r);
+}
+
+/* The span of pages whose mirror bits were cleared. */
+struct unmap_state {
+	gva_t lo, hi;
+};
+
+static void unmap_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
+{
+	struct unmap_state *s = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		gva_t a = addr + i * PAGE_SIZE;
+
+		if (!(pte[i] & PTE_MAPPED))
 			continue;
-		}
-		if (*pte)
-			fn(mm, va, pte, arg);
-		va += PAGE_SIZE;
+		pte[i] &= ~(PTE_MAPPED | PTE_AS_WRITE);
+		s->lo = MIN(s->lo, a);
+		s->hi = MAX(s->hi, a + PAGE_SIZE);
 	}
 }
 
-struct clear_state {
-	bool any_mapped;
-	struct frange run; /* contiguous memory-file run to decref */
+void pt_unmap_as_range(struct mm *mm, gva_t start, gva_t end)
+{
+	struct unmap_state s = { .lo = UINT64_MAX, .hi = 0 };
+	struct pt_walker w = { .fn = unmap_leaf, .arg = &s };
+
+	pt_walk(mm, start, end, &w);
+	if (s.lo < s.hi)
+		mm_as_unmap(mm, s.lo, s.hi - s.lo);
+}
+
+/* Memory-file pages to decref, batched into contiguous runs. */
+struct drop_state {
+	struct frange run;
 };
 
-static void clear_flush(struct mm *mm, struct clear_state *s)
+static void drop_flush(struct mm *mm, struct drop_state *s)
 {
 	if (s->run.end > s->run.start)
 		memfile_decref(mm->mf, s->run);
 	s->run.start = s->run.end = 0;
 }
 
-static void clear_one(struct mm *mm, gva_t va, uint64_t *pte, void *arg)
+static void drop_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
 {
-	struct clear_state *s = arg;
-	uint64_t off = PTE_ADDR(*pte);
+	struct drop_state *s = arg;
 
-	if (*pte & PTE_MAPPED)
-		s->any_mapped = true;
-	if (*pte & PTE_PRESENT) {
-		if (s->run.end != off || s->run.end == s->run.start) {
-			clear_flush(mm, s);
-			s->run.start = off;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = PTE_ADDR(pte[i]);
+
+		if (!(pte[i] & PTE_PRESENT))
+			continue;
+		pte[i] = 0;
+		if (s->run.end == off && s->run.end > s->run.start) {
+			s->run.end += PAGE_SIZE;
+			continue;
 		}
-		s->run.end = off + PAGE_SIZE;
+		drop_flush(mm, s);
+		s->run = (struct frange){ off, off + PAGE_SIZE };
 	}
-	*pte = 0;
 }
 
-int pt_clear_range(struct mm *mm, gva_t start, gva_t end)
+void pt_clear_range(struct mm *mm, gva_t start, gva_t end)
 {
-	struct clear_state s = { false, { 0, 0 } };
+	struct drop_state s = { { 0, 0 } };
+	struct pt_walker w = { .fn = drop_leaf, .arg = &s, .prune = true };
 
-	pt_walk(mm, start, end, clear_one, &s);
-	clear_flush(mm, &s);
-	if (s.any_mapped && mm->as)
-		return mm->as->ops->as_unmap(mm->as, start, end - start);
-	return 0;
+	/* Out of the platform AS first: no guest thread may reach a page once it is freed. */
+	pt_unmap_as_range(mm, start, end);
+	pt_walk(mm, start, end, &w);
+	drop_flush(mm, &s);
 }
 
-static void unmap_one(struct mm *mm, gva_t va, uint64_t *pte, void *arg)
+struct move_state {
+	gva_t old_addr, new_addr;
+	int err;
+};
+
+/* Pass 1: make sure every destination entry exists, so pass 2 cannot fail. */
+static void move_prepare_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
 {
-	if (*pte & PTE_MAPPED)
-		*(bool *)arg = true;
-	*pte &= ~(PTE_MAPPED | PTE_AS_WRITE);
+	struct move_state *s = arg;
+
+	for (size_t i = 0; i < n && !s->err; i++)
+		if ((pte[i] & PTE_PRESENT) &&
+		    !pte_get(mm, addr + i * PAGE_SIZE - s->old_addr + s->new_addr, true))
+			s->err = -ENOMEM;
 }
 
-int pt_unmap_as_range(struct mm *mm, gva_t start, gva_t end)
+static void move_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
 {
-	bool any = false;
+	struct move_state *s = arg;
 
-	pt_walk(mm, start, end, unmap_one, &any);
-	if (any && mm->as)
-		return mm->as->ops->as_unmap(mm->as, start, end - start);
-	return 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *dst;
+
+		if (!(pte[i] & PTE_PRESENT))
+			continue;
+		dst = pte_get(mm, addr + i * PAGE_SIZE - s->old_addr + s->new_addr, false);
+		*dst = pte[i] & ~(PTE_MAPPED | PTE_AS_WRITE);
+		pte[i] = 0;
+	}
+}
+
+static void noop_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
+{
 }
 
 int pt_move_range(struct mm *mm, gva_t old_addr, gva_t new_addr, uint64_t len)
 {
-	int r = pt_unmap_as_range(mm, old_addr, old_addr + len);
+	struct move_state s = { .old_addr = old_addr, .new_addr = new_addr };
+	struct pt_walker prep = { .fn = move_prepare_leaf, .arg = &s };
+	struct pt_walker move = { .fn = move_leaf, .arg = &s };
+	struct pt_walker prune = { .fn = noop_leaf, .prune = true };
 
-	if (r < 0)
-		return r;
-	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *src = pte_get(mm, old_addr + off, false);
-		if (!src || !*src)
-			continue;
-		uint64_t *dst = pte_get(mm, new_addr + off, true);
-		if (!dst)
-			return -ENOMEM;
-		*dst = *src;
-		/* pte_get may have reallocated nothing: src stays valid (tables never move). */
-		*src = 0;
-	}
+	pt_walk(mm, old_addr, old_addr + len, &prep);
+	if (s.err)
+		return s.err;
+	pt_unmap_as_range(mm, old_addr, old_addr + len);
+	pt_walk(mm, old_addr, old_addr + len, &move);
+	/* Pruning only now: mid-move, a table can be empty yet hold destination slots. */
+	pt_walk(mm, old_addr, old_addr + len, &prune);
 	return 0;
 }

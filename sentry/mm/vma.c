@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * VMAs kept in an array sorted by address: O(log n) lookup, O(n) insert/remove, which is
- * cheap for the few hundred VMAs real programs have. A last-hit index makes the common
- * repeated lookup O(1).
+ * The VMA tree of an mm: an rb-tree of non-overlapping [start, end) ranges keyed by start,
+ * with lookup, split, merge, range removal and the top-down free-gap search used by mmap.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,101 +9,133 @@
 
 #include "sentry/mm/mm_impl.h"
 
-size_t vma_find_index(struct mm *mm, gva_t addr)
+static struct vma *to_vma(struct rb_node *n)
 {
-	size_t lo = 0, hi = mm->nvma;
+	return rb_entry_safe(n, struct vma, node);
+}
 
-	if (mm->hint < mm->nvma && mm->vmas[mm->hint].start <= addr && addr < mm->vmas[mm->hint].end)
-		return mm->hint;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (mm->vmas[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
+struct vma *vma_next(struct vma *v)
+{
+	return to_vma(rb_next(&v->node));
+}
+
+struct vma *vma_prev(struct vma *v)
+{
+	return to_vma(rb_prev(&v->node));
+}
+
+struct vma *vma_find_ge(struct mm *mm, gva_t addr)
+{
+	struct rb_node *n = mm->vmas.node;
+	struct vma *best = NULL;
+
+	while (n) {
+		struct vma *v = to_vma(n);
+
+		if (addr < v->end) {
+			best = v;
+			if (addr >= v->start)
+				break;
+			n = n->left;
+		} else {
+			n = n->right;
+		}
 	}
-	return lo;
+	return best;
 }
 
 struct vma *vma_find(struct mm *mm, gva_t addr)
 {
-	size_t i = vma_find_index(mm, addr);
+	struct vma *v = mm->vma_cache;
 
-	if (i < mm->nvma && mm->vmas[i].start <= addr) {
-		mm->hint = i;
-		return &mm->vmas[i];
-	}
-	return NULL;
+	if (v && addr >= v->start && addr < v->end)
+		return v;
+	v = vma_find_ge(mm, addr);
+	if (!v || addr < v->start)
+		return NULL;
+	mm->vma_cache = v;
+	return v;
 }
 
-static int vma_reserve(struct mm *mm, size_t n)
+struct vma *vma_alloc(const struct vma *tmpl)
 {
-	if (mm->nvma + n <= mm->capvma)
-		return 0;
-	size_t cap = mm->capvma ? mm->capvma * 2 : 32;
-	while (cap < mm->nvma + n)
-		cap *= 2;
-	struct vma *v = realloc(mm->vmas, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	mm->vmas = v;
-	mm->capvma = cap;
-	return 0;
+	struct vma *v = malloc(sizeof(*v));
+
+	if (v) {
+		*v = *tmpl;
+		memset(&v->node, 0, sizeof(v->node));
+	}
+	return v;
 }
 
+/* Two adjacent VMAs that could be one: same attributes (and later: same file, offsets). */
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
-	return a->end == b->start && a->prot == b->prot && a->flags == b->flags &&
-	       a->name == b->name;
+	return a->end == b->start && a->prot == b->prot && a->max_prot == b->max_prot &&
+	       a->flags == b->flags && a->name == b->name;
 }
 
-/* Merge vmas[i] with vmas[i+1] when they can be one. */
-static void vma_try_merge(struct mm *mm, size_t i)
+void vma_unlink_free(struct mm *mm, struct vma *v)
 {
-	if (i + 1 >= mm->nvma || !vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1]))
-		return;
-	mm->vmas[i].end = mm->vmas[i + 1].end;
-	memmove(&mm->vmas[i + 1], &mm->vmas[i + 2], (mm->nvma - i - 2) * sizeof(struct vma));
-	mm->nvma--;
+	if (mm->vma_cache == v)
+		mm->vma_cache = NULL;
+	rb_erase(&v->node, &mm->vmas);
+	free(v);
 }
 
-int vma_insert(struct mm *mm, const struct vma *v)
+/* Merge @v with its neighbours when they are equal; returns the surviving VMA. */
+static struct vma *vma_merge_around(struct mm *mm, struct vma *v)
 {
-	size_t i;
+	struct vma *prev = vma_prev(v), *next = vma_next(v);
 
-	if (vma_reserve(mm, 1) < 0)
-		return -ENOMEM;
-	i = vma_find_index(mm, v->start);
-	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvma - i) * sizeof(struct vma));
-	mm->vmas[i] = *v;
-	mm->nvma++;
-	vma_try_merge(mm, i);
-	if (i > 0)
-		vma_try_merge(mm, i - 1);
-	mm->hint = 0;
-	return 0;
+	if (next && vma_mergeable(v, next)) {
+		v->end = next->end;
+		vma_unlink_free(mm, next);
+	}
+	if (prev && vma_mergeable(prev, v)) {
+		prev->end = v->end;
+		vma_unlink_free(mm, v);
+		v = prev;
+	}
+	return v;
+}
+
+static void vma_link_nomerge(struct mm *mm, struct vma *v)
+{
+	struct rb_node **link = &mm->vmas.node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = v->start < to_vma(parent)->start ? &parent->left : &parent->right;
+	}
+	rb_link_node(&v->node, parent, link);
+	rb_insert_color(&v->node, &mm->vmas);
+}
+
+void vma_link(struct mm *mm, struct vma *v)
+{
+	vma_link_nomerge(mm, v);
+	vma_merge_around(mm, v);
 }
 
 int vma_split(struct mm *mm, gva_t addr)
 {
-	size_t i = vma_find_index(mm, addr);
-	struct vma *v;
+	struct vma *v = vma_find(mm, addr), *hi;
 
-	if (i >= mm->nvma || mm->vmas[i].start >= addr)
-		return 0; /* not inside a VMA, or already a boundary */
-	if (vma_reserve(mm, 1) < 0)
+	if (!v || v->start == addr)
+		return 0;
+	hi = vma_alloc(v);
+	if (!hi)
 		return -ENOMEM;
-	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvma - i) * sizeof(struct vma));
-	mm->nvma++;
-	v = &mm->vmas[i];
+	hi->start = addr;
 	v->end = addr;
-	v[1].start = addr;
+	vma_link_nomerge(mm, hi);
 	return 0;
 }
 
 int vma_remove_range(struct mm *mm, gva_t start, gva_t end)
 {
-	size_t i, j;
+	struct vma *v, *next;
 	int r;
 
 	r = vma_split(mm, start);
@@ -112,51 +143,77 @@ int vma_remove_range(struct mm *mm, gva_t start, gva_t end)
 		r = vma_split(mm, end);
 	if (r < 0)
 		return r;
-	i = vma_find_index(mm, start);
-	for (j = i; j < mm->nvma && mm->vmas[j].end <= end; j++)
-		;
-	memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvma - j) * sizeof(struct vma));
-	mm->nvma -= j - i;
-	mm->hint = 0;
+	for (v = vma_find_ge(mm, start); v && v->start < end; v = next) {
+		next = vma_next(v);
+		vma_unlink_free(mm, v);
+	}
 	return 0;
 }
 
 void vma_merge_range(struct mm *mm, gva_t start, gva_t end)
 {
-	size_t i = vma_find_index(mm, start);
+	struct vma *v = vma_find_ge(mm, start ? start - 1 : 0);
 
-	if (i > 0)
-		i--;
-	while (i < mm->nvma && mm->vmas[i].start <= end) {
-		size_t before = mm->nvma;
-		vma_try_merge(mm, i);
-		if (mm->nvma == before)
-			i++;
+	while (v && v->start <= end) {
+		struct vma *next = vma_next(v);
+
+		if (next && vma_mergeable(v, next)) {
+			v->end = next->end;
+			vma_unlink_free(mm, next);
+			continue;
+		}
+		v = next;
 	}
-	mm->hint = 0;
 }
 
 bool vma_range_free(struct mm *mm, gva_t start, gva_t end)
 {
-	size_t i = vma_find_index(mm, start);
-	return i >= mm->nvma || mm->vmas[i].start >= end;
+	struct vma *v = vma_find_ge(mm, start);
+
+	return !v || v->start >= end;
 }
 
-gva_t vma_free_gap(struct mm *mm, uint64_t len, gva_t below)
+bool vma_range_covered(struct mm *mm, gva_t start, gva_t end)
 {
-	size_t i = vma_find_index(mm, below);
-	gva_t top = below;
+	struct vma *v = vma_find_ge(mm, start);
+	gva_t at = start;
 
-	/* Walk gaps downward from @below: the gap under vmas[i-1]..vmas[i]. */
+	while (at < end) {
+		if (!v || v->start > at)
+			return false;
+		at = v->end;
+		v = vma_next(v);
+	}
+	return true;
+}
+
+/*
+ * Walk down from the highest VMA below @hi, looking at each gap's top. O(number of VMAs
+ * above the result); Linux augments the tree with the largest gap per subtree instead.
+ */
+gva_t vma_free_gap(struct mm *mm, uint64_t len, gva_t lo, gva_t hi)
+{
+	struct vma *v;
+	gva_t top = hi;
+
+	if (len == 0 || hi < lo || hi - lo < len)
+		return 0;
+	v = vma_find_ge(mm, hi - 1);
+	if (v && v->start >= hi)
+		v = vma_prev(v);
+	else if (!v)
+		v = to_vma(rb_last(&mm->vmas));
 	for (;;) {
-		gva_t floor = i > 0 ? mm->vmas[i - 1].end : PAGE_SIZE * 16;
-		if (i < mm->nvma && mm->vmas[i].start < top)
-			top = mm->vmas[i].start;
-		if (top >= floor && top - floor >= len)
+		gva_t bottom = v ? MAX(v->end, lo) : lo;
+
+		if (v && v->end > top) /* a VMA straddles the top: the gap starts below it */
+			top = v->start;
+		else if (top >= bottom && top - bottom >= len)
 			return top - len;
-		if (i == 0)
+		else if (v)
+			top = v->start;
+		if (!v || top < lo + len)
 			return 0;
-		i--;
-		top = mm->vmas[i].start;
+		v = vma_prev(v);
 	}
 }
