@@ -59,6 +59,35 @@ int arch_state_init(struct arch_state *st)
 	return 0;
 }
 
+void arch_fpu_reset(struct arch_state *st)
+{
+	fpu_reset(st->xsave);
+}
+
+/* Offsets in the XSAVE area (Intel SDM vol.1 13.4). */
+#define XSAVE_MXCSR_OFF 24
+#define XSAVE_HDR_OFF 512
+#define XSAVE_HDR_LEN 64
+/* MXCSR bits a guest may set (everything but the reserved ones; DAZ included). */
+#define MXCSR_VALID 0xffffU
+
+void arch_xsave_load_user(struct arch_state *st, const uint8_t *img)
+{
+	uint32_t mxcsr;
+	uint64_t bv;
+
+	memcpy(st->xsave, img, xsave_size);
+	memcpy(&mxcsr, st->xsave + XSAVE_MXCSR_OFF, sizeof(mxcsr));
+	mxcsr &= MXCSR_VALID;
+	memcpy(st->xsave + XSAVE_MXCSR_OFF, &mxcsr, sizeof(mxcsr));
+	if (xsave_size < XSAVE_HDR_OFF + XSAVE_HDR_LEN)
+		return;
+	memcpy(&bv, st->xsave + XSAVE_HDR_OFF, sizeof(bv));
+	bv &= xsave_features;
+	memset(st->xsave + XSAVE_HDR_OFF, 0, XSAVE_HDR_LEN);
+	memcpy(st->xsave + XSAVE_HDR_OFF, &bv, sizeof(bv));
+}
+
 void arch_state_destroy(struct arch_state *st)
 {
 	free(st->xsave);

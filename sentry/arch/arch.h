@@ -33,6 +33,14 @@ uint64_t arch_xsave_features(void);
 /* arch_state_init - zeroed registers and a freshly reset FPU (FCW 0x37f, MXCSR 0x1f80). */
 int arch_state_init(struct arch_state *st);
 void arch_state_destroy(struct arch_state *st);
+/* arch_fpu_reset - the FPU state a new program or a signal handler starts with. */
+void arch_fpu_reset(struct arch_state *st);
+/*
+ * arch_xsave_load_user - take a guest-supplied XSAVE image (arch_xsave_size() bytes),
+ * cleaned so that restoring it can never fault on the host: MXCSR reserved bits, header
+ * feature bits outside XCR0 and the compaction/reserved header words are cleared.
+ */
+void arch_xsave_load_user(struct arch_state *st, const uint8_t *img);
 /* arch_state_copy - deep copy (both already initialised). */
 void arch_state_copy(struct arch_state *dst, const struct arch_state *src);
 
@@ -63,5 +71,41 @@ static inline void arch_syscall_restart(struct arch_state *st)
 	st->regs.rax = st->regs.orig_rax;
 	st->regs.rip -= 2;
 }
+
+
+/* ---- signal frames (sigframe.c): pure, the caller copies to and from guest memory ---- */
+
+struct linux_siginfo;
+struct linux_stack;
+struct linux_ucontext;
+
+struct sigframe_args {
+	int sig;
+	const struct linux_siginfo *info;
+	uint64_t handler, restorer;
+	uint64_t oldmask;               /* the mask to restore on rt_sigreturn */
+	uint64_t sp;                    /* where the frame goes below: rsp - red zone, or altstack top */
+	const struct linux_stack *uc_stack; /* sigaltstack state saved in the frame */
+};
+
+/* arch_sigframe_max - bytes an rt_sigframe with its XSAVE image may take. */
+size_t arch_sigframe_max(void);
+
+/*
+ * arch_sigframe_build - lay out Linux's x86-64 rt_sigframe (pretcode, ucontext, siginfo,
+ * then the 64-byte aligned XSAVE image with its fx_sw_bytes and magic) for @st into @buf
+ * (at least arch_sigframe_max() bytes), as guest memory starting at *frame (returned),
+ * *len bytes long. Then point @st at the handler (rdi/rsi/rdx arguments, rsp = frame) with
+ * a fresh FPU. 0, or -EFAULT when the frame would not fit below a->sp.
+ */
+int arch_sigframe_build(struct arch_state *st, const struct sigframe_args *a, uint8_t *buf,
+			uint64_t *frame, size_t *len);
+
+/*
+ * arch_sigframe_restore - rt_sigreturn: take registers from @uc and FPU state from @fp
+ * (the guest's XSAVE image, arch_xsave_size() bytes, or NULL to reset the FPU). cs/ss stay
+ * the guest's fixed selectors. The mask to restore is uc->uc_sigmask.
+ */
+void arch_sigframe_restore(struct arch_state *st, const struct linux_ucontext *uc, const uint8_t *fp);
 
 #endif

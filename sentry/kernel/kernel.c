@@ -90,6 +90,7 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 	t->creds.rgid = t->creds.egid = t->creds.sgid = t->creds.fsgid = getgid();
 	t->umask = 022;
 	strcpy(t->cwd, "/");
+	t->altstack.ss_flags = LINUX_SS_DISABLE;
 	*out = t;
 	return 0;
 
@@ -129,52 +130,6 @@ void task_exit_group(struct task *t, int status)
 	t->exiting = true;
 }
 
-enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGNORE, SIGDFL_STOP, SIGDFL_CONT };
-
-/* signal(7): the default action of each standard signal; real-time signals terminate. */
-static enum sig_default sig_default_action(int sig)
-{
-	switch (sig) {
-	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
-	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
-		return SIGDFL_CORE;
-	case SIGCHLD: case SIGURG: case SIGWINCH:
-		return SIGDFL_IGNORE;
-	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
-		return SIGDFL_STOP;
-	case SIGCONT:
-		return SIGDFL_CONT;
-	default:
-		return SIGDFL_TERM;
-	}
-}
-
-void task_send_signal(struct task *t, int sig, bool forced)
-{
-	uint64_t handler;
-	enum sig_default def = sig_default_action(sig);
-
-	pthread_mutex_lock(&t->tg->mu);
-	handler = t->tg->actions[sig].handler;
-	pthread_mutex_unlock(&t->tg->mu);
-
-	if (!forced && sig != SIGKILL) {
-		if (handler == (uint64_t)(uintptr_t)SIG_IGN)
-			return;
-		if (handler == (uint64_t)(uintptr_t)SIG_DFL &&
-		    (def == SIGDFL_IGNORE || def == SIGDFL_CONT || def == SIGDFL_STOP))
-			return; /* job control stops arrive with the signals issue */
-		if (t->sigmask & (1ULL << (sig - 1)))
-			return; /* would stay pending; pending sets arrive with the signals issue */
-	}
-	if (handler > (uint64_t)(uintptr_t)SIG_IGN)
-		log_warn("signal %d has a guest handler; delivery is not implemented yet: "
-			 "applying the default action", sig);
-	if (def == SIGDFL_IGNORE || def == SIGDFL_CONT || def == SIGDFL_STOP)
-		def = SIGDFL_TERM; /* a forced signal the guest cannot ignore */
-	task_exit_group(t, sig | (def == SIGDFL_CORE ? 0x80 : 0));
-}
-
 void task_get_rlimit(struct task *t, int res, struct rlimit *out)
 {
 	pthread_mutex_lock(&t->tg->mu);
@@ -200,7 +155,7 @@ int task_set_rlimit(struct task *t, int res, const struct rlimit *in)
 	return r;
 }
 
-/* A fault the mm could not resolve becomes SIGSEGV; there are no guest handlers yet. */
+/* A fault the mm could not resolve becomes SIGSEGV for the guest. */
 static void task_fault(struct task *t, const struct trap *trap)
 {
 	int r = mm_handle_fault(t->mm, trap->addr, trap->access);
@@ -209,7 +164,7 @@ static void task_fault(struct task *t, const struct trap *trap)
 	log_debug("task %d: SIGSEGV at %#llx (rip %#llx, %s)", t->tid,
 		  (unsigned long long)trap->addr, (unsigned long long)t->regs.regs.rip,
 		  r == -EACCES ? "SEGV_ACCERR" : "SEGV_MAPERR");
-	task_send_signal(t, SIGSEGV, true);
+	task_send_fault(t, SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, trap->addr);
 }
 
 int task_run(struct task *t)
@@ -217,7 +172,10 @@ int task_run(struct task *t)
 	const struct platform_ops *ops = t->k->platform->ops;
 	struct trap trap;
 
-	while (!t->exiting) {
+	for (;;) {
+		task_deliver_signals(t);
+		if (t->exiting)
+			break;
 		int r = ops->switch_to(t->pctx, mm_addrspace(t->mm), &t->regs, &trap);
 		if (r < 0) {
 			log_warn("task %d: platform failure: %s", t->tid, strerror(-r));
@@ -234,7 +192,7 @@ int task_run(struct task *t)
 		case TRAP_SIGNAL:
 			log_debug("task %d: signal %d code %d at %#llx", t->tid, trap.signo,
 				  trap.code, (unsigned long long)trap.addr);
-			task_send_signal(t, trap.signo, true);
+			task_send_fault(t, trap.signo, trap.code, trap.addr);
 			break;
 		case TRAP_INTERRUPT:
 			break;

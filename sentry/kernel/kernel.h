@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "lib/abi/linux/signal.h"
 #include "platform/platform.h"
 #include "sentry/arch/arch.h"
 #include "sentry/mm/mm.h"
@@ -80,6 +81,9 @@ struct task {
 	char comm[16]; /* PR_SET_NAME, /proc/PID/comm */
 	char cwd[4096]; /* until the VFS tracks a cwd dentry */
 	uint64_t sigmask;
+	uint64_t pending;                              /* signals waiting for delivery */
+	struct linux_siginfo pending_info[KSIG_MAX + 1]; /* one queued siginfo per signal */
+	struct linux_stack altstack;                   /* sigaltstack(2) state */
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	bool exiting;
@@ -106,11 +110,22 @@ int task_run(struct task *t);
 /* task_exit_group - the whole thread group exits with wait status @status. */
 void task_exit_group(struct task *t, int status);
 /*
- * task_send_signal - send @sig to @t's thread group. Signal delivery to handlers is not
- * implemented yet: a signal whose action is to terminate kills the group; ignored signals are
- * dropped. @forced (a fault) kills even if blocked or ignored, like Linux's force_sig.
+ * task_send_signal - make @sig (with @info, or SI_KERNEL when NULL) pending for @t. Ignored
+ * signals are dropped; a standard signal already pending is not queued twice. @forced (a
+ * fault the guest raised) resets a blocked or ignored signal to its default action first,
+ * like Linux's force_sig_info.
  */
-void task_send_signal(struct task *t, int sig, bool forced);
+void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info, bool forced);
+/* task_send_fault - a synchronous SIGSEGV/SIGBUS/SIGILL/... with si_code and address. */
+void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
+/*
+ * task_deliver_signals - act on every pending, unblocked signal before @t returns to the
+ * guest: run default actions (which may end the group) or push handler frames onto the
+ * guest stack. Called by the run loop only.
+ */
+void task_deliver_signals(struct task *t);
+/* task_on_altstack - is the guest's stack pointer on its sigaltstack? */
+bool task_on_altstack(const struct task *t);
 
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);

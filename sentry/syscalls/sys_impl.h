@@ -94,13 +94,15 @@
 	X(time, "p", SYS_FULL, NULL)                                                             \
 	X(nanosleep, "pp", SYS_PARTIAL, "not yet interruptible by guest signals")                \
 	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "not yet interruptible by guest signals")        \
-	/* signals (dispositions and masks; delivery comes with the signals issue) */            \
-	X(rt_sigaction, "ippu", SYS_PARTIAL, "dispositions recorded; handlers not yet invoked")  \
+	/* signals: dispositions, masks, handler frames; stops and queued RT signals later */    \
+	X(rt_sigaction, "ippu", SYS_FULL, NULL)                                                  \
 	X(rt_sigprocmask, "ippu", SYS_FULL, NULL)                                                \
-	X(sigaltstack, "pp", SYS_PARTIAL, "recorded")                                            \
-	X(kill, "ii", SYS_PARTIAL, "own process; default actions only")                          \
-	X(tgkill, "iii", SYS_PARTIAL, "own process; default actions only")                       \
-	X(tkill, "ii", SYS_PARTIAL, "own process; default actions only")
+	X(rt_sigreturn, "", SYS_FULL, NULL)                                                      \
+	X(rt_sigpending, "pu", SYS_FULL, NULL)                                                   \
+	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
+	X(kill, "ii", SYS_PARTIAL, "own process until fork exists; no stop/continue")            \
+	X(tgkill, "iii", SYS_PARTIAL, "own thread until threads exist")                          \
+	X(tkill, "ii", SYS_PARTIAL, "own thread until threads exist")
 
 #define DECLARE_SYS(name, args, support, note) long sys_##name(struct task *t, const struct syscall_args *a);
 SYSCALL_LIST(DECLARE_SYS)

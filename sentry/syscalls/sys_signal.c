@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Signal dispositions, masks and sending (delivery to handlers comes with the signals issue). */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/abi/linux/signal.h"
@@ -69,27 +70,94 @@ long sys_rt_sigprocmask(struct task *t, const struct syscall_args *a)
 
 long sys_sigaltstack(struct task *t, const struct syscall_args *a)
 {
-	stack_t ss, old = { .ss_flags = SS_DISABLE };
+	struct linux_stack ss, old = t->altstack;
 
+	if (task_on_altstack(t))
+		old.ss_flags = LINUX_SS_ONSTACK;
+	else if (old.ss_flags & LINUX_SS_DISABLE)
+		old = (struct linux_stack){ .ss_flags = LINUX_SS_DISABLE };
 	if (ARG_U(0)) {
 		if (mm_copy_in(t->mm, ARG_U(0), &ss, sizeof(ss)) != sizeof(ss))
 			return -EFAULT;
-		if (ss.ss_flags & ~(SS_DISABLE | LINUX_SS_AUTODISARM))
+		if (task_on_altstack(t))
+			return -EPERM;
+		int mode = ss.ss_flags & ~(int32_t)LINUX_SS_AUTODISARM;
+		if (mode != 0 && mode != LINUX_SS_DISABLE && mode != LINUX_SS_ONSTACK)
 			return -EINVAL;
-		if (!(ss.ss_flags & SS_DISABLE) && ss.ss_size < (size_t)MINSIGSTKSZ)
-			return -ENOMEM;
+		if (mode == LINUX_SS_DISABLE) {
+			ss = (struct linux_stack){ .ss_flags = LINUX_SS_DISABLE };
+		} else {
+			if (ss.ss_size < LINUX_MINSIGSTKSZ)
+				return -ENOMEM;
+			ss.ss_flags &= (int32_t)LINUX_SS_AUTODISARM;
+		}
 	}
 	if (ARG_U(1) && mm_copy_out(t->mm, ARG_U(1), &old, sizeof(old)) != sizeof(old))
+		return -EFAULT;
+	if (ARG_U(0))
+		t->altstack = ss;
+	return 0;
+}
+
+/*
+ * rt_sigreturn: the handler's `ret` popped pretcode, so the ucontext is at rsp. Registers,
+ * FPU state, mask and sigaltstack come back from the guest's (untrusted) frame; arch/
+ * sanitises what the host would refuse. A frame that cannot be read is fatal (SIGSEGV).
+ */
+long sys_rt_sigreturn(struct task *t, const struct syscall_args *a)
+{
+	struct linux_ucontext uc;
+	size_t xsz = arch_xsave_size();
+	uint8_t *fp = NULL;
+
+	if (mm_copy_in(t->mm, t->regs.regs.rsp, &uc, sizeof(uc)) != sizeof(uc))
+		goto bad;
+	if (uc.uc_mcontext.fpstate) {
+		fp = malloc(xsz);
+		if (!fp || mm_copy_in(t->mm, uc.uc_mcontext.fpstate, fp, xsz) != (ssize_t)xsz)
+			goto bad;
+	}
+	arch_sigframe_restore(&t->regs, &uc, fp);
+	free(fp);
+	t->sigmask = uc.uc_sigmask & ~UNBLOCKABLE;
+	/* Linux's restore_altstack(): like sigaltstack(uc_stack, NULL), errors ignored. */
+	if (!task_on_altstack(t)) {
+		struct linux_stack ss = uc.uc_stack;
+		int mode = ss.ss_flags & ~(int32_t)LINUX_SS_AUTODISARM;
+		if (mode == LINUX_SS_DISABLE)
+			t->altstack = (struct linux_stack){ .ss_flags = LINUX_SS_DISABLE };
+		else if ((mode == 0 || mode == LINUX_SS_ONSTACK) && ss.ss_size >= LINUX_MINSIGSTKSZ)
+			t->altstack = (struct linux_stack){ ss.ss_sp, ss.ss_flags & (int32_t)LINUX_SS_AUTODISARM,
+							    0, ss.ss_size };
+	}
+	return (long)t->regs.regs.rax;
+bad:
+	free(fp);
+	task_send_fault(t, SIGSEGV, SI_KERNEL, 0);
+	return (long)t->regs.regs.rax;
+}
+
+long sys_rt_sigpending(struct task *t, const struct syscall_args *a)
+{
+	uint64_t set = t->pending & t->sigmask;
+
+	if (ARG_U(1) > KSIGSET_SIZE)
+		return -EINVAL;
+	if (mm_copy_out(t->mm, ARG_U(0), &set, ARG_U(1)) != (ssize_t)ARG_U(1))
 		return -EFAULT;
 	return 0;
 }
 
-static long send_to_self(struct task *t, int sig)
+static long send_to_self(struct task *t, int sig, int code)
 {
 	if (sig < 0 || sig > KSIG_MAX)
 		return -EINVAL;
-	if (sig > 0)
-		task_send_signal(t, sig, false);
+	if (sig > 0) {
+		struct linux_siginfo si = { .si_signo = sig, .si_code = code };
+		si.kill.pid = t->tg->tgid;
+		si.kill.uid = t->creds.ruid;
+		task_send_signal(t, sig, &si, false);
+	}
 	return 0;
 }
 
@@ -100,7 +168,7 @@ long sys_kill(struct task *t, const struct syscall_args *a)
 	/* -1 and our own group/process reach only us until there are other processes. */
 	if (pid != t->tg->tgid && pid != 0 && pid != -1 && pid != -t->tg->pgid)
 		return (ARG_INT(1) < 0 || ARG_INT(1) > KSIG_MAX) ? -EINVAL : -ESRCH;
-	return send_to_self(t, ARG_INT(1));
+	return send_to_self(t, ARG_INT(1), SI_USER);
 }
 
 long sys_tgkill(struct task *t, const struct syscall_args *a)
@@ -109,7 +177,7 @@ long sys_tgkill(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (ARG_INT(0) != t->tg->tgid || ARG_INT(1) != t->tid)
 		return (ARG_INT(2) < 0 || ARG_INT(2) > KSIG_MAX) ? -EINVAL : -ESRCH;
-	return send_to_self(t, ARG_INT(2));
+	return send_to_self(t, ARG_INT(2), SI_TKILL);
 }
 
 long sys_tkill(struct task *t, const struct syscall_args *a)
@@ -118,5 +186,5 @@ long sys_tkill(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (ARG_INT(0) != t->tid)
 		return -ESRCH;
-	return send_to_self(t, ARG_INT(1));
+	return send_to_self(t, ARG_INT(1), SI_TKILL);
 }

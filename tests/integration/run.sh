@@ -11,11 +11,13 @@ BUILD=${BUILD:-build}
 PLATFORMS=${PLATFORMS:-ptrace systrap}
 TIMEOUT=${TIMEOUT:-60}
 SANDBOX="$BIN/sandbox"
+TIMEOUT_BIN=$(command -v timeout) # absolute: some checks run with a different $PATH
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROGS="$BUILD/tests/integration"
 BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 
-CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace"
+CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
+	stdin bigout args env path_lookup debug_log exit_status kill_sandbox"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -44,7 +46,7 @@ sbx() {
 		flags+=("$1")
 		shift
 	done
-	timeout -k 5 "$TIMEOUT" "$SANDBOX" run --platform="$P" "${flags[@]}" "$@" \
+	"$TIMEOUT_BIN" -k 5 "$TIMEOUT" "$SANDBOX" run --platform="$P" "${flags[@]}" "$@" \
 		</dev/null >"$tmp/out" 2>"$tmp/err"
 	RC=$?
 }
@@ -150,6 +152,110 @@ check_strace() {
 	fi
 }
 
+check_stdin() {
+	printf 'line one\nline two\n' >"$tmp/in"
+	timeout -k 5 "$TIMEOUT" "$SANDBOX" run --platform="$P" "$BUSYBOX" cat \
+		<"$tmp/in" >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	expect 0 "$(cat "$tmp/in")"
+}
+
+# 100000 lines (~600 KB) through stdout: no short or lost writes.
+check_bigout() {
+	local want got
+	want=$("$BUSYBOX" seq 1 100000 | cksum)
+	sbx "$BUSYBOX" seq 1 100000
+	got=$(cksum <"$tmp/out")
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC, expected 0" "$tmp/err"
+	elif [ "$got" != "$want" ]; then
+		fail "output differs from native (cksum $got, want $want)" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# argv is passed unchanged: spaces, an empty argument, a leading dash.
+check_args() { sbx "$BUSYBOX" echo "a  b" "" -c; expect 0 "a  b  -c"; }
+
+# The guest gets the caller's environment, and only that.
+check_env() {
+	timeout -k 5 "$TIMEOUT" env -i SBX_TEST=yes "$SANDBOX" run --platform="$P" "$BUSYBOX" env \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	expect 0 "SBX_TEST=yes"
+}
+
+# A bare program name is looked up in $PATH.
+check_path_lookup() {
+	mkdir -p "$tmp/pathdir"
+	ln -sf "$BUSYBOX" "$tmp/pathdir/busybox"
+	PATH="$tmp/pathdir" sbx busybox echo via-path
+	expect 0 via-path
+}
+
+check_debug_log() {
+	rm -f "$tmp/debug.log"
+	sbx --debug-log="$tmp/debug.log" "$BUSYBOX" true
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC, expected 0" "$tmp/err"
+	elif [ ! -s "$tmp/debug.log" ]; then
+		fail "--debug-log file missing or empty"
+	else
+		pass
+	fi
+}
+
+# native_status CMD...: exit status of CMD run natively, without the shell's "Segmentation
+# fault" style report on stderr.
+native_status() {
+	bash -c '"$@" </dev/null >/dev/null 2>&1; echo $?' native "$@" 2>/dev/null
+}
+
+# Every way of dying gives the same status as natively (exit codes mod 256, 128+signal for
+# kill/tgkill, faults, traps and illegal instructions; ignored signals do nothing).
+DIE_MODES="exit259 exit255 term kill usr1 chld ign ro ud2 int3 div0 hlt exec_nx stack"
+check_exit_status() {
+	local m native bad=
+	for m in $DIE_MODES; do
+		native=$(native_status "$PROGS/die" "$m")
+		sbx "$PROGS/die" "$m"
+		[ "$RC" -ne "$native" ] && bad="$bad $m(native $native, sandbox $RC)"
+	done
+	if [ -n "$bad" ]; then
+		fail "status differs:$bad" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# SIGKILL to the sandbox while the guest sleeps: the sandbox dies (137) and takes every
+# process it started with it.
+check_kill_sandbox() {
+	local prog="$tmp/sleep-marker-$$-$P" pid left i
+	cp "$PROGS/die" "$prog"
+	"$SANDBOX" run --platform="$P" "$prog" sleep </dev/null >/dev/null 2>"$tmp/err" &
+	pid=$!
+	sleep 0.5
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	RC=$?
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		left=$(marker_procs "$prog")
+		[ -z "$left" ] && break
+		sleep 0.2
+	done
+	if [ -n "$left" ]; then
+		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >"$tmp/ps" 2>&1
+		kill -9 $left 2>/dev/null
+		fail "processes left behind" "$tmp/ps"
+	elif [ "$RC" -ne 137 ]; then
+		fail "exit $RC, expected 137" "$tmp/err"
+	else
+		pass
+	fi
+}
+
 # Build the helper programs.
 mkdir -p "$PROGS"
 for src in "$HERE"/progs/*.c; do
@@ -162,9 +268,14 @@ done
 # Sanity: the helpers behave as expected natively.
 P=native
 NAME=native-helpers
-{ "$PROGS/segv"; } </dev/null >/dev/null 2>&1; s=$?
-{ "$PROGS/abort"; } </dev/null >/dev/null 2>&1; a=$?
-if [ "$s" -eq 139 ] && [ "$a" -eq 134 ]; then pass; else fail "native segv=$s abort=$a (want 139, 134)"; fi
+s=$(native_status "$PROGS/segv")
+a=$(native_status "$PROGS/abort")
+d=$(native_status "$PROGS/die" stack)
+if [ "$s" -eq 139 ] && [ "$a" -eq 134 ] && [ "$d" -eq 139 ]; then
+	pass
+else
+	fail "native segv=$s abort=$a die-stack=$d (want 139, 134, 139)"
+fi
 
 for P in $PLATFORMS; do
 	for NAME in $CHECKS; do

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Signals: pending sets, default actions, and delivery to guest handlers through x86-64
+ * rt_sigframes on the guest stack (Linux's get_signal/handle_signal in one place).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "sentry/kernel/kernel.h"
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+/* Linux's SYNCHRONOUS_MASK: faults are delivered before anything else pending. */
+#define SYNCHRONOUS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | \
+		     SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
+#define RED_ZONE 128
+
+enum sig_default { SIGDFL_TERM, SIGDFL_CORE, SIGDFL_IGNORE, SIGDFL_STOP, SIGDFL_CONT };
+
+/* signal(7): the default action of each standard signal; real-time signals terminate. */
+static enum sig_default sig_default_action(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE:
+	case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SIGDFL_CORE;
+	case SIGCHLD: case SIGURG: case SIGWINCH:
+		return SIGDFL_IGNORE;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SIGDFL_STOP;
+	case SIGCONT:
+		return SIGDFL_CONT;
+	default:
+		return SIGDFL_TERM;
+	}
+}
+
+static bool sig_ignored(const struct ksigaction *act, int sig)
+{
+	if (act->handler == (uint64_t)(uintptr_t)SIG_IGN)
+		return true;
+	return act->handler == (uint64_t)(uintptr_t)SIG_DFL &&
+	       (sig_default_action(sig) == SIGDFL_IGNORE || sig_default_action(sig) == SIGDFL_CONT);
+}
+
+void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info, bool forced)
+{
+	struct thread_group *tg = t->tg;
+	struct linux_siginfo si;
+
+	if (sig < 1 || sig > KSIG_MAX)
+		return;
+	if (info) {
+		si = *info;
+	} else {
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = SI_KERNEL;
+	}
+	pthread_mutex_lock(&tg->mu);
+	if (forced && (sig_ignored(&tg->actions[sig], sig) || (t->sigmask & SIGBIT(sig)))) {
+		/* A fault the guest cannot take is fatal: back to the default action. */
+		tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
+		t->sigmask &= ~SIGBIT(sig);
+	}
+	bool drop = sig != SIGKILL && sig_ignored(&tg->actions[sig], sig) && !forced;
+	pthread_mutex_unlock(&tg->mu);
+	if (drop)
+		return;
+	/* Standard signals coalesce; real-time ones would queue (one slot for now). */
+	if (t->pending & SIGBIT(sig))
+		return;
+	t->pending |= SIGBIT(sig);
+	t->pending_info[sig] = si;
+}
+
+void task_send_fault(struct task *t, int sig, int code, uint64_t addr)
+{
+	struct linux_siginfo si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = code;
+	si.fault.addr = addr;
+	task_send_signal(t, sig, &si, true);
+}
+
+bool task_on_altstack(const struct task *t)
+{
+	const struct linux_stack *ss = &t->altstack;
+	uint64_t sp = t->regs.regs.rsp;
+
+	if (ss->ss_flags & LINUX_SS_DISABLE)
+		return false;
+	return sp > ss->ss_sp && sp - ss->ss_sp <= ss->ss_size;
+}
+
+/* Pick the next signal to deliver: synchronous ones first, then the lowest number. */
+static int next_signal(uint64_t deliverable)
+{
+	uint64_t sync = deliverable & SYNCHRONOUS;
+	return __builtin_ctzll(sync ? sync : deliverable) + 1;
+}
+
+static void kill_group(struct task *t, int sig)
+{
+	task_exit_group(t, sig | (sig_default_action(sig) == SIGDFL_CORE ? 0x80 : 0));
+}
+
+/* Push a handler frame for @sig; false when the guest stack cannot take it. */
+static bool setup_frame(struct task *t, int sig, const struct ksigaction *act)
+{
+	struct linux_stack uc_stack = t->altstack;
+	struct sigframe_args a = {
+		.sig = sig,
+		.info = &t->pending_info[sig],
+		.handler = act->handler,
+		.restorer = act->restorer,
+		.oldmask = t->sigmask,
+		.sp = t->regs.regs.rsp - RED_ZONE,
+		.uc_stack = &uc_stack,
+	};
+	uint64_t frame;
+	size_t len;
+	uint8_t *buf;
+	bool ok;
+
+	if (task_on_altstack(t))
+		uc_stack.ss_flags = LINUX_SS_ONSTACK;
+	else if ((act->flags & LINUX_SA_ONSTACK) && !(t->altstack.ss_flags & LINUX_SS_DISABLE)) {
+		a.sp = t->altstack.ss_sp + t->altstack.ss_size;
+		if (t->altstack.ss_flags & LINUX_SS_AUTODISARM)
+			t->altstack.ss_flags = LINUX_SS_DISABLE;
+	}
+	/* x86-64 handlers return through the restorer; without one Linux fails the frame. */
+	if (!(act->flags & LINUX_SA_RESTORER))
+		return false;
+	buf = malloc(arch_sigframe_max());
+	if (!buf)
+		return false;
+	struct arch_state saved = { .regs = t->regs.regs, .xsave = NULL };
+	ok = arch_sigframe_build(&t->regs, &a, buf, &frame, &len) == 0 &&
+	     mm_copy_out(t->mm, frame, buf, len) == (ssize_t)len;
+	if (!ok)
+		t->regs.regs = saved.regs; /* the fatal SIGSEGV reports where the guest was */
+	free(buf);
+	return ok;
+}
+
+void task_deliver_signals(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	while (!t->exiting) {
+		uint64_t deliverable = t->pending & (~t->sigmask | UNBLOCKABLE);
+		struct ksigaction act;
+
+		if (!deliverable)
+			return;
+		int sig = next_signal(deliverable);
+		t->pending &= ~SIGBIT(sig);
+		pthread_mutex_lock(&tg->mu);
+		act = tg->actions[sig];
+		if (act.handler > (uint64_t)(uintptr_t)SIG_IGN && (act.flags & LINUX_SA_RESETHAND))
+			tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
+		pthread_mutex_unlock(&tg->mu);
+
+		if (sig == SIGKILL || act.handler == (uint64_t)(uintptr_t)SIG_DFL) {
+			enum sig_default def = sig_default_action(sig);
+			if (sig != SIGKILL && (def == SIGDFL_IGNORE || def == SIGDFL_CONT))
+				continue;
+			if (sig != SIGKILL && def == SIGDFL_STOP) {
+				log_info("task %d: stop signal %d ignored (job control not yet)", t->tid, sig);
+				continue;
+			}
+			kill_group(t, sig);
+			return;
+		}
+		if (act.handler == (uint64_t)(uintptr_t)SIG_IGN)
+			continue;
+		uint64_t oldmask = t->sigmask;
+		if (!setup_frame(t, sig, &act)) {
+			log_debug("task %d: cannot deliver signal %d: bad stack", t->tid, sig);
+			kill_group(t, SIGSEGV);
+			return;
+		}
+		t->sigmask = (oldmask | act.mask | ((act.flags & LINUX_SA_NODEFER) ? 0 : SIGBIT(sig))) &
+			     ~UNBLOCKABLE;
+	}
+}
