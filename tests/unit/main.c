@@ -19,6 +19,7 @@
 	X(systrap_suite) \
 	X(p9_suite)      \
 	X(fdtable_suite) \
+	X(sigframe_suite) \
 	X(syscall_table_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
