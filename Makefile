@@ -95,7 +95,8 @@ deps:
 
 demo: deps all
 	$(BIN)/sandbox run /bin/busybox echo "hello from the sandbox"
-	$(BIN)/sandbox run /bin/busybox sh -c 'echo $$((6 * 7)); uname -a' || true
+	$(BIN)/sandbox run /bin/busybox sh -c 'echo $$((6 * 7)); uname -a'
+	$(BIN)/sandbox run --platform=ptrace /bin/busybox echo "hello from the ptrace platform"
 
 test: deps all unit syscall-tests integration
 

@@ -14,6 +14,7 @@ SANDBOX="$BIN/sandbox"
 TIMEOUT_BIN=$(command -v timeout) # absolute: some checks run with a different $PATH
 HERE=$(cd "$(dirname "$0")" && pwd)
 PROGS="$BUILD/tests/integration"
+REAPER="$PROGS/subreaper"
 BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 
 CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
@@ -26,7 +27,15 @@ fail=0
 P=
 NAME=
 
-pass() { echo "PASS $NAME [$P]"; pass=$((pass + 1)); }
+# pass: PASS, unless the last sandbox run left processes behind (see sbx).
+pass() {
+	if [ -s "$tmp/left" ]; then
+		fail "processes left behind after the sandbox exited" "$tmp/left"
+		return
+	fi
+	echo "PASS $NAME [$P]"
+	pass=$((pass + 1))
+}
 fail() { # fail REASON [FILE...]
 	echo "FAIL $NAME [$P]: $1"
 	fail=$((fail + 1))
@@ -40,14 +49,20 @@ fail() { # fail REASON [FILE...]
 
 # sbx ARGS...: run the sandbox on the current platform; stdout -> $tmp/out, stderr -> $tmp/err,
 # status -> $RC. Extra sandbox flags go before the program, e.g. sbx --strace prog.
+# stdin is $SBX_STDIN (default /dev/null); SBX_WRAP=(cmd args) runs the sandbox under a wrapper
+# such as `env -i`. The sandbox runs under progs/subreaper, which catches every process it
+# leaves behind (stubs renamed "[sandbox]" included) into $tmp/left; pass() fails on those.
+SBX_WRAP=()
 sbx() {
 	local flags=()
 	while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do
 		flags+=("$1")
 		shift
 	done
-	"$TIMEOUT_BIN" -k 5 "$TIMEOUT" "$SANDBOX" run --platform="$P" "${flags[@]}" "$@" \
-		</dev/null >"$tmp/out" 2>"$tmp/err"
+	rm -f "$tmp/left"
+	"$REAPER" "$tmp/left" "${SBX_WRAP[@]}" "$TIMEOUT_BIN" -k 5 "$TIMEOUT" \
+		"$SANDBOX" run --platform="$P" "${flags[@]}" "$@" \
+		<"${SBX_STDIN:-/dev/null}" >"$tmp/out" 2>"$tmp/err"
 	RC=$?
 }
 
@@ -92,32 +107,9 @@ check_alloc256() {
 	expect 0 "$native"
 }
 
-# Processes whose command line contains $1 (our unique marker path), excluding ourselves.
-marker_procs() { pgrep -f -- "$1" | grep -vx "$$" || true; }
 
-check_segv() {
-	# A uniquely named copy, so leftovers (sandbox, stubs, tracees) can be found by name.
-	local prog="$tmp/segv-marker-$$-$P"
-	cp "$PROGS/segv" "$prog"
-	sbx "$prog"
-	if [ "$RC" -ne 139 ]; then
-		fail "exit $RC, expected 139" "$tmp/out" "$tmp/err"
-		return
-	fi
-	local left i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		left=$(marker_procs "$prog")
-		[ -z "$left" ] && break
-		sleep 0.2
-	done
-	if [ -n "$left" ]; then
-		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >"$tmp/ps" 2>&1
-		kill -9 $left 2>/dev/null
-		fail "processes left behind" "$tmp/ps"
-	else
-		pass
-	fi
-}
+# A guest killed by SIGSEGV: 139, and (as for every check, see sbx) no process left behind.
+check_segv() { sbx "$PROGS/segv"; expect 139 "segv: about to fault"; }
 
 check_abort() { sbx "$PROGS/abort"; expect 134 "abort: calling abort"; }
 
@@ -154,9 +146,7 @@ check_strace() {
 
 check_stdin() {
 	printf 'line one\nline two\n' >"$tmp/in"
-	timeout -k 5 "$TIMEOUT" "$SANDBOX" run --platform="$P" "$BUSYBOX" cat \
-		<"$tmp/in" >"$tmp/out" 2>"$tmp/err"
-	RC=$?
+	SBX_STDIN="$tmp/in" sbx "$BUSYBOX" cat
 	expect 0 "$(cat "$tmp/in")"
 }
 
@@ -180,9 +170,9 @@ check_args() { sbx "$BUSYBOX" echo "a  b" "" -c; expect 0 "a  b  -c"; }
 
 # The guest gets the caller's environment, and only that.
 check_env() {
-	timeout -k 5 "$TIMEOUT" env -i SBX_TEST=yes "$SANDBOX" run --platform="$P" "$BUSYBOX" env \
-		</dev/null >"$tmp/out" 2>"$tmp/err"
-	RC=$?
+	SBX_WRAP=(env -i SBX_TEST=yes)
+	sbx "$BUSYBOX" env
+	SBX_WRAP=()
 	expect 0 "SBX_TEST=yes"
 }
 
@@ -190,7 +180,9 @@ check_env() {
 check_path_lookup() {
 	mkdir -p "$tmp/pathdir"
 	ln -sf "$BUSYBOX" "$tmp/pathdir/busybox"
-	PATH="$tmp/pathdir" sbx busybox echo via-path
+	SBX_WRAP=(env PATH="$tmp/pathdir")
+	sbx busybox echo via-path
+	SBX_WRAP=()
 	expect 0 via-path
 }
 
@@ -230,30 +222,13 @@ check_exit_status() {
 }
 
 # SIGKILL to the sandbox while the guest sleeps: the sandbox dies (137) and takes every
-# process it started with it.
+# process it started with it (the subreaper kills it after 500 ms, then collects leftovers).
 check_kill_sandbox() {
-	local prog="$tmp/sleep-marker-$$-$P" pid left i
-	cp "$PROGS/die" "$prog"
-	"$SANDBOX" run --platform="$P" "$prog" sleep </dev/null >/dev/null 2>"$tmp/err" &
-	pid=$!
-	sleep 0.5
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	rm -f "$tmp/left"
+	SUBREAPER_KILL_MS=500 "$REAPER" "$tmp/left" "$SANDBOX" run --platform="$P" \
+		"$PROGS/die" sleep </dev/null >"$tmp/out" 2>"$tmp/err"
 	RC=$?
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		left=$(marker_procs "$prog")
-		[ -z "$left" ] && break
-		sleep 0.2
-	done
-	if [ -n "$left" ]; then
-		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" >"$tmp/ps" 2>&1
-		kill -9 $left 2>/dev/null
-		fail "processes left behind" "$tmp/ps"
-	elif [ "$RC" -ne 137 ]; then
-		fail "exit $RC, expected 137" "$tmp/err"
-	else
-		pass
-	fi
+	expect 137 ""
 }
 
 # Build the helper programs.
