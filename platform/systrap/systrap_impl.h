@@ -146,8 +146,8 @@
 #define SYSTRAP_SIG_INTERRUPT 17 /* SIGCHLD */
 
 /* Iterations of `pause` before a side sleeps on the futex. */
-#define STUB_SPIN 20000
-#define SENTRY_SPIN 20000
+#define STUB_SPIN 1000
+#define SENTRY_SPIN 1000
 #define STUB_REQ_SPIN 2000 /* the syscall thread, after each request */
 #define SENTRY_ACK_SPIN 200 /* non-blocking reads of the ack pipe */
 
