@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "runsc/cli.h"
+#include "runsc/cmd_bench.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sandbox run [--platform=NAME] [--strace] [--debug-log=FILE] PROGRAM [ARGS...]\n"
+		   "       sandbox bench [--platform=NAME[,NAME...]] [--quick] [--no-gvisor]\n"
 		   "       sandbox --version\n");
 }
 
@@ -27,6 +29,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cli_run("sandbox", argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "sandbox: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 125;

@@ -34,32 +34,26 @@ static void rseq_area(uint64_t *addr, uint64_t *len)
 	}
 }
 
-/* The stub exited and waitpid reaped it: never signal or wait on its pid again. */
-static void as_mark_dead(struct ptrace_as *as)
-{
-	as->dead = 1;
-}
-
 /*
- * ptrace_wait_stop - wait for the next stop of @as's stub. Returns 0 with the waitpid
- * status in @status, or -ESRCH when the stub exited (it is reaped and marked dead).
+ * ptrace_wait_stop - wait for the next stop of stub thread @t. Returns 0 with the waitpid
+ * status in @status, or -ESRCH when the thread exited (it is reaped and marked dead).
  */
-int ptrace_wait_stop(struct ptrace_as *as, int *status)
+int ptrace_wait_stop(struct ptrace_thread *t, int *status)
 {
 	pid_t r;
 
 	do
-		r = waitpid(as->pid, status, __WALL);
+		r = waitpid(t->tid, status, __WALL);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		log_warn("ptrace: waitpid(%d): %s", as->pid, strerror(errno));
-		as_mark_dead(as);
+		log_warn("ptrace: waitpid(%d): %s", t->tid, strerror(errno));
+		t->dead = 1;
 		return -ESRCH;
 	}
 	if (WIFSTOPPED(*status))
 		return 0;
-	log_debug("ptrace: stub %d gone (status %#x)", as->pid, *status);
-	as_mark_dead(as);
+	log_debug("ptrace: stub %d gone (status %#x)", t->tid, *status);
+	t->dead = 1;
 	return -ESRCH;
 }
 
@@ -69,17 +63,34 @@ int ptrace_wait_stop(struct ptrace_as *as, int *status)
  * plain context switch instead of a cross-CPU wake-up (gVisor's ptrace does the same).
  * Only a hint: failures are ignored, and the binding follows the tracer when it moves.
  */
-void ptrace_bind_cpu(struct ptrace_as *as)
+void ptrace_bind_cpu(struct ptrace_thread *t)
 {
 	int cpu = sched_getcpu();
 	cpu_set_t set;
 
-	if (cpu < 0 || cpu == as->cpu)
+	if (cpu < 0 || cpu == t->cpu)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (!sched_setaffinity(as->pid, sizeof(set), &set))
-		as->cpu = cpu;
+	if (!sched_setaffinity(t->tid, sizeof(set), &set))
+		t->cpu = cpu;
+}
+
+/**
+ * ptrace_as_thread - the stub thread of @as that the calling host thread traces.
+ * Returns 0, -EPERM when the caller traces none (today only the thread that called
+ * as_new does), or -ESRCH when it has died. Later: create one on demand here.
+ */
+int ptrace_as_thread(struct ptrace_as *as, struct ptrace_thread **out)
+{
+	struct ptrace_thread *t = &as->main;
+
+	if ((pid_t)syscall(SYS_gettid) != t->tracer)
+		return -EPERM;
+	if (t->dead)
+		return -ESRCH;
+	*out = t;
+	return 0;
 }
 
 /* ptrace() for a stopped stub: 0, or -errno (ESRCH: not stopped or gone). */
@@ -95,9 +106,9 @@ static int pt(int req, pid_t pid, void *addr, void *data)
  * PTRACE_CONT, wait for the int3's SIGTRAP. Other signal stops on the way (a late
  * interrupt signal) are suppressed. Returns the syscall's raw result in @ret, or -errno.
  */
-static int inject(struct ptrace_as *as, uint64_t nr, const uint64_t a[6], uint64_t *ret)
+static int inject(struct ptrace_thread *t, uint64_t nr, const uint64_t a[6], uint64_t *ret)
 {
-	struct user_regs_struct regs = as->tmpl;
+	struct user_regs_struct regs = t->tmpl;
 	int st, r;
 
 	regs.rip = ptrace_stub_addr(ptrace_stub_syscall);
@@ -112,25 +123,25 @@ static int inject(struct ptrace_as *as, uint64_t nr, const uint64_t a[6], uint64
 	regs.rsp = 0;
 	regs.fs_base = 0;
 	regs.gs_base = 0;
-	r = pt(PTRACE_SETREGS, as->pid, NULL, &regs);
+	r = pt(PTRACE_SETREGS, t->tid, NULL, &regs);
 	if (r)
 		return r;
-	ptrace_bind_cpu(as);
+	ptrace_bind_cpu(t);
 	for (;;) {
-		r = pt(PTRACE_CONT, as->pid, NULL, NULL);
+		r = pt(PTRACE_CONT, t->tid, NULL, NULL);
 		if (r)
 			return r;
-		r = ptrace_wait_stop(as, &st);
+		r = ptrace_wait_stop(t, &st);
 		if (r)
 			return r;
 		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
 			break;
 	}
-	r = pt(PTRACE_GETREGS, as->pid, NULL, &regs);
+	r = pt(PTRACE_GETREGS, t->tid, NULL, &regs);
 	if (r)
 		return r;
 	if (regs.rip != ptrace_stub_addr(ptrace_stub_syscall) + 3) {
-		log_warn("ptrace: stub %d stopped at %#llx after an injected syscall", as->pid,
+		log_warn("ptrace: stub %d stopped at %#llx after an injected syscall", t->tid,
 			 (unsigned long long)regs.rip);
 		return -EIO;
 	}
@@ -138,8 +149,12 @@ static int inject(struct ptrace_as *as, uint64_t nr, const uint64_t a[6], uint64
 	return 0;
 }
 
-/* Common checks of every mapping request; 0 when the request may go to the stub. */
-static int check_range(struct ptrace_as *as, uint64_t va, uint64_t len)
+/*
+ * Common checks of every mapping request. Returns 0 with the stub thread to inject into
+ * in @t, or -errno.
+ */
+static int check_range(struct ptrace_as *as, uint64_t va, uint64_t len,
+		       struct ptrace_thread **t)
 {
 	uint64_t max = as->base.p->max_user_addr;
 
@@ -147,11 +162,7 @@ static int check_range(struct ptrace_as *as, uint64_t va, uint64_t len)
 		return -EINVAL;
 	if (va >= max || len > max - va)
 		return -EINVAL;
-	if (as->dead)
-		return -ESRCH;
-	if ((pid_t)syscall(SYS_gettid) != as->tracer)
-		return -EPERM;
-	return 0;
+	return ptrace_as_thread(as, t);
 }
 
 static int syscall_result(uint64_t raw, int r)
@@ -168,15 +179,16 @@ int ptrace_as_map(struct addrspace *base, uint64_t va, uint64_t len, int prot, u
 	struct ptrace_as *as = to_ptrace_as(base);
 	uint64_t a[6] = { va, len, (uint64_t)prot, MAP_SHARED | MAP_FIXED,
 			  (uint64_t)base->p->memfd, off };
+	struct ptrace_thread *t;
 	uint64_t raw = 0;
 	int r;
 
 	if (off & (PAGE_SIZE - 1) || prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
-	r = check_range(as, va, len);
+	r = check_range(as, va, len, &t);
 	if (r)
 		return r;
-	r = syscall_result(raw, inject(as, __NR_mmap, a, &raw));
+	r = syscall_result(raw, inject(t, __NR_mmap, a, &raw));
 	if (!r && raw != va)
 		r = -EIO;
 	return r;
@@ -186,44 +198,55 @@ int ptrace_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
 {
 	struct ptrace_as *as = to_ptrace_as(base);
 	uint64_t a[6] = { va, len };
+	struct ptrace_thread *t;
 	uint64_t raw = 0;
 	int r;
 
-	r = check_range(as, va, len);
+	r = check_range(as, va, len, &t);
 	if (r)
 		return r;
-	return syscall_result(raw, inject(as, __NR_munmap, a, &raw));
+	return syscall_result(raw, inject(t, __NR_munmap, a, &raw));
 }
 
-/* Kill and reap a stub that never became usable. */
+/*
+ * Kill and reap the stub process. Works from any thread of the Sentry (a thread group
+ * may wait for its threads' children and tracees). A stop report nobody collected yet
+ * may come first: keep waiting for the exit.
+ */
 static void stub_kill(struct ptrace_as *as)
 {
+	pid_t r;
 	int st;
 
-	if (as->dead)
+	if (as->main.dead)
 		return;
 	kill(as->pid, SIGKILL);
-	while (waitpid(as->pid, &st, __WALL) < 0 && errno == EINTR)
-		;
-	as->dead = 1;
+	for (;;) {
+		r = waitpid(as->pid, &st, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+	}
+	as->main.dead = 1;
 }
 
 /* Seize the new stub and wait until it has cleaned up and stopped itself. */
-static int stub_attach(struct ptrace_as *as)
+static int stub_attach(struct ptrace_thread *t)
 {
 	int st, r;
 
-	r = pt(PTRACE_SEIZE, as->pid, NULL,
+	r = pt(PTRACE_SEIZE, t->tid, NULL,
 	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
 	if (r)
 		return r;
-	r = ptrace_wait_stop(as, &st);
+	r = ptrace_wait_stop(t, &st);
 	if (r)
 		return r;
-	r = pt(PTRACE_GETREGS, as->pid, NULL, &as->tmpl);
+	r = pt(PTRACE_GETREGS, t->tid, NULL, &t->tmpl);
 	if (r)
 		return r;
-	as->tmpl.ds = as->tmpl.es = as->tmpl.fs = as->tmpl.gs = 0;
+	t->tmpl.ds = t->tmpl.es = t->tmpl.fs = t->tmpl.gs = 0;
 	return 0;
 }
 
@@ -238,8 +261,8 @@ int ptrace_as_new(struct platform *p, struct addrspace **out)
 		return -ENOMEM;
 	as->base.ops = p->ops;
 	as->base.p = p;
-	as->tracer = (pid_t)syscall(SYS_gettid);
-	as->cpu = -1;
+	as->main.tracer = (pid_t)syscall(SYS_gettid);
+	as->main.cpu = -1;
 	rseq_area(&rseq, &rseq_len);
 	pid = ptrace_clone_stub(p->memfd, ptrace_stub_addr(ptrace_stub_entry), rseq, rseq_len);
 	if (pid < 0) {
@@ -247,7 +270,8 @@ int ptrace_as_new(struct platform *p, struct addrspace **out)
 		return (int)pid;
 	}
 	as->pid = (pid_t)pid;
-	r = stub_attach(as);
+	as->main.tid = (pid_t)pid;
+	r = stub_attach(&as->main);
 	if (r) {
 		log_warn("ptrace: stub %d failed to start: %s", as->pid, strerror(-r));
 		stub_kill(as);

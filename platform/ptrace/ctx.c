@@ -17,6 +17,10 @@
 #include "lib/log.h"
 #include "ptrace_impl.h"
 
+#ifndef AUDIT_ARCH_X86_64
+#define AUDIT_ARCH_X86_64 0xc000003eU
+#endif
+
 #ifndef NT_X86_XSTATE
 #define NT_X86_XSTATE 0x202
 #endif
@@ -59,15 +63,16 @@ void ptrace_interrupt(struct pctx *base)
 	/* Flag first: a switch_to that has not published running_pid yet will see it. */
 	__atomic_store_n(&c->interrupted, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&c->mu);
-	if (c->running_pid)
-		syscall(SYS_tgkill, c->running_pid, c->running_pid, PTRACE_SIG_INTERRUPT);
+	if (c->running_tid)
+		syscall(SYS_tgkill, c->running_pid, c->running_tid, PTRACE_SIG_INTERRUPT);
 	pthread_mutex_unlock(&c->mu);
 }
 
-static void set_running(struct ptrace_ctx *c, pid_t pid)
+static void set_running(struct ptrace_ctx *c, pid_t pid, pid_t tid)
 {
 	pthread_mutex_lock(&c->mu);
 	c->running_pid = pid;
+	c->running_tid = tid;
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -89,52 +94,52 @@ static uint64_t sane_base(uint64_t v)
  * pick segments); orig_rax = -1 so the kernel never treats the load as a syscall to
  * restart. The XSAVE area is skipped when the stub already holds exactly this image.
  */
-static int load_state(struct ptrace_ctx *c, struct ptrace_as *as, const struct arch_state *st)
+static int load_state(struct ptrace_ctx *c, struct ptrace_thread *t, const struct arch_state *st)
 {
 	struct user_regs_struct regs = st->regs;
 	size_t xsz = arch_xsave_size();
 	struct iovec iov = { .iov_base = st->xsave, .iov_len = xsz };
 	int r;
 
-	regs.cs = as->tmpl.cs;
-	regs.ss = as->tmpl.ss;
+	regs.cs = t->tmpl.cs;
+	regs.ss = t->tmpl.ss;
 	regs.ds = regs.es = regs.fs = regs.gs = 0;
 	regs.orig_rax = (uint64_t)-1;
 	regs.fs_base = sane_base(regs.fs_base);
 	regs.gs_base = sane_base(regs.gs_base);
-	r = pt(PTRACE_SETREGS, as->pid, NULL, &regs);
+	r = pt(PTRACE_SETREGS, t->tid, NULL, &regs);
 	if (r)
 		return r;
-	if (c->fpu_as == as && as->fpu_ctx == c && !memcmp(c->fpu, st->xsave, xsz))
+	if (c->fpu_thr == t && t->fpu_ctx == c && !memcmp(c->fpu, st->xsave, xsz))
 		return 0;
-	c->fpu_as = NULL;
-	r = pt(PTRACE_SETREGSET, as->pid, (void *)(long)NT_X86_XSTATE, &iov);
+	c->fpu_thr = NULL;
+	r = pt(PTRACE_SETREGSET, t->tid, (void *)(long)NT_X86_XSTATE, &iov);
 	if (r)
 		return r;
 	memcpy(c->fpu, st->xsave, xsz);
-	c->fpu_as = as;
-	as->fpu_ctx = c;
+	c->fpu_thr = t;
+	t->fpu_ctx = c;
 	return 0;
 }
 
-static int save_state(struct ptrace_ctx *c, struct ptrace_as *as, struct arch_state *st)
+static int save_state(struct ptrace_ctx *c, struct ptrace_thread *t, struct arch_state *st)
 {
 	size_t xsz = arch_xsave_size();
 	struct iovec iov = { .iov_base = st->xsave, .iov_len = xsz };
 	int r;
 
-	c->fpu_as = NULL;
-	r = pt(PTRACE_GETREGS, as->pid, NULL, &st->regs);
+	c->fpu_thr = NULL;
+	r = pt(PTRACE_GETREGS, t->tid, NULL, &st->regs);
 	if (r)
 		return r;
-	r = pt(PTRACE_GETREGSET, as->pid, (void *)(long)NT_X86_XSTATE, &iov);
+	r = pt(PTRACE_GETREGSET, t->tid, (void *)(long)NT_X86_XSTATE, &iov);
 	if (r)
 		return r;
 	if (iov.iov_len < xsz)
 		memset(st->xsave + iov.iov_len, 0, xsz - iov.iov_len);
 	memcpy(c->fpu, st->xsave, xsz);
-	c->fpu_as = as;
-	as->fpu_ctx = c;
+	c->fpu_thr = t;
+	t->fpu_ctx = c;
 	return 0;
 }
 
@@ -148,13 +153,13 @@ static int is_page_fault(const siginfo_t *si)
 }
 
 /* Decode a signal-delivery-stop of @sig (the signal is always suppressed on resume). */
-static int decode_signal(struct ptrace_ctx *c, struct ptrace_as *as, int sig, struct trap *out)
+static int decode_signal(struct ptrace_ctx *c, struct ptrace_thread *t, int sig, struct trap *out)
 {
 	siginfo_t si;
 	int r;
 
 	memset(&si, 0, sizeof(si));
-	r = pt(PTRACE_GETSIGINFO, as->pid, NULL, &si);
+	r = pt(PTRACE_GETSIGINFO, t->tid, NULL, &si);
 	if (r)
 		return r;
 	out->signo = si.si_signo;
@@ -179,33 +184,62 @@ static int decode_signal(struct ptrace_ctx *c, struct ptrace_as *as, int sig, st
 	return 0;
 }
 
+/*
+ * A syscall-stop. SYSEMU stops for every syscall entry, including the i386 ABI (int $0x80,
+ * or syscall/sysenter after the guest far-jumped to a 32-bit code segment), whose
+ * number and arguments mean something else; only the kernel knows which entry was used
+ * (PTRACE_GET_SYSCALL_INFO's arch, ~0.3 us). The Sentry implements x86-64 only, so a
+ * non-native entry is reported as Linux without IA32 emulation reports int $0x80: a
+ * general-protection SIGSEGV (SI_KERNEL, addr 0) at the instruction.
+ */
+static int decode_syscall(struct ptrace_thread *t, struct arch_state *st, struct trap *out)
+{
+	struct __ptrace_syscall_info info;
+	long n;
+
+	memset(&info, 0, sizeof(info));
+	n = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(info), &info);
+	if (n < 0)
+		return -errno;
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == AUDIT_ARCH_X86_64) {
+		out->kind = TRAP_SYSCALL;
+		return 0;
+	}
+	st->regs.rip -= 2; /* int $0x80, syscall and sysenter are all 2 bytes */
+	st->regs.rax = st->regs.orig_rax;
+	st->regs.orig_rax = (uint64_t)-1;
+	out->kind = TRAP_SIGNAL;
+	out->signo = SIGSEGV;
+	out->code = SI_KERNEL;
+	out->addr = 0;
+	return 0;
+}
+
 /* Run the loaded guest until its next stop and describe it in @out. */
-static int run_guest(struct ptrace_ctx *c, struct ptrace_as *as, struct arch_state *st,
+static int run_guest(struct ptrace_ctx *c, struct ptrace_thread *t, struct arch_state *st,
 		     struct trap *out)
 {
 	int status, sig, r;
 
-	ptrace_bind_cpu(as);
-	r = pt(PTRACE_SYSEMU, as->pid, NULL, NULL);
+	ptrace_bind_cpu(t);
+	r = pt(PTRACE_SYSEMU, t->tid, NULL, NULL);
 	if (r)
 		return r;
-	r = ptrace_wait_stop(as, &status);
+	r = ptrace_wait_stop(t, &status);
 	if (r)
 		return r;
-	r = save_state(c, as, st);
+	r = save_state(c, t, st);
 	if (r)
 		return r;
 	sig = WSTOPSIG(status);
-	if (sig == (SIGTRAP | 0x80)) {
-		out->kind = TRAP_SYSCALL;
-		return 0;
-	}
+	if (sig == (SIGTRAP | 0x80))
+		return decode_syscall(t, st, out);
 	st->regs.orig_rax = (uint64_t)-1;
 	if (status >> 16) { /* group-stop or other event stop: spurious */
 		out->kind = TRAP_INTERRUPT;
 		return 0;
 	}
-	return decode_signal(c, as, sig, out);
+	return decode_signal(c, t, sig, out);
 }
 
 int ptrace_switch_to(struct pctx *base, struct addrspace *as_base, struct arch_state *st,
@@ -213,29 +247,29 @@ int ptrace_switch_to(struct pctx *base, struct addrspace *as_base, struct arch_s
 {
 	struct ptrace_ctx *c = to_ptrace_ctx(base);
 	struct ptrace_as *as = to_ptrace_as(as_base);
+	struct ptrace_thread *t;
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (as->dead)
-		return -ESRCH;
-	if ((pid_t)syscall(SYS_gettid) != as->tracer)
-		return -EPERM;
-	if (__atomic_exchange_n(&as->busy, 1, __ATOMIC_ACQUIRE))
+	r = ptrace_as_thread(as, &t);
+	if (r)
+		return r;
+	if (__atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE))
 		return -EBUSY;
-	set_running(c, as->pid);
-	/* Dekker with interrupt(): it sets the flag, then reads running_pid under mu. */
+	set_running(c, as->pid, t->tid);
+	/* Dekker with interrupt(): it sets the flag, then reads running_tid under mu. */
 	if (__atomic_exchange_n(&c->interrupted, 0, __ATOMIC_SEQ_CST)) {
 		out->kind = TRAP_INTERRUPT;
 		r = 0;
 		goto out;
 	}
-	r = load_state(c, as, st);
+	r = load_state(c, t, st);
 	if (!r)
-		r = run_guest(c, as, st, out);
+		r = run_guest(c, t, st, out);
 	if (r && r != -ESRCH)
-		log_warn("ptrace: switch_to on stub %d: %s", as->pid, strerror(-r));
+		log_warn("ptrace: switch_to on stub %d: %s", t->tid, strerror(-r));
 out:
-	set_running(c, 0);
-	__atomic_store_n(&as->busy, 0, __ATOMIC_RELEASE);
+	set_running(c, 0, 0);
+	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 	return r;
 }

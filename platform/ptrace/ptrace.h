@@ -28,7 +28,9 @@
  *
  * switch_to() returns -EBUSY if another context runs on the address space (one guest
  * thread per address space) and -ESRCH once the stub died. TRAP_FAULT has access == 0
- * (ptrace does not report the page-fault error code).
+ * (ptrace does not report the page-fault error code). A syscall through the i386 ABI
+ * (int $0x80, or a syscall from a 32-bit code segment) is not TRAP_SYSCALL but
+ * TRAP_SIGNAL SIGSEGV/SI_KERNEL at the instruction, as on Linux without IA32 emulation.
  */
 extern const struct platform_ops ptrace_platform_ops;
 

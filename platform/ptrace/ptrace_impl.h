@@ -50,19 +50,19 @@ static inline uint64_t ptrace_stub_addr(const char *sym)
 }
 
 /*
- * struct ptrace_as - an address space: one single-threaded stub process.
- * @pid:    the stub (its only thread is the guest thread, tid == pid).
- * @tracer: host tid of the thread that created and seized it; the only thread that may
- *          map, unmap or switch_to on it (ptrace binds a tracee to one tracer thread).
- * @dead:   the stub exited and has been reaped (never signal or wait on @pid again).
- * @busy:   a switch_to is running on it (atomic).
- * @tmpl:   the stub's registers at its first stop: segment selectors, eflags.
- * @fpu_ctx: the context whose XSAVE image was last loaded into / saved from the stub.
- * @cpu:    the host CPU the stub is bound to (-1: not bound), see ptrace_bind_cpu().
+ * struct ptrace_thread - one stub thread and the host thread that traces it. Everything
+ * that drives a stub (waits, injected syscalls, switch_to) goes through one of these.
+ * @tid:     the stub thread.
+ * @tracer:  host tid of the thread that seized it; the only thread that may map, unmap or
+ *           switch_to through it (ptrace binds a tracee to one tracer thread).
+ * @dead:    the stub exited and has been reaped (never signal or wait on @tid again).
+ * @busy:    a switch_to is running on it (atomic).
+ * @tmpl:    the thread's registers at its first stop: segment selectors, eflags.
+ * @fpu_ctx: the context whose XSAVE image was last loaded into / saved from the thread.
+ * @cpu:     the host CPU the thread is bound to (-1: not bound), see ptrace_bind_cpu().
  */
-struct ptrace_as {
-	struct addrspace base;
-	pid_t pid;
+struct ptrace_thread {
+	pid_t tid;
 	pid_t tracer;
 	int dead;
 	int busy;
@@ -71,30 +71,50 @@ struct ptrace_as {
 	int cpu;
 };
 
+/*
+ * struct ptrace_as - an address space: one stub process.
+ * @pid:  the stub process (tgid), killed and reaped by as_release.
+ * @main: its first (today: only) thread, traced by the thread that called as_new.
+ *
+ * One thread per address space for now. Multi-threaded guests and several Sentry threads
+ * per address space (gVisor's design) need a stub thread per (tracer thread, address
+ * space), created on demand by injecting clone(CLONE_VM|CLONE_THREAD|...) through @main
+ * and seized by the asking thread; ptrace_as_thread() is the one place that picks the
+ * thread, and nothing else assumes there is only one.
+ */
+struct ptrace_as {
+	struct addrspace base;
+	pid_t pid;
+	struct ptrace_thread main;
+};
+
 #define to_ptrace_as(as) container_of(as, struct ptrace_as, base)
 
 /*
  * struct ptrace_ctx - a context (one guest thread's run loop on its Sentry thread).
- * @mu:          protects @running_pid against interrupt() signalling a reaped stub.
- * @running_pid: the stub a switch_to is running, 0 when none (protected by @mu).
+ * @mu:          protects @running_tid against interrupt() signalling a reaped stub.
+ * @running_pid: stub process of the thread a switch_to is running (protected by @mu).
+ * @running_tid: that stub thread, 0 when none (protected by @mu).
  * @interrupted: interrupt() was called and no TRAP_INTERRUPT returned since (atomic).
- * @fpu:         copy of the XSAVE image last loaded into / saved from @fpu_as.
- * @fpu_as:      the address space whose stub holds @fpu (NULL: none).
+ * @fpu:         copy of the XSAVE image last loaded into / saved from @fpu_thr.
+ * @fpu_thr:     the stub thread that holds @fpu (NULL: none).
  */
 struct ptrace_ctx {
 	struct pctx base;
 	pthread_mutex_t mu;
 	pid_t running_pid;
+	pid_t running_tid;
 	int interrupted;
 	uint8_t *fpu;
-	const struct ptrace_as *fpu_as;
+	const struct ptrace_thread *fpu_thr;
 };
 
 #define to_ptrace_ctx(c) container_of(c, struct ptrace_ctx, base)
 
 /* as.c */
-int ptrace_wait_stop(struct ptrace_as *as, int *status);
-void ptrace_bind_cpu(struct ptrace_as *as);
+int ptrace_wait_stop(struct ptrace_thread *t, int *status);
+void ptrace_bind_cpu(struct ptrace_thread *t);
+int ptrace_as_thread(struct ptrace_as *as, struct ptrace_thread **out);
 int ptrace_as_new(struct platform *p, struct addrspace **out);
 void ptrace_as_release(struct addrspace *as);
 int ptrace_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);

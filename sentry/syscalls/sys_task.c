@@ -9,6 +9,7 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include "lib/compiler.h"
 #include "sentry/host/host.h"
 #include "sentry/syscalls/sys_impl.h"
 
@@ -288,23 +289,33 @@ long sys_getrusage(struct task *t, const struct syscall_args *a)
 	return mm_copy_out(t->mm, ARG_U(1), &ru, sizeof(ru)) == sizeof(ru) ? 0 : -EFAULT;
 }
 
+/* Linux serves up to MAX_RW_COUNT bytes per call from the CRNG; we do it in chunks. */
+#define GETRANDOM_CHUNK 4096
+#define GETRANDOM_MAX (0x7fffffffUL & ~4095UL)
+
 long sys_getrandom(struct task *t, const struct syscall_args *a)
 {
-	uint8_t buf[256];
-	size_t len = ARG_U(1);
+	uint8_t buf[GETRANDOM_CHUNK];
+	uint64_t len = MIN(ARG_U(1), GETRANDOM_MAX), done = 0;
 	unsigned int flags = (unsigned int)ARG_U(2);
-	ssize_t r;
 
 	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
 		return -EINVAL;
 	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
 		return -EINVAL;
-	if (len > sizeof(buf))
-		len = sizeof(buf); /* short reads are allowed and callers loop */
-	r = host_getrandom(buf, len, GRND_NONBLOCK);
-	if (r <= 0)
-		return r;
-	return mm_copy_out(t->mm, ARG_U(0), buf, (size_t)r);
+	while (done < len) {
+		size_t n = MIN(len - done, sizeof(buf));
+		ssize_t r = host_getrandom(buf, n, GRND_NONBLOCK);
+		if (r <= 0)
+			return done ? (long)done : r;
+		ssize_t c = mm_copy_out(t->mm, ARG_U(0) + done, buf, (size_t)r);
+		if (c <= 0)
+			return done ? (long)done : -EFAULT;
+		done += (uint64_t)c;
+		if (c < r)
+			break;
+	}
+	return (long)done;
 }
 
 long sys_sched_yield(struct task *t, const struct syscall_args *a)

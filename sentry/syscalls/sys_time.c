@@ -28,17 +28,42 @@ static bool clock_ok(clockid_t c)
 }
 
 /*
- * CPU-time clocks would read the Sentry thread's time; the guest's thread is the stub, whose
- * time the host accounts separately. Until tasks account time, report the Sentry thread's.
+ * Negative ids name CPU-time clocks of a process or thread (Linux's CPUCLOCK_* encoding:
+ * ~pid << 3 | perthread << 2 | which). Only the caller's own are known: they map to the
+ * host clocks of the Sentry thread/process, an approximation until tasks account time.
  */
-long sys_clock_gettime(struct task *t, const struct syscall_args *a)
+static int cpuclock_resolve(struct task *t, clockid_t c, clockid_t *out)
 {
-	clockid_t c = (clockid_t)ARG_INT(0);
-	struct timespec ts;
-	int r;
+	int pid = ~(c >> 3), which = c & 3;
+	bool thread = c & 4;
 
+	if (which == 3)
+		return -EINVAL;
+	if (pid != 0 && pid != (thread ? t->tid : t->tg->tgid))
+		return -EINVAL;
+	*out = thread ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID;
+	return 0;
+}
+
+/* The host clock to read for guest clock @c, or -EINVAL. */
+static int clock_resolve(struct task *t, clockid_t c, clockid_t *out)
+{
+	if (c < 0)
+		return cpuclock_resolve(t, c, out);
 	if (!clock_ok(c))
 		return -EINVAL;
+	*out = c;
+	return 0;
+}
+
+long sys_clock_gettime(struct task *t, const struct syscall_args *a)
+{
+	clockid_t c;
+	struct timespec ts;
+	int r = clock_resolve(t, (clockid_t)ARG_INT(0), &c);
+
+	if (r < 0)
+		return r;
 	r = host_clock_gettime(c, &ts);
 	if (r < 0)
 		return r;
@@ -49,12 +74,12 @@ long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 
 long sys_clock_getres(struct task *t, const struct syscall_args *a)
 {
-	clockid_t c = (clockid_t)ARG_INT(0);
+	clockid_t c;
 	struct timespec ts;
-	int r;
+	int r = clock_resolve(t, (clockid_t)ARG_INT(0), &c);
 
-	if (!clock_ok(c))
-		return -EINVAL;
+	if (r < 0)
+		return r;
 	r = host_clock_getres(c, &ts);
 	if (r < 0)
 		return r;

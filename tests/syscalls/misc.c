@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -86,6 +87,19 @@ int main(void)
 	is_int(getrandom(buf, sizeof buf, GRND_NONBLOCK), 64, "getrandom GRND_NONBLOCK");
 	is_errno(getrandom(buf, sizeof buf, 0x100), EINVAL, "getrandom bad flags -> EINVAL");
 	is_int(getrandom(buf, 0, 0), 0, "getrandom 0 bytes");
+	/* Linux fills the whole buffer (up to 32 MiB - 1) in one call; a fault part-way returns
+	 * the count copied so far. */
+	size_t big = 1 << 20;
+	unsigned char *rb = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0);
+	if (ok(rb != MAP_FAILED, "mmap 1 MiB for getrandom")) {
+		is_int(getrandom(rb, 4096, 0), 4096, "getrandom 4096 bytes in one call");
+		is_int(getrandom(rb, big, 0), big, "getrandom 1 MiB in one call");
+		munmap(rb + 8192, big - 8192);
+		is_int(getrandom(rb, big, 0), 8192,
+		       "getrandom into a buffer whose tail is unmapped returns the mapped part");
+		munmap(rb, 8192);
+	}
 
 	/* sysinfo */
 	struct sysinfo si;

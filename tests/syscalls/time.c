@@ -75,6 +75,32 @@ int main(void)
 	}
 	is_int(syscall(SYS_clock_getres, CLOCK_MONOTONIC, NULL), 0, "clock_getres with NULL res");
 
+	/* every clock Linux offers without privileges, and CPU-time clocks of self */
+	static const struct {
+		clockid_t id;
+		const char *name;
+	} more[] = {
+		{CLOCK_PROCESS_CPUTIME_ID, "PROCESS_CPUTIME_ID"},
+		{CLOCK_THREAD_CPUTIME_ID, "THREAD_CPUTIME_ID"},
+		{CLOCK_MONOTONIC_RAW, "MONOTONIC_RAW"},
+		{CLOCK_REALTIME_COARSE, "REALTIME_COARSE"},
+		{CLOCK_MONOTONIC_COARSE, "MONOTONIC_COARSE"},
+		{CLOCK_BOOTTIME, "BOOTTIME"},
+		{CLOCK_TAI, "TAI"},
+		{-2, "-2 (MAKE_PROCESS_CPUCLOCK(0, SCHED), as from clock_getcpuclockid(0))"},
+		{-6, "-6 (MAKE_THREAD_CPUCLOCK(0, SCHED), as from pthread_getcpuclockid(self))"},
+	};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
+		is_int(syscall(SYS_clock_gettime, more[i].id, &a), 0, "clock_gettime %s", more[i].name);
+		is_int(syscall(SYS_clock_getres, more[i].id, &r), 0, "clock_getres %s", more[i].name);
+	}
+	clockid_t cpu;
+	is_int(clock_getcpuclockid(0, &cpu), 0, "clock_getcpuclockid(0)");
+	is_int(clock_gettime(cpu, &a), 0, "clock_gettime on the process CPU clock");
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &a);
+	syscall(SYS_clock_gettime, CLOCK_BOOTTIME, &b);
+	ok(ns(&b) >= ns(&a), "BOOTTIME >= MONOTONIC");
+
 	/* bad clock ids */
 	is_errno(syscall(SYS_clock_gettime, 12345, &a), EINVAL, "clock_gettime bad clock -> EINVAL");
 	is_errno(syscall(SYS_clock_getres, 12345, &r), EINVAL, "clock_getres bad clock -> EINVAL");

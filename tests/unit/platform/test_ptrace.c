@@ -47,6 +47,7 @@ BLOB(pg_read, "mov (%rdi), %rax; mov %rax, %rdi; mov $1, %eax; syscall");
 BLOB(pg_write, "movq $0x55, (%rdi); mov $1, %eax; syscall");
 BLOB(pg_ud2, "ud2");
 BLOB(pg_int3, "int3");
+BLOB(pg_int80, "mov $20, %eax; int $0x80; mov $39, %eax; syscall");
 BLOB(pg_div, "xor %ecx, %ecx; mov $1, %eax; xor %edx, %edx; div %rcx");
 BLOB(pg_spin, "1: jmp 1b");
 BLOB(pg_fpu, "movaps %xmm0, %xmm1; vmovdqa %ymm0, %ymm2; mov $39, %eax; syscall;"
@@ -258,15 +259,20 @@ START_TEST(test_map_then_retry)
 	run_expect(e, TRAP_SYSCALL, &t);
 	ck_assert_uint_eq(e->st.regs.rdi, 0xdeadbeefcafeULL);
 
-	/* The cost of a mapping change. */
+	/* The cost of a mapping change (one injected syscall each). */
 	const int n = 2000;
-	uint64_t t0 = now_ns();
+	uint64_t map_ns = 0, unmap_ns = 0, t0;
 	for (int i = 0; i < n; i++) {
+		t0 = now_ns();
 		ck_assert_int_eq(ops->as_map(e->as, DATA_VA, 0x1000, PROT_READ, DATA_OFF), 0);
+		map_ns += now_ns() - t0;
+		t0 = now_ns();
 		ck_assert_int_eq(ops->as_unmap(e->as, DATA_VA, 0x1000), 0);
+		unmap_ns += now_ns() - t0;
 	}
-	printf("ptrace: as_map+as_unmap %llu ns per pair\n",
-	       (unsigned long long)((now_ns() - t0) / (uint64_t)n));
+	printf("ptrace: as_map %llu ns, as_unmap %llu ns\n",
+	       (unsigned long long)(map_ns / (uint64_t)n),
+	       (unsigned long long)(unmap_ns / (uint64_t)n));
 	/* Mapping changes between runs leave the guest's registers alone. */
 	e->st.regs.rip = CODE_VA;
 	e->st.regs.rdi = DATA_VA + 8;
@@ -329,6 +335,27 @@ START_TEST(test_signals)
 	e->st.regs.rip = CODE_VA;
 	run_expect(e, TRAP_SIGNAL, &t);
 	ck_assert_int_eq(t.signo, SIGTRAP);
+	env_free(e);
+}
+END_TEST
+
+/* The i386 ABI (int $0x80) is refused as Linux without IA32 emulation does: #GP. */
+START_TEST(test_int80)
+{
+	struct env *e = env_start(pg_int80, pg_int80_end);
+	struct trap t;
+
+	run_expect(e, TRAP_SIGNAL, &t);
+	ck_assert_int_eq(t.signo, SIGSEGV);
+	ck_assert_int_eq(t.code, SI_KERNEL);
+	ck_assert_uint_eq(t.addr, 0);
+	ck_assert_uint_eq(e->st.regs.rip, CODE_VA + 5); /* at the int $0x80 */
+	ck_assert_uint_eq(e->st.regs.rax, 20);
+	ck_assert_uint_eq(e->st.regs.orig_rax, (uint64_t)-1);
+	/* Skipping it, the guest goes on to a native syscall. */
+	e->st.regs.rip += 2;
+	run_expect(e, TRAP_SYSCALL, &t);
+	ck_assert_uint_eq(e->st.regs.orig_rax, 39);
 	env_free(e);
 }
 END_TEST
@@ -525,6 +552,45 @@ START_TEST(test_refuse_stub_region)
 }
 END_TEST
 
+static void *release_thread(void *arg)
+{
+	struct env *e = arg;
+
+	e->p.ops->as_release(e->as);
+	return NULL;
+}
+
+/* as_new/as_release cost; as_release from another thread kills and reaps the stub. */
+START_TEST(test_as_lifecycle)
+{
+	struct env *e = env_start(pg_loop, pg_loop_end);
+	const struct platform_ops *ops = e->p.ops;
+	const int n = 50;
+	struct trap t;
+	pthread_t th;
+	pid_t pid;
+	int st;
+
+	uint64_t t0 = now_ns();
+	for (int i = 0; i < n; i++) {
+		struct addrspace *as;
+
+		ck_assert_int_eq(ops->as_new(&e->p, &as), 0);
+		ops->as_release(as);
+	}
+	printf("ptrace: as_new+as_release %llu us\n",
+	       (unsigned long long)((now_ns() - t0) / (uint64_t)n / 1000));
+	run_expect(e, TRAP_SYSCALL, &t);
+	pid = to_ptrace_as(e->as)->pid;
+	ck_assert_int_eq(pthread_create(&th, NULL, release_thread, e), 0);
+	pthread_join(th, NULL);
+	e->as = NULL;
+	ck_assert_int_eq(waitpid(pid, &st, __WALL | WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	env_free(e);
+}
+END_TEST
+
 struct other_arg {
 	struct env *e;
 	int map, run;
@@ -575,6 +641,7 @@ Suite *ptrace_suite(void)
 	tcase_add_test(tc, test_map_then_retry);
 	tcase_add_test(tc, test_unmap_then_fault);
 	tcase_add_test(tc, test_signals);
+	tcase_add_test(tc, test_int80);
 	tcase_add_test(tc, test_interrupt);
 	tcase_add_test(tc, test_interrupt_not_lost);
 	tcase_add_test(tc, test_fpu_sse);
@@ -582,6 +649,7 @@ Suite *ptrace_suite(void)
 	tcase_add_test(tc, test_fs_base);
 	tcase_add_test(tc, test_refuse_stub_region);
 	tcase_add_test(tc, test_tracer_thread_and_death);
+	tcase_add_test(tc, test_as_lifecycle);
 	suite_add_tcase(s, tc);
 	return s;
 }
