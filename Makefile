@@ -26,7 +26,7 @@ WARN    := -Wall -Wextra -Werror -Werror=missing-prototypes -Werror=shadow -Werr
 HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(HARDEN) -I. -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN)
-LIBS    := -lpthread
+LIBS    := -lpthread -lev -lseccomp -lcap
 
 # Filled in by module.mk files.
 LIB_SRCS    :=

@@ -18,7 +18,10 @@
 	X(ptrace_suite)  \
 	X(systrap_suite) \
 	X(p9_suite)      \
+	X(gofer_suite)   \
 	X(fdtable_suite) \
+	X(namei_suite)   \
+	X(tmpfs_suite)   \
 	X(sigframe_suite) \
 	X(syscall_table_suite)
 

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Gofer confinement (DESIGN.md §8, §11): keep only the capabilities file work needs, set
+ * no_new_privs, and install a seccomp allowlist of the syscalls the server makes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <sys/capability.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include "gofer/gofer_impl.h"
+#include "lib/compiler.h"
+#include "lib/log.h"
+
+/* Capabilities the gofer keeps (when it has them): ownership and permission overrides for
+ * serving a tree as its owners see it. No CAP_MKNOD: Tmknod makes only FIFOs and files. */
+static const cap_value_t gofer_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID,
+};
+
+/*
+ * Every syscall the gofer makes once serving: the handlers (ops*.c, fid.c), the loop (libev
+ * epoll backend), logging (lib/log.c) and glibc's malloc. Some take argument filters below.
+ */
+static const int gofer_syscalls[] = {
+	/* file work */
+	SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(close), SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fstatfs), SCMP_SYS(lseek),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendto), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
+	SCMP_SYS(getdents64), SCMP_SYS(fchmod), SCMP_SYS(fchownat), SCMP_SYS(fchown),
+	SCMP_SYS(ftruncate), SCMP_SYS(utimensat), SCMP_SYS(mkdirat), SCMP_SYS(mknodat),
+	SCMP_SYS(symlinkat), SCMP_SYS(linkat), SCMP_SYS(readlinkat), SCMP_SYS(unlinkat),
+	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	/* event loop and time */
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	/* memory (mmap/mprotect: see below), process */
+	SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(brk), SCMP_SYS(madvise),
+	SCMP_SYS(futex), SCMP_SYS(getrandom), SCMP_SYS(gettid), SCMP_SYS(getpid),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+/* What the ASan/UBSan runtime adds (SAN=1 builds only; never in a release gofer). */
+static const int gofer_san_syscalls[] = {
+#if defined(__SANITIZE_ADDRESS__)
+	SCMP_SYS(sigaltstack), SCMP_SYS(sched_yield), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(prctl), SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+#endif
+	-1,
+};
+
+#define GOFER_SYS_FCHMODAT2 452	/* libseccomp 2.5 does not know it by name */
+
+/* fcntl commands the gofer uses: dup an fd, get/set the status flags. */
+static const int gofer_fcntl_cmds[] = { F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD };
+
+static int confine_caps(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_t want = cap_init();
+	cap_flag_value_t have;
+	bool setpcap = false;
+	int ret = 0;
+
+	if (!caps || !want) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &have) == 0 && have == CAP_SET)
+		setpcap = true;
+	/* The bounding set first: dropping from it needs CAP_SETPCAP, which goes next. */
+	for (cap_value_t v = 0; setpcap && v <= CAP_LAST_CAP; v++) {
+		bool keep = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(gofer_caps); i++)
+			keep |= gofer_caps[i] == v;
+		if (!keep && cap_drop_bound(v) < 0 && errno != EINVAL) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(gofer_caps); i++) {
+		if (cap_get_flag(caps, gofer_caps[i], CAP_PERMITTED, &have) < 0 || have != CAP_SET)
+			continue;
+		if (cap_set_flag(want, CAP_PERMITTED, 1, &gofer_caps[i], CAP_SET) < 0 ||
+		    cap_set_flag(want, CAP_EFFECTIVE, 1, &gofer_caps[i], CAP_SET) < 0) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	if (cap_set_proc(want) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		ret = -errno;
+out:
+	if (caps)
+		cap_free(caps);
+	if (want)
+		cap_free(want);
+	return ret;
+}
+
+static int confine_seccomp(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int ret = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(gofer_syscalls) && !ret; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, gofer_syscalls[i], 0);
+	for (size_t i = 0; gofer_san_syscalls[i] >= 0 && !ret; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, gofer_san_syscalls[i], 0);
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, GOFER_SYS_FCHMODAT2, 0);
+	/* No executable memory: the gofer never loads code after setup. */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	for (size_t i = 0; i < ARRAY_SIZE(gofer_fcntl_cmds) && !ret; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)gofer_fcntl_cmds[i]));
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return ret;
+}
+
+int gofer_confine(void)
+{
+	int ret = confine_caps();
+
+	if (ret < 0) {
+		log_warn("gofer: dropping capabilities: %d", ret);
+		return ret;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	ret = confine_seccomp();
+	if (ret < 0)
+		log_warn("gofer: seccomp: %d", ret);
+	return ret;
+}
