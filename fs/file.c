@@ -14,6 +14,8 @@ void file_init(struct file *f, const struct file_ops *ops, int flags, void *priv
 	pthread_mutex_init(&f->pos_mu, NULL);
 	f->pos = 0;
 	f->priv = priv;
+	f->path.mnt = NULL;
+	f->path.dentry = NULL;
 }
 
 void file_get(struct file *f)
@@ -25,16 +27,21 @@ void file_put(struct file *f)
 {
 	if (!refcount_dec(&f->ref))
 		return;
+	struct path p = f->path;
+
 	pthread_mutex_destroy(&f->pos_mu);
 	if (f->ops->release)
 		f->ops->release(f);
 	else
 		free(f);
+	/* After release: a filesystem's release may still look at the inode. */
+	if (p.dentry)
+		path_put(&p);
 }
 
 ssize_t vfs_read(struct file *f, struct uio *u, int64_t *pos)
 {
-	if ((f->flags & O_ACCMODE) == O_WRONLY)
+	if ((f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_PATH))
 		return -EBADF;
 	if (!f->ops->read)
 		return -EINVAL;
@@ -43,7 +50,7 @@ ssize_t vfs_read(struct file *f, struct uio *u, int64_t *pos)
 
 ssize_t vfs_write(struct file *f, struct uio *u, int64_t *pos)
 {
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
@@ -66,7 +73,32 @@ long vfs_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)
 
 int vfs_fstat(struct file *f, struct stat *st)
 {
+	if (!f->ops->fstat && file_inode(f))
+		return vfs_getattr(file_inode(f), st);
 	if (!f->ops->fstat)
 		return -EBADF;
 	return f->ops->fstat(f, st);
+}
+
+int vfs_iterate(struct file *f, struct dir_ctx *ctx)
+{
+	int r;
+
+	if (!f->ops->iterate)
+		return -ENOTDIR;
+	pthread_mutex_lock(&vfs_tree_mu);
+	/* Linux's iterate_dir: a removed directory lists nothing, not even "." (IS_DEADDIR). */
+	if (f->path.dentry && f->path.dentry->dead)
+		r = -ENOENT;
+	else
+		r = f->ops->iterate(f, ctx);
+	pthread_mutex_unlock(&vfs_tree_mu);
+	return r;
+}
+
+int vfs_fsync(struct file *f, bool datasync)
+{
+	if (!f->ops->fsync)
+		return 0;
+	return f->ops->fsync(f, datasync);
 }

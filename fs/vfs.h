@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The VFS's public surface (DESIGN.md §7). This first cut holds open file descriptions
- * (struct file + file_ops), guest I/O vectors (struct uio) and fd tables; mounts, dentries,
- * inodes and the filesystems (gofer, tmpfs, overlay, proc, dev) build on it.
+ * The VFS's public surface (DESIGN.md §7): open file descriptions (struct file + file_ops),
+ * guest I/O vectors (struct uio), fd tables, and the namespace: inodes (inode_ops), dentries
+ * (the name tree, which for tmpfs is the directory itself), mounts, per-task root/cwd
+ * (struct fs_context) and the path walk (fs/namei.c). Filesystems: tmpfs (fs/tmpfs/), host
+ * files (fs/host/); gofer, overlay, proc and dev build on the same objects.
  *
- * Lock order: fdtable->mu > file->pos_mu. No fs lock is held across a blocking host call
- * except file->pos_mu (per open file, like Linux's f_pos_lock).
+ * Lock order: fdtable->mu > file->pos_mu > vfs_tree_mu > inode->mu > fs_context->mu.
+ * vfs_tree_mu (fs/dentry.c) protects the whole dentry tree and mount table and every
+ * directory's contents: path walks and namespace changes hold it throughout. That is
+ * simple and race-free while filesystems are in memory; the gofer will need per-dentry
+ * locks (Linux's i_rwsem) before a walk may block on the host.
  */
 #ifndef SBX_FS_VFS_H
 #define SBX_FS_VFS_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "lib/refcount.h"
@@ -20,6 +27,10 @@
 
 struct file;
 struct stat;
+struct inode;
+struct dentry;
+struct mount;
+struct dir_ctx;
 
 /*
  * struct uio - a guest I/O vector being consumed: @iov (copied in and validated), the mm
@@ -68,8 +79,33 @@ struct file_ops {
 	/* ioctl - @arg is a guest address or value; @mm to copy through. */
 	long (*ioctl)(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg);
 	int (*fstat)(struct file *f, struct stat *st);
+	/*
+	 * iterate - emit directory entries from ctx->pos on through ctx->emit until it
+	 * returns false (buffer full) or the end; 0 or -errno. Called with vfs_tree_mu held.
+	 */
+	int (*iterate)(struct file *f, struct dir_ctx *ctx);
+	/* fsync - flush to stable storage; NULL means nothing to flush (success). */
+	int (*fsync)(struct file *f, bool datasync);
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
+};
+
+/*
+ * struct dir_ctx - a getdents cursor. Offsets are stable cookies chosen by the filesystem
+ * (tmpfs: 0 ".", 1 "..", then a per-directory counter), so entries added or removed between
+ * calls never make a listing skip or repeat a surviving entry. @emit returns false when the
+ * caller's buffer is full; the filesystem then leaves @pos at that entry.
+ */
+struct dir_ctx {
+	bool (*emit)(struct dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+		     unsigned int type, int64_t next_off);
+	int64_t pos;
+};
+
+/* struct path - a (mount, dentry) pair; both references are owned by whoever holds it. */
+struct path {
+	struct mount *mnt;
+	struct dentry *dentry;
 };
 
 /* struct file - an open file description, shared by dup'd fds and forked fd tables. */
@@ -80,6 +116,7 @@ struct file {
 	pthread_mutex_t pos_mu;
 	int64_t pos; /* protected by pos_mu */
 	void *priv;
+	struct path path; /* where it was opened (references owned); NULLs for host files */
 };
 
 /* file_init - a new file with one reference; the creator owns it. */
@@ -114,6 +151,267 @@ int fdtable_set_flags(struct fdtable *t, int fd, int fd_flags);
 int fdtable_close(struct fdtable *t, int fd);
 /* fdtable_close_range - close [first, last] (close_range(2) without flags). */
 void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last);
+
+/* ---- inodes, dentries, mounts (fs/inode.c, fs/dentry.c, fs/mount.c) ---- */
+
+#define VFS_NAME_MAX 255
+#define VFS_PATH_MAX 4096
+#define VFS_MAXSYMLINKS 40
+/* The kernel's O_LARGEFILE (glibc defines it as 0 on x86-64); open(2) always sets it. */
+#define VFS_O_LARGEFILE 0100000
+
+/* Permission bits asked of vfs_permission (Linux's MAY_*). */
+#define MAY_EXEC 1
+#define MAY_WRITE 2
+#define MAY_READ 4
+
+/* struct vfs_cred - who is asking: the task's fsuid/fsgid (root overrides DAC like Linux). */
+struct vfs_cred {
+	uint32_t uid, gid;
+};
+
+/* struct iattr - a setattr request; only the fields named in @valid are applied. */
+#define ATTR_MODE 1
+#define ATTR_UID 2
+#define ATTR_GID 4
+#define ATTR_SIZE 8
+#define ATTR_ATIME 16
+#define ATTR_MTIME 32
+#define ATTR_CTIME 64
+struct iattr {
+	unsigned int valid;
+	uint32_t mode, uid, gid;
+	int64_t size;
+	struct timespec atime, mtime, ctime;
+};
+
+/*
+ * struct inode_ops - what a filesystem does with names and attributes. Directory ops get the
+ * parent inode and the dentry naming the child; creators fill @d with dentry_instantiate.
+ * Every op runs with vfs_tree_mu held, after the VFS checked permissions, existence and
+ * types (Linux's may_create/may_delete), so filesystems only do the work. A NULL op means:
+ * lookup -ENOENT (the dentry tree is the whole directory, like Linux's simple_lookup),
+ * getattr/setattr the generic versions over struct inode, others -EPERM (Linux's answer
+ * for an operation the filesystem lacks).
+ */
+struct inode_ops {
+	/* lookup - a name not in the dentry tree: instantiate @d, or -ENOENT. */
+	int (*lookup)(struct inode *dir, struct dentry *d);
+	/* create/mkdir/symlink - @cr owns the new inode (its fsuid/fsgid). */
+	int (*create)(struct inode *dir, struct dentry *d, uint32_t mode, const struct vfs_cred *cr);
+	int (*mkdir)(struct inode *dir, struct dentry *d, uint32_t mode, const struct vfs_cred *cr);
+	int (*symlink)(struct inode *dir, struct dentry *d, const char *target,
+		       const struct vfs_cred *cr);
+	/* link - make @d a new name for @old's inode. */
+	int (*link)(struct dentry *old, struct inode *dir, struct dentry *d);
+	/* unlink/rmdir - @d goes away (the VFS detaches it from the tree afterwards). */
+	int (*unlink)(struct inode *dir, struct dentry *d);
+	int (*rmdir)(struct inode *dir, struct dentry *d);
+	/*
+	 * rename - move @od to @nd's name; @nd may be positive (replaced; its type and emptiness
+	 * already checked) or negative. The VFS moves the dentries afterwards.
+	 */
+	int (*rename)(struct inode *odir, struct dentry *od, struct inode *ndir, struct dentry *nd,
+		      unsigned int flags);
+	/* get_link - a malloc'd copy of a symlink's target in *out. */
+	int (*get_link)(struct inode *ino, char **out);
+	int (*getattr)(struct inode *ino, struct stat *st);
+	int (*setattr)(struct inode *ino, const struct iattr *ia);
+	/* release - the last reference dropped: free the filesystem's inode. */
+	void (*release)(struct inode *ino);
+};
+
+/* struct super - one filesystem instance; every inode holds a reference. */
+struct super {
+	struct refcount ref;
+	uint64_t dev;   /* st_dev */
+	atomic_ulong next_ino;
+};
+
+/* struct inode - a file's identity and attributes. Embedded first by filesystems. */
+struct inode {
+	const struct inode_ops *ops;
+	const struct file_ops *fops; /* what an open of it gets */
+	struct super *sb;
+	struct refcount ref;
+	uint64_t ino;
+	/* mu protects the attributes and the filesystem's data (tmpfs: file contents). */
+	pthread_mutex_t mu;
+	uint32_t mode;  /* S_IFMT | permissions; protected by mu */
+	uint32_t nlink; /* protected by mu */
+	uint32_t uid, gid;
+	int64_t size;
+	struct timespec atime, mtime, ctime;
+};
+
+/* inode_init - a new inode with one reference (the caller's), times set to now. */
+void inode_init(struct inode *ino, const struct inode_ops *ops, const struct file_ops *fops,
+		struct super *sb, uint32_t mode, uint32_t uid, uint32_t gid);
+void inode_get(struct inode *ino);
+void super_put(struct super *sb);
+void inode_put(struct inode *ino);
+/* inode_touch - set the named timestamps (ATTR_ATIME/MTIME/CTIME) to now. Preconditions: mu. */
+void inode_touch(struct inode *ino, unsigned int which);
+/* vfs_getattr / vfs_setattr - the op or the generic version. setattr takes ino->mu itself. */
+int vfs_getattr(struct inode *ino, struct stat *st);
+int vfs_setattr(struct inode *ino, const struct iattr *ia);
+/* inode_setattr_copy - apply @ia to the fields (Linux's setattr_copy). Preconditions: mu. */
+void inode_setattr_copy(struct inode *ino, const struct iattr *ia);
+/* vfs_permission - may @cr do @mask (MAY_*) to @ino? 0 or -EACCES (Linux generic_permission). */
+int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask);
+
+/*
+ * struct dentry - a name in the tree. A positive dentry in the tree is referenced by its
+ * parent's child list (the "tree reference"), so tmpfs entries live while nobody holds them;
+ * each dentry references its parent and inode. Unlinked dentries leave the tree but live on
+ * while open files or cwds hold them (@dead set). Fields other than @ref are protected by
+ * vfs_tree_mu.
+ */
+struct dentry {
+	struct refcount ref;
+	char *name;
+	struct dentry *parent;  /* NULL for a filesystem root */
+	struct inode *inode;    /* NULL while negative */
+	struct dentry *first, *last; /* children, oldest first */
+	struct dentry *prev, *next;  /* siblings */
+	int64_t cookie;         /* getdents offset within the parent */
+	int64_t next_cookie;    /* for children */
+	int nchildren;
+	int mounted;            /* mounts on this dentry */
+	bool dead;
+};
+
+extern pthread_mutex_t vfs_tree_mu;
+
+/* dentry_new - a negative dentry named @name (copied) under @parent (referenced), one ref. */
+int dentry_new(struct dentry *parent, const char *name, size_t len, struct dentry **out);
+void dentry_get(struct dentry *d);
+void dentry_put(struct dentry *d);
+/* dentry_instantiate - make @d positive; the reference on @ino moves to @d. */
+void dentry_instantiate(struct dentry *d, struct inode *ino);
+/* dentry_child - the child named @name of @dir, without a new reference; NULL if absent. */
+struct dentry *dentry_child(struct dentry *dir, const char *name, size_t len);
+/* dentry_attach/detach - put a positive dentry in its parent's list (taking the tree
+ * reference) or take it out (dropping it, marking it dead). Preconditions: vfs_tree_mu. */
+void dentry_attach(struct dentry *d);
+void dentry_detach(struct dentry *d);
+/* dentry_prune - detach every descendant of @d (unmount, teardown). */
+void dentry_prune(struct dentry *d);
+
+/* struct mount - a filesystem instance grafted at @mountpoint of @parent (NULLs for a root). */
+struct mount {
+	struct refcount ref;
+	struct dentry *root;
+	struct mount *parent;
+	struct dentry *mountpoint;
+	struct mount *next_mount; /* the mount table; protected by vfs_tree_mu */
+};
+
+/*
+ * mount_new - a mount of the tree at @root (referenced) on @parent/@mountpoint (both
+ * referenced; NULL for a namespace root). Returns one reference.
+ */
+int mount_new(struct dentry *root, struct mount *parent, struct dentry *mountpoint,
+	      struct mount **out);
+void mount_get(struct mount *m);
+/* mount_put - the last put prunes the filesystem's tree and frees it. */
+void mount_put(struct mount *m);
+/* mount_detach - take @m (which has a parent) out of the mount table and drop the table's
+ * reference (umount with MNT_DETACH semantics: open files keep it alive). */
+void mount_detach(struct mount *m);
+/* mount_lookup - the mount on (@parent, @d), or NULL. Preconditions: vfs_tree_mu. */
+struct mount *mount_lookup(struct mount *parent, struct dentry *d);
+
+void path_get(const struct path *p);
+void path_put(struct path *p);
+static inline bool path_equal(const struct path *a, const struct path *b)
+{
+	return a->mnt == b->mnt && a->dentry == b->dentry;
+}
+static inline struct inode *file_inode(const struct file *f)
+{
+	return f->path.dentry ? f->path.dentry->inode : NULL;
+}
+
+/* ---- per-task root and cwd (fs/fs_context.c): shared by CLONE_FS, copied otherwise ---- */
+
+struct fs_context {
+	struct refcount ref;
+	pthread_mutex_t mu;
+	struct path root; /* protected by mu */
+	struct path cwd;  /* protected by mu */
+};
+
+/* fs_context_new - root and cwd both @root (references taken). */
+int fs_context_new(const struct path *root, struct fs_context **out);
+/* fs_context_copy - an unshared copy (fork without CLONE_FS). */
+int fs_context_copy(struct fs_context *fs, struct fs_context **out);
+void fs_context_get(struct fs_context *fs);
+void fs_context_put(struct fs_context *fs);
+/* fs_context_paths - new references to the root and cwd. */
+void fs_context_paths(struct fs_context *fs, struct path *root, struct path *cwd);
+/* fs_context_set_cwd - replace the cwd (reference taken). */
+void fs_context_set_cwd(struct fs_context *fs, const struct path *p);
+
+/* ---- path walk and namespace operations (fs/namei.c, fs/ops.c, fs/open.c) ---- */
+
+/*
+ * struct vfs_start - where a walk starts: the caller's root (never walked above) and the
+ * directory relative paths start from (cwd or a dirfd's path). References are borrowed.
+ */
+struct vfs_start {
+	const struct vfs_cred *cr;
+	struct path root;
+	struct path start;
+};
+
+#define LOOKUP_FOLLOW 1    /* follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 2 /* the result must be a directory */
+#define LOOKUP_EMPTY 4     /* "" means the start itself (AT_EMPTY_PATH) */
+
+/*
+ * vfs_lookup - resolve @path to a positive path in *out (new references). Errors as Linux:
+ * -ENOENT, -ENOTDIR, -ELOOP (40 links), -ENAMETOOLONG (a component over NAME_MAX), -EACCES
+ * (search permission). A trailing slash requires a directory and follows a final symlink.
+ */
+int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct path *out);
+
+int vfs_mkdir(const struct vfs_start *s, const char *path, uint32_t mode);
+int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
+int vfs_symlink(const struct vfs_start *s, const char *target, const char *path);
+/* vfs_link - @flags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
+int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,
+	     const char *npath, int flags);
+int vfs_unlink(const struct vfs_start *s, const char *path);
+int vfs_rmdir(const struct vfs_start *s, const char *path);
+/* vfs_rename - @flags: RENAME_NOREPLACE, RENAME_EXCHANGE (Linux's renameat2 flags). */
+int vfs_rename(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,
+	       const char *npath, unsigned int flags);
+/* vfs_readlink - the target of the symlink at @path (malloc'd) in *out; -EINVAL if not one. */
+int vfs_readlink(const struct vfs_start *s, const char *path, int flags, char **out);
+/*
+ * vfs_open - open(2): @flags are O_*, @mode the creation mode after umask. A new file with
+ * one reference in *out. Handles O_CREAT/O_EXCL/O_TRUNC/O_DIRECTORY/O_NOFOLLOW/O_PATH.
+ */
+int vfs_open(const struct vfs_start *s, const char *path, int flags, uint32_t mode,
+	     struct file **out);
+/* vfs_open_path - open an already-resolved path (references taken). */
+int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, struct file **out);
+/* vfs_iterate - list directory @f from ctx->pos (struct dir_ctx); -ENOTDIR, -ENOENT if gone. */
+int vfs_iterate(struct file *f, struct dir_ctx *ctx);
+int vfs_fsync(struct file *f, bool datasync);
+/*
+ * vfs_path_string - the path of @p as seen from @root into @buf (getcwd): its length, or
+ * -ENOENT if @p was unlinked, -ERANGE if it does not fit. Not under @root: "(unreachable)".
+ */
+int vfs_path_string(const struct path *root, const struct path *p, char *buf, size_t size);
+
+/* ---- tmpfs (fs/tmpfs/) ---- */
+
+/* tmpfs_new_root - a new tmpfs whose root directory has @mode and owner; one dentry ref. */
+int tmpfs_new_root(uint32_t mode, uint32_t uid, uint32_t gid, struct dentry **out);
+/* vfs_mount_root - the sandbox's root: a tmpfs with /tmp (1777). One reference in *out. */
+int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out);
 
 /* ---- host files (fs/host/): wrap an fd the Sentry was given, such as the caller's stdio ---- */
 

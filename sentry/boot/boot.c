@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs/vfs.h"
 #include "lib/log.h"
@@ -79,6 +80,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	struct platform *p = NULL;
 	struct kernel *k = NULL;
 	struct fdtable *fdt = NULL;
+	struct mount *root = NULL;
 	struct task *t = NULL;
 	int r;
 
@@ -108,17 +110,27 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	r = stdio_install(fdt);
 	if (r < 0)
 		goto out_fdt;
+	/* The root filesystem: a tmpfs with /tmp until the gofer serves the host's files. */
+	r = vfs_mount_root(getuid(), getgid(), &root);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
+		goto out_fdt;
+	}
 	r = task_new_init(k, fdt, &t);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot start the init task: %s", strerror(-r));
-		goto out_fdt;
+		goto out_root;
 	}
-	r = load_init(t, c, err, errlen);
+	r = fs_context_new(&(struct path){ .mnt = root, .dentry = root->root }, &t->fs);
+	if (r == 0)
+		r = load_init(t, c, err, errlen);
 	if (r == 0) {
 		log_info("boot: running %s on %s", c->exe_name, pname);
 		*wait_status = task_run(t);
 	}
 	task_free(t);
+out_root:
+	mount_put(root);
 out_fdt:
 	fdtable_put(fdt);
 out_kernel:

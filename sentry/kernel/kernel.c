@@ -89,7 +89,7 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 	t->creds.ruid = t->creds.euid = t->creds.suid = t->creds.fsuid = getuid();
 	t->creds.rgid = t->creds.egid = t->creds.sgid = t->creds.fsgid = getgid();
 	t->umask = 022;
-	strcpy(t->cwd, "/");
+	t->fs = NULL; /* boot attaches the root (fs_context_new) */
 	t->altstack.ss_flags = LINUX_SS_DISABLE;
 	*out = t;
 	return 0;
@@ -110,6 +110,8 @@ void task_free(struct task *t)
 	t->k->platform->ops->ctx_release(t->pctx);
 	mm_put(t->mm);
 	fdtable_put(t->fdt);
+	if (t->fs)
+		fs_context_put(t->fs);
 	arch_state_destroy(&t->regs);
 	pthread_mutex_lock(&t->k->mu);
 	t->k->ntasks--;

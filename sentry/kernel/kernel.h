@@ -23,6 +23,7 @@
 #include "sentry/mm/mm.h"
 
 struct fdtable;
+struct fs_context;
 
 #define KSIG_MAX 64   /* signals 1..64 */
 #define RLIM_NLIMITS_K 16
@@ -79,7 +80,7 @@ struct task {
 	struct creds creds;
 	uint32_t umask;
 	char comm[16]; /* PR_SET_NAME, /proc/PID/comm */
-	char cwd[4096]; /* until the VFS tracks a cwd dentry */
+	struct fs_context *fs; /* root and cwd (fs/vfs.h); set by boot, shared by CLONE_FS */
 	uint64_t sigmask;
 	uint64_t pending;                              /* signals waiting for delivery */
 	struct linux_siginfo pending_info[KSIG_MAX + 1]; /* one queued siginfo per signal */

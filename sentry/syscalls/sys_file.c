@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* File-descriptor syscalls: decode, look the fd up, call into fs/ (vfs.h). */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <linux/close_range.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "fs/vfs.h"
+#include "lib/compiler.h"
 #include "sentry/syscalls/sys_impl.h"
 
 static unsigned long nofile_limit(struct task *t)
@@ -303,96 +305,98 @@ long sys_fstat(struct task *t, const struct syscall_args *a)
 	return stat_fd_out(t, ARG_INT(0), ARG_U(1));
 }
 
-/*
- * Path-based calls. There is no filesystem until the VFS issue: every path is absent,
- * after the same argument checks Linux makes (bad pointer, empty path, name too long).
- */
-static long path_absent(struct task *t, uint64_t path)
+long sys_fsync(struct task *t, const struct syscall_args *a)
 {
-	char buf[4096];
-	ssize_t n = mm_copy_string_in(t->mm, path, buf, sizeof(buf));
+	struct file *f = get_file(t, ARG_INT(0));
+	long r;
 
-	return n < 0 ? n : -ENOENT;
+	if (!f)
+		return -EBADF;
+	r = vfs_fsync(f, false);
+	file_put(f);
+	return r;
 }
 
-long sys_newfstatat(struct task *t, const struct syscall_args *a)
+long sys_fdatasync(struct task *t, const struct syscall_args *a)
 {
-	char buf[4096];
-	int flags = ARG_INT(3);
-	ssize_t n;
+	struct file *f = get_file(t, ARG_INT(0));
+	long r;
 
-	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	n = mm_copy_string_in(t->mm, ARG_U(1), buf, sizeof(buf));
-	if (n < 0)
-		return n;
-	if (n == 0) {
-		if (!(flags & AT_EMPTY_PATH))
-			return -ENOENT;
-		return stat_fd_out(t, ARG_INT(0), ARG_U(2));
+	if (!f)
+		return -EBADF;
+	r = vfs_fsync(f, true);
+	file_put(f);
+	return r;
+}
+
+/* getdents64: records are built in a bounded Sentry buffer, then copied out once. */
+#define GETDENTS_MAX (64 * 1024)
+
+struct dents_ctx {
+	struct dir_ctx ctx;
+	char *buf;
+	size_t len, cap;
+	bool too_small;
+};
+
+static bool dents_emit(struct dir_ctx *c, const char *name, size_t len, uint64_t ino,
+		       unsigned int type, int64_t next_off)
+{
+	struct dents_ctx *d = container_of(c, struct dents_ctx, ctx);
+	size_t reclen = (19 + len + 1 + 7) & ~(size_t)7; /* ino, off, reclen, type, name, NUL */
+	char *p = d->buf + d->len;
+	uint16_t rl = (uint16_t)reclen;
+	uint8_t ty = (uint8_t)type;
+
+	if (d->len + reclen > d->cap) {
+		d->too_small = d->len == 0;
+		return false;
 	}
-	return -ENOENT;
+	memset(p, 0, reclen);
+	memcpy(p, &ino, 8);
+	memcpy(p + 8, &next_off, 8);
+	memcpy(p + 16, &rl, 2);
+	memcpy(p + 18, &ty, 1);
+	memcpy(p + 19, name, len);
+	d->len += reclen;
+	return true;
 }
 
-long sys_open(struct task *t, const struct syscall_args *a)
+long sys_getdents64(struct task *t, const struct syscall_args *a)
 {
-	return path_absent(t, ARG_U(0));
-}
+	struct file *f = get_file(t, ARG_INT(0));
+	struct dents_ctx d = { .ctx.emit = dents_emit };
+	struct uio u;
+	long r;
 
-long sys_openat(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(1));
-}
-
-long sys_stat(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(0));
-}
-
-long sys_lstat(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(0));
-}
-
-long sys_access(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(0));
-}
-
-long sys_faccessat(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(1));
-}
-
-long sys_faccessat2(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(1));
-}
-
-long sys_readlink(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(0));
-}
-
-long sys_readlinkat(struct task *t, const struct syscall_args *a)
-{
-	return path_absent(t, ARG_U(1));
-}
-
-long sys_getcwd(struct task *t, const struct syscall_args *a)
-{
-	size_t len = strlen(t->cwd) + 1;
-
-	if (ARG_U(1) < len)
-		return -ERANGE;
-	if (mm_copy_out(t->mm, ARG_U(0), t->cwd, len) != (ssize_t)len)
+	if (!f)
+		return -EBADF;
+	if (uio_init_single(&u, t->mm, ARG_U(1), (unsigned int)ARG_U(2)) < 0) {
+		file_put(f);
 		return -EFAULT;
-	return (long)len;
-}
-
-long sys_umask(struct task *t, const struct syscall_args *a)
-{
-	uint32_t old = t->umask;
-	t->umask = (uint32_t)ARG_U(0) & 0777;
-	return old;
+	}
+	d.cap = MIN((size_t)(unsigned int)ARG_U(2), (size_t)GETDENTS_MAX);
+	d.buf = malloc(d.cap ? d.cap : 1);
+	if (!d.buf) {
+		file_put(f);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&f->pos_mu);
+	d.ctx.pos = f->pos;
+	r = vfs_iterate(f, &d.ctx);
+	/* The first record did not fit: Linux says EINVAL ("result buffer is too small"). */
+	if (r == 0 && d.too_small)
+		r = -EINVAL;
+	if (r == 0 && d.len) {
+		if (mm_copy_out(t->mm, ARG_U(1), d.buf, d.len) != (ssize_t)d.len)
+			r = -EFAULT;
+		else {
+			f->pos = d.ctx.pos;
+			r = (long)d.len;
+		}
+	}
+	pthread_mutex_unlock(&f->pos_mu);
+	free(d.buf);
+	file_put(f);
+	return r;
 }

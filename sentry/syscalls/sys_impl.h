@@ -14,36 +14,66 @@
  * <sys/syscall.h> (__NR_<name>).
  */
 #define SYSCALL_LIST(X)                                                                          \
-	/* files and fds (stdio until the VFS lands) */                                          \
-	X(read, "fBu", SYS_PARTIAL, "host stdio files only until the VFS")                       \
-	X(write, "fbu", SYS_PARTIAL, "host stdio files only until the VFS")                      \
-	X(readv, "fpi", SYS_PARTIAL, "host stdio files only until the VFS")                                                       \
-	X(writev, "fpi", SYS_PARTIAL, "host stdio files only until the VFS")                                                      \
-	X(pread64, "fpui", SYS_PARTIAL, "host stdio files only until the VFS")                                                    \
-	X(pwrite64, "fpui", SYS_PARTIAL, "host stdio files only until the VFS")                                                   \
-	X(preadv, "fpii", SYS_PARTIAL, "host stdio files only until the VFS")                                                     \
-	X(pwritev, "fpii", SYS_PARTIAL, "host stdio files only until the VFS")                                                    \
-	X(lseek, "fii", SYS_PARTIAL, "host stdio files only until the VFS")                                                       \
+	/* files and fds: host stdio and tmpfs files (fs/) */                                     \
+	X(read, "fBu", SYS_FULL, NULL)                                                            \
+	X(write, "fbu", SYS_FULL, NULL)                                                           \
+	X(readv, "fpi", SYS_FULL, NULL)                                                           \
+	X(writev, "fpi", SYS_FULL, NULL)                                                          \
+	X(pread64, "fpui", SYS_FULL, NULL)                                                        \
+	X(pwrite64, "fpui", SYS_FULL, NULL)                                                       \
+	X(preadv, "fpii", SYS_FULL, NULL)                                                         \
+	X(pwritev, "fpii", SYS_FULL, NULL)                                                        \
+	X(lseek, "fii", SYS_FULL, NULL)                                                           \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
-	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL")                    \
-	X(dup, "f", SYS_FULL, NULL)                                                              \
-	X(dup2, "ff", SYS_FULL, NULL)                                                            \
-	X(dup3, "ffx", SYS_FULL, NULL)                                                           \
-	X(close, "f", SYS_FULL, NULL)                                                            \
-	X(close_range, "uux", SYS_PARTIAL, "CLOSE_RANGE_CLOEXEC supported; UNSHARE ignored")    \
-	X(fstat, "fp", SYS_PARTIAL, "host stdio files only until the VFS")                                                        \
-	X(newfstatat, "fspx", SYS_PARTIAL, "AT_EMPTY_PATH only until the VFS")                  \
-	X(open, "sxo", SYS_PARTIAL, "no filesystem yet: ENOENT")                                 \
-	X(openat, "fsxo", SYS_PARTIAL, "no filesystem yet: ENOENT")                              \
-	X(stat, "sp", SYS_PARTIAL, "no filesystem yet: ENOENT")                                  \
-	X(lstat, "sp", SYS_PARTIAL, "no filesystem yet: ENOENT")                                 \
-	X(access, "so", SYS_PARTIAL, "no filesystem yet: ENOENT")                                \
-	X(faccessat, "fso", SYS_PARTIAL, "no filesystem yet: ENOENT")                            \
-	X(faccessat2, "fsox", SYS_PARTIAL, "no filesystem yet: ENOENT")                          \
-	X(readlink, "spu", SYS_PARTIAL, "no filesystem yet: ENOENT")                             \
-	X(readlinkat, "fspu", SYS_PARTIAL, "no filesystem yet: ENOENT")                          \
-	X(getcwd, "pu", SYS_FULL, NULL)                                                          \
-	X(umask, "o", SYS_FULL, NULL)                                                            \
+	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; no locks")          \
+	X(dup, "f", SYS_FULL, NULL)                                                               \
+	X(dup2, "ff", SYS_FULL, NULL)                                                             \
+	X(dup3, "ffx", SYS_FULL, NULL)                                                            \
+	X(close, "f", SYS_FULL, NULL)                                                             \
+	X(close_range, "uux", SYS_PARTIAL, "CLOSE_RANGE_CLOEXEC supported; UNSHARE ignored")      \
+	X(fstat, "fp", SYS_FULL, NULL)                                                            \
+	X(newfstatat, "fspx", SYS_FULL, NULL)                                                     \
+	X(statx, "fsxxp", SYS_PARTIAL, "STATX_BASIC_STATS only (no btime)")                       \
+	X(stat, "sp", SYS_FULL, NULL)                                                             \
+	X(lstat, "sp", SYS_FULL, NULL)                                                            \
+	X(open, "sxo", SYS_PARTIAL, "O_TMPFILE: EOPNOTSUPP")                                      \
+	X(openat, "fsxo", SYS_PARTIAL, "O_TMPFILE: EOPNOTSUPP")                                   \
+	X(openat2, "fspu", SYS_PARTIAL, "RESOLVE_* flags: EINVAL")                                \
+	X(creat, "so", SYS_FULL, NULL)                                                            \
+	X(getdents64, "fpu", SYS_FULL, NULL)                                                      \
+	X(fsync, "f", SYS_PARTIAL, "no-op: tmpfs has nothing to flush")                           \
+	X(fdatasync, "f", SYS_PARTIAL, "no-op: tmpfs has nothing to flush")                       \
+	X(truncate, "si", SYS_FULL, NULL)                                                         \
+	X(ftruncate, "fi", SYS_FULL, NULL)                                                        \
+	X(mkdir, "so", SYS_FULL, NULL)                                                            \
+	X(mkdirat, "fso", SYS_FULL, NULL)                                                         \
+	X(rmdir, "s", SYS_FULL, NULL)                                                             \
+	X(unlink, "s", SYS_FULL, NULL)                                                            \
+	X(unlinkat, "fsx", SYS_FULL, NULL)                                                        \
+	X(rename, "ss", SYS_FULL, NULL)                                                           \
+	X(renameat, "fsfs", SYS_FULL, NULL)                                                       \
+	X(renameat2, "fsfsx", SYS_PARTIAL, "RENAME_WHITEOUT: EINVAL")                             \
+	X(link, "ss", SYS_FULL, NULL)                                                             \
+	X(linkat, "fsfsx", SYS_FULL, NULL)                                                        \
+	X(symlink, "ss", SYS_FULL, NULL)                                                          \
+	X(symlinkat, "sfs", SYS_FULL, NULL)                                                       \
+	X(readlink, "spu", SYS_FULL, NULL)                                                        \
+	X(readlinkat, "fspu", SYS_FULL, NULL)                                                     \
+	X(access, "so", SYS_PARTIAL, "no supplementary groups")                                   \
+	X(faccessat, "fso", SYS_PARTIAL, "no supplementary groups")                               \
+	X(faccessat2, "fsox", SYS_PARTIAL, "no supplementary groups")                             \
+	X(chmod, "so", SYS_FULL, NULL)                                                            \
+	X(fchmod, "fo", SYS_FULL, NULL)                                                           \
+	X(fchmodat, "fso", SYS_FULL, NULL)                                                        \
+	X(chown, "sii", SYS_FULL, NULL)                                                           \
+	X(fchown, "fii", SYS_FULL, NULL)                                                          \
+	X(lchown, "sii", SYS_FULL, NULL)                                                          \
+	X(fchownat, "fsiix", SYS_FULL, NULL)                                                      \
+	X(utimensat, "fspx", SYS_FULL, NULL)                                                      \
+	X(chdir, "s", SYS_FULL, NULL)                                                             \
+	X(fchdir, "f", SYS_FULL, NULL)                                                            \
+	X(getcwd, "pu", SYS_FULL, NULL)                                                           \
+	X(umask, "o", SYS_FULL, NULL)                                                             \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
 	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \

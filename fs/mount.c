@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Mounts and the mount table; struct path references; the sandbox's root filesystem. */
+#include "fs/vfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+/* Every mount with a parent; protected by vfs_tree_mu. Short: a list is enough. */
+static struct mount *mount_table;
+
+int mount_new(struct dentry *root, struct mount *parent, struct dentry *mountpoint,
+	      struct mount **out)
+{
+	struct mount *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	refcount_init(&m->ref);
+	dentry_get(root);
+	m->root = root;
+	if (parent) {
+		mount_get(parent);
+		dentry_get(mountpoint);
+		m->parent = parent;
+		m->mountpoint = mountpoint;
+		pthread_mutex_lock(&vfs_tree_mu);
+		/* The table holds its own reference: a mount lives until unmounted. */
+		mount_get(m);
+		mountpoint->mounted++;
+		m->next_mount = mount_table;
+		mount_table = m;
+		pthread_mutex_unlock(&vfs_tree_mu);
+	}
+	*out = m;
+	return 0;
+}
+
+void mount_get(struct mount *m)
+{
+	refcount_inc(&m->ref);
+}
+
+void mount_put(struct mount *m)
+{
+	if (!refcount_dec(&m->ref))
+		return;
+	pthread_mutex_lock(&vfs_tree_mu);
+	dentry_prune(m->root);
+	pthread_mutex_unlock(&vfs_tree_mu);
+	dentry_put(m->root);
+	if (m->parent) {
+		dentry_put(m->mountpoint);
+		mount_put(m->parent);
+	}
+	free(m);
+}
+
+void mount_detach(struct mount *m)
+{
+	pthread_mutex_lock(&vfs_tree_mu);
+	for (struct mount **pp = &mount_table; *pp; pp = &(*pp)->next_mount) {
+		if (*pp == m) {
+			*pp = m->next_mount;
+			m->mountpoint->mounted--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vfs_tree_mu);
+	mount_put(m);
+}
+
+struct mount *mount_lookup(struct mount *parent, struct dentry *d)
+{
+	for (struct mount *m = mount_table; m; m = m->next_mount)
+		if (m->parent == parent && m->mountpoint == d)
+			return m;
+	return NULL;
+}
+
+void path_get(const struct path *p)
+{
+	mount_get(p->mnt);
+	dentry_get(p->dentry);
+}
+
+void path_put(struct path *p)
+{
+	dentry_put(p->dentry);
+	mount_put(p->mnt);
+	p->dentry = NULL;
+	p->mnt = NULL;
+}
+
+int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out)
+{
+	struct vfs_cred root_cred = { .uid = uid, .gid = gid };
+	struct dentry *root;
+	struct vfs_start s;
+	int r;
+
+	r = tmpfs_new_root(0755, uid, gid, &root);
+	if (r < 0)
+		return r;
+	r = mount_new(root, NULL, NULL, out);
+	dentry_put(root);
+	if (r < 0)
+		return r;
+	s.cr = &root_cred;
+	s.root.mnt = s.start.mnt = *out;
+	s.root.dentry = s.start.dentry = (*out)->root;
+	/* mkdir applies the mode as given: 1777 like every Linux /tmp. */
+	r = vfs_mkdir(&s, "/tmp", 01777);
+	if (r < 0) {
+		mount_put(*out);
+		return r;
+	}
+	return 0;
+}
