@@ -65,8 +65,9 @@ static int mode_stubjump(void)
 
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
-	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
-		for (uintptr_t a = regions[i]; a < regions[i] + PROBE_LEN - 1; a++) {
+	/* volatile: the probe loop resumes here through siglongjmp. */
+	for (volatile size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+		for (volatile uintptr_t a = regions[i]; a < regions[i] + PROBE_LEN - 1; a++) {
 			volatile uint8_t *b = (volatile uint8_t *)a;
 			if (sigsetjmp(probe_env, 1)) {
 				a = (a | 0xfff); /* unreadable page: skip it */
