@@ -57,6 +57,14 @@ ssize_t vfs_write(struct file *f, struct uio *u, int64_t *pos)
 	return f->ops->write(f, u, pos);
 }
 
+ssize_t vfs_kernel_pread(struct file *f, void *buf, size_t len, int64_t off)
+{
+	struct uio u;
+
+	uio_init_kernel(&u, buf, len);
+	return vfs_read(f, &u, &off);
+}
+
 int64_t vfs_llseek(struct file *f, int64_t off, int whence)
 {
 	if (!f->ops->llseek)

@@ -66,6 +66,14 @@ int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, st
 		  NULL);
 	f->path = *p;
 	path_get(p);
+	if (f->ops->open) {
+		int r = f->ops->open(f);
+		if (r < 0) {
+			f->ops = &opath_fops; /* nothing of the filesystem's to release */
+			file_put(f);
+			return r;
+		}
+	}
 	*out = f;
 	return 0;
 }

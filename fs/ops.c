@@ -336,7 +336,17 @@ static int rename_apply(struct rename_side *o, struct rename_side *n, unsigned i
 
 	if (!odir->ops->rename)
 		return -EPERM;
-	r = odir->ops->rename(odir, o->d, ndir, n->d ? n->d : NULL, flags);
+	if (n->d) {
+		r = odir->ops->rename(odir, o->d, ndir, n->d, flags);
+	} else {
+		/* A negative dentry names the target for filesystems that need it (gofer). */
+		struct dentry *neg;
+		r = dentry_new(np, n->l.name, n->l.len, &neg);
+		if (r < 0)
+			return r;
+		r = odir->ops->rename(odir, o->d, ndir, neg, flags);
+		dentry_put(neg);
+	}
 	if (r < 0)
 		return r;
 	if (flags & RENAME_EXCHANGE) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #include "lib/compiler.h"
@@ -108,8 +109,17 @@ static ssize_t uio_move(struct uio *u, void *buf, size_t len, bool out)
 		struct uio_vec *v = &u->iov[u->cur];
 		uint64_t n = MIN(len - done, v->len - u->cur_off);
 		gva_t addr = v->base + u->cur_off;
-		ssize_t r = out ? mm_copy_out(u->mm, addr, (const char *)buf + done, n)
+		ssize_t r;
+		if (!u->mm) { /* a kernel buffer (uio_init_kernel) */
+			if (out)
+				memcpy((void *)(uintptr_t)addr, (const char *)buf + done, n);
+			else
+				memcpy((char *)buf + done, (const void *)(uintptr_t)addr, n);
+			r = (ssize_t)n;
+		} else {
+			r = out ? mm_copy_out(u->mm, addr, (const char *)buf + done, n)
 				: mm_copy_in(u->mm, addr, (char *)buf + done, n);
+		}
 		if (r <= 0)
 			return done ? (ssize_t)done : (r ? r : -EFAULT);
 		done += (size_t)r;
@@ -119,6 +129,16 @@ static ssize_t uio_move(struct uio *u, void *buf, size_t len, bool out)
 			break; /* short copy: a fault part way */
 	}
 	return (ssize_t)done;
+}
+
+void uio_init_kernel(struct uio *u, void *buf, uint64_t len)
+{
+	memset(u, 0, sizeof(*u));
+	u->one.base = (gva_t)(uintptr_t)buf;
+	u->one.len = len;
+	u->iov = &u->one;
+	u->iovcnt = 1;
+	u->resid = len;
 }
 
 ssize_t uio_copy_out(struct uio *u, const void *src, size_t len)

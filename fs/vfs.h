@@ -60,6 +60,8 @@ int uio_init_single(struct uio *u, struct mm *mm, gva_t base, uint64_t len);
  * release with uio_destroy. 0 or -EINVAL / -EFAULT / -ENOMEM.
  */
 int uio_init_guest_iov(struct uio *u, struct mm *mm, gva_t iov_addr, int cnt);
+/* uio_init_kernel - a uio over a Sentry buffer (mm NULL): kernel reads such as the loader's. */
+void uio_init_kernel(struct uio *u, void *buf, uint64_t len);
 void uio_destroy(struct uio *u);
 /* uio_copy_out - write @len bytes of @src to the guest vectors; bytes done or -EFAULT. */
 ssize_t uio_copy_out(struct uio *u, const void *src, size_t len);
@@ -72,6 +74,11 @@ ssize_t uio_copy_in(struct uio *u, void *dst, size_t len);
  * fstat -EBADF.
  */
 struct file_ops {
+	/*
+	 * open - set up an open of file_inode(f) (f->flags, f->path are set; f->priv is the
+	 * filesystem's); called by vfs_open_path for every open but O_PATH. -errno fails it.
+	 */
+	int (*open)(struct file *f);
 	/* read/write - move data at *pos (files that ignore offsets leave it alone). May block. */
 	ssize_t (*read)(struct file *f, struct uio *dst, int64_t *pos);
 	ssize_t (*write)(struct file *f, struct uio *src, int64_t *pos);
@@ -130,6 +137,8 @@ ssize_t vfs_write(struct file *f, struct uio *u, int64_t *pos);
 int64_t vfs_llseek(struct file *f, int64_t off, int whence);
 long vfs_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg);
 int vfs_fstat(struct file *f, struct stat *st);
+/* vfs_kernel_pread - read up to @len bytes at @off into Sentry memory; bytes or -errno. */
+ssize_t vfs_kernel_pread(struct file *f, void *buf, size_t len, int64_t off);
 
 /* ---- fd tables ---- */
 
@@ -209,7 +218,8 @@ struct inode_ops {
 	int (*rmdir)(struct inode *dir, struct dentry *d);
 	/*
 	 * rename - move @od to @nd's name; @nd may be positive (replaced; its type and emptiness
-	 * already checked) or negative. The VFS moves the dentries afterwards.
+	 * already checked) or negative (a temporary dentry with a NULL inode that only names
+	 * the target). The VFS moves the dentries afterwards.
 	 */
 	int (*rename)(struct inode *odir, struct dentry *od, struct inode *ndir, struct dentry *nd,
 		      unsigned int flags);

@@ -5,6 +5,7 @@
 
 #include "lib/compiler.h"
 #include "runsc/cli.h"
+#include "runsc/cmd_gofer.h"
 #include "sentry/syscalls/syscalls.h"
 
 struct command {
@@ -35,6 +36,7 @@ static int cmd_syscalls(int argc, char **argv)
 static const struct command commands[] = {
 	{ "boot", cmd_boot, "(internal) run the Sentry" },
 	{ "do", cmd_do, "run a program in a new sandbox: do [FLAGS] PROGRAM [ARGS...]" },
+	{ "gofer", cmd_gofer, "(internal) serve files: gofer --root=DIR --fd=N [--readonly]" },
 	{ "syscalls", cmd_syscalls, "print the syscall compatibility table (markdown)" },
 };
 

@@ -9,23 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 #include "platform/platform.h"
+#include "runsc/cmd_gofer.h"
 #include "sentry/boot/boot.h"
 
 #define EXIT_SANDBOX_ERROR 125
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
 
+/* Whether `run` serves the host's root through a gofer unless told otherwise. */
+#define HOST_ROOT_DEFAULT false
+
 extern char **environ;
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--platform=NAME] [--strace] [--debug-log=FILE] PROGRAM [ARGS...]\n"
+		"usage: %s [--platform=NAME] [--strace] [--debug-log=FILE] [--host-root|--tmpfs-root]\n"
+		"       PROGRAM [ARGS...]\n"
+		"  --host-root   the host's / read-only through a gofer (tmpfs on /tmp, /dev/shm)\n"
+		"  --tmpfs-root  an empty tmpfs root with /tmp (the program is read from the host)\n"
 		"platforms:",
 		prog);
 	for (const char *const *n = platform_names(); *n; n++)
@@ -85,11 +93,15 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "strace", no_argument, NULL, 's' },
 		{ "debug-log", required_argument, NULL, 'l' },
+		{ "host-root", no_argument, NULL, 'H' },
+		{ "tmpfs-root", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct boot_config c = { .envp = environ };
-	char path[4096], err[512] = "";
+	struct boot_config c = { .envp = environ, .gofer_fd = -1 };
+	char path[4096], cwd[4096], err[512] = "";
+	bool host_root = HOST_ROOT_DEFAULT;
+	pid_t gofer = -1;
 	int opt, status = 0, r;
 
 	optind = 1;
@@ -108,6 +120,12 @@ int cli_run(const char *prog, int argc, char **argv)
 					strerror(errno));
 				return EXIT_SANDBOX_ERROR;
 			}
+			break;
+		case 'H':
+			host_root = true;
+			break;
+		case 'T':
+			host_root = false;
 			break;
 		case 'h':
 			usage(stdout, prog);
@@ -131,8 +149,23 @@ int cli_run(const char *prog, int argc, char **argv)
 	r = check_executable(c.exe_fd, prog, path);
 	if (r)
 		return r;
+	if (host_root) {
+		r = gofer_spawn("/", true, &c.gofer_fd, &gofer);
+		if (r < 0) {
+			fprintf(stderr, "%s: cannot start the gofer: %s\n", prog, strerror(-r));
+			close(c.exe_fd);
+			return EXIT_SANDBOX_ERROR;
+		}
+		c.exe_path = path;
+		c.cwd = getcwd(cwd, sizeof(cwd));
+	}
 	r = boot_run(&c, &status, err, sizeof(err));
 	close(c.exe_fd);
+	if (gofer > 0) {
+		/* boot_run closed our end; a read-only gofer has nothing left to finish. */
+		kill(gofer, SIGKILL);
+		waitpid(gofer, NULL, 0);
+	}
 	if (r < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, c.exe_name, err);
 		return r == -ENOEXEC ? EXIT_CANNOT_EXEC : EXIT_SANDBOX_ERROR;

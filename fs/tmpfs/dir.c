@@ -151,7 +151,7 @@ static int tmpfs_rename(struct inode *odir, struct dentry *od, struct inode *ndi
 			pthread_mutex_unlock(&ndir->mu);
 		}
 	} else {
-		if (nd) {
+		if (nd && nd->inode) {
 			if (S_ISDIR(nd->inode->mode) && nd->nchildren)
 				return -ENOTEMPTY;
 			drop_name(ndir, nd->inode);

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/gofer/goferfs.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -50,6 +52,68 @@ static int stdio_install(struct fdtable *fdt)
 	return 0;
 }
 
+/* A program or interpreter opened through the guest VFS. */
+struct vfs_exe {
+	struct file *f;
+	struct vfs_cred cr;
+	struct path root; /* references owned */
+};
+
+static ssize_t vfs_exe_pread(void *priv, void *buf, size_t len, uint64_t off)
+{
+	return vfs_kernel_pread(((struct vfs_exe *)priv)->f, buf, len, (int64_t)off);
+}
+
+static void vfs_exe_close(struct loader_file *lf)
+{
+	struct vfs_exe *e = lf->priv;
+
+	file_put(e->f);
+	path_put(&e->root);
+	free(e);
+}
+
+static int vfs_exe_open_interp(void *priv, const char *path, struct loader_file *out);
+
+/* Open @path (from @start, relative paths from @cwd) as a loader_file. */
+static int vfs_exe_open(const struct vfs_cred *cr, const struct path *root, const struct path *cwd,
+			const char *path, struct loader_file *out)
+{
+	struct vfs_exe *e = calloc(1, sizeof(*e));
+	struct vfs_start s = { .cr = cr, .root = *root, .start = *cwd };
+	struct stat st;
+	int r;
+
+	if (!e)
+		return -ENOMEM;
+	r = vfs_open(&s, path, O_RDONLY, 0, &e->f);
+	if (r < 0) {
+		free(e);
+		return r;
+	}
+	r = vfs_fstat(e->f, &st);
+	if (r == 0 && !S_ISREG(st.st_mode))
+		r = -EACCES;
+	if (r < 0) {
+		file_put(e->f);
+		free(e);
+		return r;
+	}
+	e->cr = *cr;
+	e->root = *root;
+	path_get(root);
+	*out = (struct loader_file){ .priv = e, .pread = vfs_exe_pread,
+				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close };
+	return 0;
+}
+
+static int vfs_exe_open_interp(void *priv, const char *path, struct loader_file *out)
+{
+	struct vfs_exe *e = priv;
+
+	return vfs_exe_open(&e->cr, &e->root, &e->root, path, out);
+}
+
 static int load_init(struct task *t, const struct boot_config *c, char *err, size_t errlen)
 {
 	struct rlimit stack;
@@ -65,12 +129,91 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 	const char *why = NULL;
 	int r;
 
+	if (c->gofer_fd >= 0) {
+		struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
+		struct path root, cwd;
+		fs_context_paths(t->fs, &root, &cwd);
+		r = vfs_exe_open(&cr, &root, &cwd, c->exe_path ? c->exe_path : c->exe_name, &lf);
+		path_put(&root);
+		path_put(&cwd);
+		if (r < 0) {
+			snprintf(err, errlen, "cannot open the program in the sandbox: %s",
+				 strerror(-r));
+			return r;
+		}
+	}
 	task_get_rlimit(t, RLIMIT_STACK, &stack);
 	la.stack_limit = stack.rlim_cur;
 	r = loader_load(t->mm, &la, &t->regs, &why);
+	if (lf.close)
+		lf.close(&lf);
 	if (r < 0)
 		snprintf(err, errlen, "%s", why ? why : strerror(-r));
 	return r;
+}
+
+/* A tmpfs mounted on @path of @root's tree if that is a directory there (else nothing). */
+static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode)
+{
+	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
+	struct vfs_start s = { .cr = &cr, .root = { root, root->root }, .start = { root, root->root } };
+	struct dentry *troot;
+	struct mount *m;
+	struct path p;
+	int r = vfs_lookup(&s, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+
+	if (r < 0)
+		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
+	r = tmpfs_new_root(mode, 0, 0, &troot);
+	if (r == 0) {
+		r = mount_new(troot, p.mnt, p.dentry, &m);
+		dentry_put(troot);
+		if (r == 0)
+			mount_put(m); /* the mount table keeps it */
+	}
+	path_put(&p);
+	return r;
+}
+
+/*
+ * The host's "/" (read-only) through the gofer on @sock, with tmpfs on /tmp and /dev/shm so
+ * programs have somewhere to write. The host's /proc and /sys describe the host, not the
+ * sandbox: empty read-only tmpfs mounts hide them until the Sentry has its own proc and sys.
+ */
+static int mount_host_root(int sock, struct mount **out)
+{
+	struct dentry *d;
+	int r = goferfs_new_root(sock, true, &d);
+
+	if (r < 0)
+		return r;
+	r = mount_new(d, NULL, NULL, out);
+	dentry_put(d);
+	if (r < 0)
+		return r;
+	r = mount_tmpfs_at(*out, "/tmp", 01777);
+	if (r == 0)
+		r = mount_tmpfs_at(*out, "/dev/shm", 01777);
+	if (r == 0)
+		r = mount_tmpfs_at(*out, "/proc", 0555);
+	if (r == 0)
+		r = mount_tmpfs_at(*out, "/sys", 0555);
+	if (r < 0)
+		mount_put(*out);
+	return r;
+}
+
+/* The guest's cwd: @cwd if it is a directory in the guest, else "/". */
+static void set_cwd(struct fs_context *fs, struct mount *root, const char *cwd)
+{
+	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
+	struct vfs_start s = { .cr = &cr, .root = { root, root->root }, .start = { root, root->root } };
+	struct path p;
+
+	if (!cwd || vfs_lookup(&s, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p) < 0)
+		return;
+	fs_context_set_cwd(fs, &p);
+	path_put(&p);
 }
 
 int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t errlen)
@@ -82,6 +225,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	struct fdtable *fdt = NULL;
 	struct mount *root = NULL;
 	struct task *t = NULL;
+	bool gofer_fd_taken = false;
 	int r;
 
 	r = arch_init();
@@ -110,8 +254,13 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	r = stdio_install(fdt);
 	if (r < 0)
 		goto out_fdt;
-	/* The root filesystem: a tmpfs with /tmp until the gofer serves the host's files. */
-	r = vfs_mount_root(getuid(), getgid(), &root);
+	/* The root filesystem: the host's through the gofer, or a tmpfs with /tmp. */
+	if (c->gofer_fd >= 0) {
+		r = mount_host_root(c->gofer_fd, &root);
+		gofer_fd_taken = true;
+	} else {
+		r = vfs_mount_root(getuid(), getgid(), &root);
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
 		goto out_fdt;
@@ -122,6 +271,8 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		goto out_root;
 	}
 	r = fs_context_new(&(struct path){ .mnt = root, .dentry = root->root }, &t->fs);
+	if (r == 0 && c->gofer_fd >= 0)
+		set_cwd(t->fs, root, c->cwd);
 	if (r == 0)
 		r = load_init(t, c, err, errlen);
 	if (r == 0) {
@@ -139,6 +290,8 @@ out_platform:
 	platform_free(p);
 out_mf:
 	memfile_free(mf);
+	if (c->gofer_fd >= 0 && !gofer_fd_taken)
+		close(c->gofer_fd);
 	if (r < 0 && !err[0])
 		snprintf(err, errlen, "%s", strerror(-r));
 	return r;

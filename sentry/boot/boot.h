@@ -16,6 +16,16 @@ struct boot_config {
 	char *const *argv;        /* guest argv, NULL-terminated */
 	char *const *envp;        /* guest environment */
 	bool strace;              /* print every guest syscall on stderr */
+	/*
+	 * The host root through a gofer: @gofer_fd is the Sentry's end of a connected socket to
+	 * a gofer serving the host's "/" read-only (ownership moves to boot_run), or -1 for
+	 * the old tmpfs root. With a gofer, the program is opened through the guest VFS at
+	 * @exe_path (relative to @cwd), never through @exe_fd, and the guest's cwd is @cwd if
+	 * it exists in the guest, else "/".
+	 */
+	int gofer_fd;
+	const char *exe_path;
+	const char *cwd;
 };
 
 #define BOOT_DEFAULT_PLATFORM "systrap"

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Memory syscalls: argument checks Linux makes before mm/ does the work. */
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "fs/vfs.h"
@@ -9,6 +11,53 @@
 long sys_brk(struct task *t, const struct syscall_args *a)
 {
 	return (long)mm_brk(t->mm, ARG_U(0));
+}
+
+#define MMAP_BOUNCE (256 * 1024)
+
+/*
+ * A MAP_PRIVATE file mapping as a snapshot: anonymous pages with the file's bytes copied in
+ * (zeros past EOF), which is what a private mapping shows until the file changes under it.
+ * TODO: page-cache backed mappings (MAP_SHARED, coherence with write) from the memory file.
+ */
+static int mmap_file_private(struct task *t, struct mmap_opts *o, struct file *f, uint64_t off,
+			     gva_t *out)
+{
+	int acc = f->flags & O_ACCMODE;
+	uint64_t done = 0;
+	bool mapped;
+	char *bounce;
+	int r;
+
+	if ((f->flags & O_PATH) || !f->ops->read || !file_inode(f))
+		return -ENODEV;
+	if (acc == O_WRONLY)
+		return -EACCES;
+	if ((o->flags & MAP_TYPE) != MAP_PRIVATE)
+		return -ENODEV; /* shared file mappings need a page cache */
+	bounce = malloc(MMAP_BOUNCE);
+	if (!bounce)
+		return -ENOMEM;
+	o->flags |= MAP_ANONYMOUS;
+	r = mm_mmap(t->mm, o, out);
+	mapped = r == 0;
+	while (r == 0 && done < o->len) {
+		size_t n = (size_t)MIN(o->len - done, MMAP_BOUNCE);
+		ssize_t got = vfs_kernel_pread(f, bounce, n, (int64_t)(off + done));
+		if (got < 0)
+			r = (int)got;
+		if (got <= 0)
+			break;
+		if (mm_copy_out_force(t->mm, *out + done, bounce, (size_t)got) != got)
+			r = -EFAULT;
+		done += (uint64_t)got;
+		if ((size_t)got < n)
+			break;
+	}
+	if (r < 0 && mapped)
+		mm_munmap(t->mm, *out, o->len);
+	free(bounce);
+	return r;
 }
 
 long sys_mmap(struct task *t, const struct syscall_args *a)
@@ -33,8 +82,9 @@ long sys_mmap(struct task *t, const struct syscall_args *a)
 		struct file *f = fdtable_get_file(t->fdt, (int)ARG_U(4), NULL);
 		if (!f)
 			return -EBADF;
+		r = mmap_file_private(t, &o, f, ARG_U(5), &out);
 		file_put(f);
-		return -ENODEV; /* no mappable files until the VFS */
+		return r < 0 ? r : (long)out;
 	}
 	r = mm_mmap(t->mm, &o, &out);
 	return r < 0 ? r : (long)out;

@@ -18,7 +18,8 @@ REAPER="$PROGS/subreaper"
 BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 
 CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
-	stdin bigout args env path_lookup debug_log exit_status kill_sandbox"
+	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
+	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -229,6 +230,69 @@ check_kill_sandbox() {
 		"$PROGS/die" sleep </dev/null >"$tmp/out" 2>"$tmp/err"
 	RC=$?
 	expect 137 ""
+}
+
+# --host-root: the host's / read-only through the gofer, tmpfs on /tmp. Dynamic programs
+# run under `env -i` (no locale: the guest has no futex yet).
+hostroot() { # hostroot ARGS...: sbx --host-root under env -i
+	SBX_WRAP=(env -i)
+	sbx --host-root "$@"
+	SBX_WRAP=()
+}
+
+check_hostroot_cat() { hostroot /bin/cat /etc/os-release; expect 0 "$(cat /etc/os-release)"; }
+
+check_hostroot_ls() {
+	hostroot /bin/ls /etc
+	local want got
+	want=$(env -i ls /etc | wc -l)
+	got=$(wc -l <"$tmp/out")
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC, expected 0" "$tmp/err"
+	elif [ "$got" -ne "$want" ]; then
+		fail "ls /etc: $got lines, native $want" "$tmp/out"
+	else
+		expect 0 "$(env -i ls /etc)"
+	fi
+}
+
+# A dynamically linked program: its PT_INTERP and libraries come through the gofer.
+check_hostroot_dynamic() { hostroot /bin/echo dynamic ok; expect 0 "dynamic ok"; }
+
+check_hostroot_cwd() { hostroot "$BUSYBOX" pwd; expect 0 "$PWD"; }
+
+# Writes to the read-only host root fail (EROFS) and leave the host unchanged.
+check_hostroot_erofs() {
+	local name="/etc/sbx-erofs-$$" before after
+	before=$(cksum </etc/os-release)
+	hostroot "$BUSYBOX" touch "$name"
+	local rc1=$RC
+	hostroot "$BUSYBOX" sh -c 'echo x >>/etc/os-release'
+	local rc2=$RC
+	after=$(cksum </etc/os-release)
+	if [ "$rc1" -eq 0 ] || [ "$rc2" -eq 0 ]; then
+		fail "a write to /etc succeeded (touch $rc1, append $rc2)" "$tmp/err"
+	elif [ -e "$name" ] || [ "$before" != "$after" ]; then
+		rm -f "$name"
+		fail "the host's /etc changed"
+	elif ! grep -q 'Read-only file system' "$tmp/err"; then
+		fail "no EROFS message" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# /tmp is the guest's own tmpfs: writable inside, invisible on the host.
+check_hostroot_tmp() {
+	local name="/tmp/sbx-tmp-probe-$$"
+	rm -f "$name"
+	hostroot "$BUSYBOX" sh -c "echo hi >$name && test -s $name && echo written"
+	if [ -e "$name" ]; then
+		rm -f "$name"
+		fail "$name appeared on the host"
+	else
+		expect 0 written
+	fi
 }
 
 # Build the helper programs.

@@ -22,6 +22,7 @@
 	X(fdtable_suite) \
 	X(namei_suite)   \
 	X(tmpfs_suite)   \
+	X(gofer_client_suite) \
 	X(sigframe_suite) \
 	X(syscall_table_suite)
 

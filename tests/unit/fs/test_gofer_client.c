@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The Sentry's 9P client filesystem (fs/gofer) against a real gofer_serve in a forked child
+ * on a socketpair, serving a temp tree: lookup, read, readdir, readlink, create/mkdir/
+ * rename/unlink/setattr when writable, EROFS when read-only, -EIO on a dead server.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fs/gofer/goferfs.h"
+#include "fs/vfs.h"
+#include "gofer/gofer.h"
+
+static const struct vfs_cred root_cr = { 0, 0 };
+static char tree[64];
+static pid_t server;
+static struct mount *m;
+static struct vfs_start S;
+
+static void put(const char *rel, const char *data)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", tree, rel);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(data, f);
+	fclose(f);
+}
+
+static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static void start(bool readonly)
+{
+	char p[256];
+	int sv[2];
+	struct dentry *root;
+
+	strcpy(tree, "/tmp/goferfs-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tree));
+	put("a.txt", "hello world\n");
+	snprintf(p, sizeof(p), "%s/d", tree);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	put("d/b.txt", "inner");
+	snprintf(p, sizeof(p), "%s/link", tree);
+	ck_assert_int_eq(symlink("d/b.txt", p), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	server = fork();
+	ck_assert_int_ge(server, 0);
+	if (server == 0) {
+		struct gofer_config cfg = { .root_fd = open(tree, O_PATH | O_DIRECTORY),
+					    .conn_fds = &sv[1], .nconns = 1,
+					    .readonly = readonly, .confine = false };
+		close(sv[0]);
+		_exit(gofer_serve(&cfg) == 0 ? 0 : 3);
+	}
+	close(sv[1]);
+	ck_assert_int_eq(goferfs_new_root(sv[0], readonly, &root), 0);
+	ck_assert_int_eq(mount_new(root, NULL, NULL, &m), 0);
+	dentry_put(root);
+	S.cr = &root_cr;
+	S.root.mnt = S.start.mnt = m;
+	S.root.dentry = S.start.dentry = m->root;
+}
+
+static void stop(void)
+{
+	int status;
+
+	mount_put(m); /* the last inode closes the connection: the server ends */
+	ck_assert_int_eq(waitpid(server, &status, 0), server);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void setup_rw(void)
+{
+	start(false);
+}
+
+static void setup_ro(void)
+{
+	start(true);
+}
+
+static ssize_t read_path(const char *path, char *buf, size_t cap)
+{
+	struct file *f;
+	ssize_t n;
+	int r = vfs_open(&S, path, O_RDONLY, 0, &f);
+
+	if (r < 0)
+		return r;
+	n = vfs_kernel_pread(f, buf, cap - 1, 0);
+	buf[n < 0 ? 0 : n] = 0;
+	file_put(f);
+	return n;
+}
+
+struct names {
+	struct dir_ctx ctx;
+	char all[512];
+	int n;
+};
+
+static bool collect(struct dir_ctx *ctx, const char *name, size_t len, uint64_t ino,
+		    unsigned int type, int64_t next)
+{
+	struct names *nm = (struct names *)ctx;
+
+	if ((len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2)))
+		return true;
+	strncat(nm->all, name, len);
+	strcat(nm->all, type == DT_DIR ? "/ " : " ");
+	nm->n++;
+	return true;
+}
+
+static bool has(const char *all, const char *word)
+{
+	char w[64];
+
+	snprintf(w, sizeof(w), "%s ", word);
+	return strstr(all, w) != NULL;
+}
+
+START_TEST(test_lookup_read_readlink)
+{
+	char buf[64], *target;
+	struct path p;
+	struct stat st, hst;
+	char hp[256];
+
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	ck_assert_str_eq(buf, "hello world\n");
+	ck_assert_int_eq(read_path("d/b.txt", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "inner");
+	ck_assert_int_eq(read_path("/link", buf, sizeof(buf)), 5); /* followed in the guest */
+	ck_assert_int_eq(vfs_readlink(&S, "/link", 0, &target), 0);
+	ck_assert_str_eq(target, "d/b.txt");
+	free(target);
+	ck_assert_int_eq(vfs_lookup(&S, "/nope", LOOKUP_FOLLOW, &p), -ENOENT);
+	ck_assert_int_eq(vfs_lookup(&S, "/a.txt/x", LOOKUP_FOLLOW, &p), -ENOTDIR);
+	ck_assert_int_eq(vfs_lookup(&S, "/d", LOOKUP_FOLLOW, &p), 0);
+	ck_assert_int_eq(vfs_getattr(p.dentry->inode, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	path_put(&p);
+	ck_assert_int_eq(vfs_lookup(&S, "/a.txt", LOOKUP_FOLLOW, &p), 0);
+	ck_assert_int_eq(vfs_getattr(p.dentry->inode, &st), 0);
+	snprintf(hp, sizeof(hp), "%s/a.txt", tree);
+	ck_assert_int_eq(stat(hp, &hst), 0);
+	ck_assert_int_eq(st.st_size, 12);
+	ck_assert_int_eq(st.st_mode, hst.st_mode);
+	ck_assert_int_eq(st.st_mtim.tv_sec, hst.st_mtim.tv_sec);
+	path_put(&p);
+	/* ".." at the root stays there: nothing above the served tree */
+	ck_assert_int_eq(read_path("/../../a.txt", buf, sizeof(buf)), 12);
+}
+END_TEST
+
+START_TEST(test_readdir)
+{
+	struct names nm = { 0 };
+	struct file *f;
+
+	ck_assert_int_eq(vfs_open(&S, "/", O_RDONLY | O_DIRECTORY, 0, &f), 0);
+	nm.ctx.emit = collect;
+	ck_assert_int_eq(vfs_iterate(f, &nm.ctx), 0);
+	ck_assert_int_eq(nm.n, 3);
+	ck_assert(has(nm.all, "a.txt") && has(nm.all, "d/") && has(nm.all, "link"));
+	/* at the end: nothing more */
+	nm.n = 0;
+	ck_assert_int_eq(vfs_iterate(f, &nm.ctx), 0);
+	ck_assert_int_eq(nm.n, 0);
+	file_put(f);
+}
+END_TEST
+
+START_TEST(test_write_ops)
+{
+	char buf[64], hp[256], hbuf[64];
+	struct file *f;
+	struct uio u;
+	struct stat st;
+	struct path p;
+	int fd;
+	ssize_t n;
+
+	ck_assert_int_eq(vfs_open(&S, "/new.txt", O_CREAT | O_WRONLY | O_EXCL, 0644, &f), 0);
+	uio_init_kernel(&u, "data!", 5);
+	int64_t pos = 0;
+	ck_assert_int_eq(vfs_write(f, &u, &pos), 5);
+	ck_assert_int_eq(vfs_fstat(f, &st), 0);
+	ck_assert_int_eq(st.st_size, 5);
+	file_put(f);
+	snprintf(hp, sizeof(hp), "%s/new.txt", tree);
+	fd = open(hp, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, hbuf, sizeof(hbuf));
+	close(fd);
+	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(memcmp(hbuf, "data!", 5), 0);
+	ck_assert_int_eq(read_path("/new.txt", buf, sizeof(buf)), 5);
+
+	ck_assert_int_eq(vfs_mkdir(&S, "/sub", 0750), 0);
+	ck_assert_int_eq(vfs_rename(&S, "/new.txt", &S, "/sub/moved", 0), 0);
+	ck_assert_int_eq(read_path("/sub/moved", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "data!");
+	ck_assert_int_eq(vfs_lookup(&S, "/new.txt", 0, &p), -ENOENT);
+	/* truncate through O_TRUNC (setattr) */
+	ck_assert_int_eq(vfs_open(&S, "/sub/moved", O_WRONLY | O_TRUNC, 0, &f), 0);
+	file_put(f);
+	snprintf(hp, sizeof(hp), "%s/sub/moved", tree);
+	ck_assert_int_eq(stat(hp, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(vfs_symlink(&S, "moved", "/sub/sl"), 0);
+	ck_assert_int_eq(vfs_rmdir(&S, "/sub"), -ENOTEMPTY);
+	ck_assert_int_eq(vfs_unlink(&S, "/sub/sl"), 0);
+	ck_assert_int_eq(vfs_unlink(&S, "/sub/moved"), 0);
+	ck_assert_int_eq(vfs_rmdir(&S, "/sub"), 0);
+	snprintf(hp, sizeof(hp), "%s/sub", tree);
+	ck_assert_int_eq(lstat(hp, &st), -1);
+}
+END_TEST
+
+START_TEST(test_readonly)
+{
+	char buf[64], hp[256];
+	struct file *f;
+	struct stat st;
+
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	ck_assert_int_eq(vfs_open(&S, "/x", O_CREAT | O_WRONLY, 0644, &f), -EROFS);
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_WRONLY, 0, &f), -EROFS);
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY | O_TRUNC, 0, &f), -EROFS);
+	ck_assert_int_eq(vfs_mkdir(&S, "/dd", 0755), -EROFS);
+	ck_assert_int_eq(vfs_unlink(&S, "/a.txt"), -EROFS);
+	ck_assert_int_eq(vfs_rename(&S, "/a.txt", &S, "/b.txt", 0), -EROFS);
+	ck_assert_int_eq(vfs_symlink(&S, "a", "/s"), -EROFS);
+	snprintf(hp, sizeof(hp), "%s/a.txt", tree);
+	ck_assert_int_eq(stat(hp, &st), 0);
+	ck_assert_int_eq(st.st_size, 12);
+	snprintf(hp, sizeof(hp), "%s/x", tree);
+	ck_assert_int_eq(lstat(hp, &st), -1);
+}
+END_TEST
+
+/* A dead server: every request is -EIO, nothing crashes. */
+START_TEST(test_server_gone)
+{
+	char buf[64];
+	struct file *f;
+
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f), 0);
+	kill(server, SIGKILL);
+	ck_assert_int_eq(vfs_kernel_pread(f, buf, sizeof(buf), 0), -EIO);
+	file_put(f);
+	ck_assert_int_eq(read_path("/d/b.txt", buf, sizeof(buf)), -EIO);
+	mount_put(m);
+	waitpid(server, NULL, 0);
+	nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+END_TEST
+
+static void noop(void)
+{
+}
+
+Suite *gofer_client_suite(void);
+Suite *gofer_client_suite(void)
+{
+	Suite *s = suite_create("gofer_client");
+	TCase *rw = tcase_create("rw"), *ro = tcase_create("ro"), *gone = tcase_create("gone");
+
+	signal(SIGPIPE, SIG_IGN);
+	tcase_add_checked_fixture(rw, setup_rw, stop);
+	tcase_add_test(rw, test_lookup_read_readlink);
+	tcase_add_test(rw, test_readdir);
+	tcase_add_test(rw, test_write_ops);
+	tcase_add_checked_fixture(ro, setup_ro, stop);
+	tcase_add_test(ro, test_readonly);
+	tcase_add_checked_fixture(gone, setup_ro, noop);
+	tcase_add_test(gone, test_server_gone);
+	suite_add_tcase(s, rw);
+	suite_add_tcase(s, ro);
+	suite_add_tcase(s, gone);
+	return s;
+}
