@@ -128,6 +128,13 @@ void task_deliver_signals(struct task *t);
 /* task_on_altstack - is the guest's stack pointer on its sigaltstack? */
 bool task_on_altstack(const struct task *t);
 
+/*
+ * task_futex - futex(2) (sentry/kernel/futex.c). Single-threaded for now: waits end only by
+ * timeout, wakes find nobody. Returns what Linux returns to the caller.
+ */
+long task_futex(struct task *t, uint64_t addr, int op, uint32_t val, uint64_t ts_or_val2,
+		uint64_t addr2, uint32_t val3);
+
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);
 int task_set_rlimit(struct task *t, int res, const struct rlimit *in);

@@ -101,6 +101,7 @@
 	X(getpgrp, "", SYS_FULL, NULL)                                                           \
 	X(getpgid, "i", SYS_PARTIAL, "own process only")                                                       \
 	X(getsid, "i", SYS_PARTIAL, "own process only")                                                        \
+	X(futex, "pxupux", SYS_PARTIAL, "one thread per process: waits end by timeout, wakes find nobody") \
 	X(set_tid_address, "p", SYS_FULL, NULL)                                                  \
 	X(set_robust_list, "pu", SYS_PARTIAL, "recorded; used when threads exist")               \
 	X(get_robust_list, "ipp", SYS_PARTIAL, "own thread only")                                             \

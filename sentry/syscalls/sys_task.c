@@ -109,6 +109,12 @@ long sys_getsid(struct task *t, const struct syscall_args *a)
 	return is_self(t, ARG_INT(0)) ? t->tg->sid : -ESRCH;
 }
 
+long sys_futex(struct task *t, const struct syscall_args *a)
+{
+	return task_futex(t, ARG_U(0), ARG_INT(1), (uint32_t)ARG_U(2), ARG_U(3), ARG_U(4),
+			  (uint32_t)ARG_U(5));
+}
+
 long sys_set_tid_address(struct task *t, const struct syscall_args *a)
 {
 	t->clear_child_tid = ARG_U(0);
