@@ -168,6 +168,46 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 	return r;
 }
 
+/*
+ * Record locks. With one process in the sandbox no POSIX lock can conflict, so after Linux's
+ * checks set/get succeed and F_GETLK reports F_UNLCK. OFD locks between two descriptions of
+ * one file would conflict on Linux: not tracked yet (noted in the table).
+ */
+static long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t addr)
+{
+	struct flock fl;
+	int acc = f->flags & O_ACCMODE;
+
+	if (mm_copy_in(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
+		return -EFAULT;
+	if (fl.l_whence != SEEK_SET && fl.l_whence != SEEK_CUR && fl.l_whence != SEEK_END)
+		return -EINVAL;
+	if ((cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW) && fl.l_pid != 0)
+		return -EINVAL;
+	switch (fl.l_type) {
+	case F_RDLCK:
+		if (cmd != F_GETLK && cmd != F_OFD_GETLK && acc == O_WRONLY)
+			return -EBADF;
+		break;
+	case F_WRLCK:
+		if (cmd != F_GETLK && cmd != F_OFD_GETLK && acc == O_RDONLY)
+			return -EBADF;
+		break;
+	case F_UNLCK:
+		if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		fl.l_type = F_UNLCK;
+		if (mm_copy_out(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME | FASYNC)
 
@@ -201,6 +241,14 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	case F_SETFL:
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)ARG_U(2) & SETFL_MASK);
 		r = 0;
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		r = fcntl_lock(t, f, cmd, ARG_U(2));
 		break;
 	default:
 		r = -EINVAL;

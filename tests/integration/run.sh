@@ -19,7 +19,8 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 
 CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
-	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp"
+	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
+	hostroot_python escape_calls escape_stubjump"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -233,7 +234,7 @@ check_kill_sandbox() {
 }
 
 # --host-root: the host's / read-only through the gofer, tmpfs on /tmp. Dynamic programs
-# run under `env -i` (no locale: the guest has no futex yet).
+# run under `env -i` so the host's environment does not steer them.
 hostroot() { # hostroot ARGS...: sbx --host-root under env -i
 	SBX_WRAP=(env -i)
 	sbx --host-root "$@"
@@ -292,6 +293,40 @@ check_hostroot_tmp() {
 		fail "$name appeared on the host"
 	else
 		expect 0 written
+	fi
+}
+
+# python3 from the host's files: dynamic loading, json, sqlite3 in the guest's /tmp.
+check_hostroot_python() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import json, sqlite3
+db = sqlite3.connect("/tmp/t.db"); db.execute("create table t (x)"); db.execute("insert into t values (41)")
+print(json.dumps({"ok": db.execute("select x + 1 from t").fetchone()[0]}))'
+	expect 0 '{"ok": 42}'
+}
+
+# A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must
+# report no error of its own (125), and the guest may at worst kill its own stub.
+check_escape_calls() {
+	sbx "$PROGS/escape" calls
+	if grep -q ESCAPED "$tmp/out"; then
+		fail "an escape attempt succeeded" "$tmp/out"
+	else
+		expect 0 "$(printf 'ptrace attach to pid 1: refused\nptrace traceme: refused\nkill(-1, 0): no other process\nmapping calls on stub regions: survived')"
+	fi
+}
+
+check_escape_stubjump() {
+	sbx "$PROGS/escape" stubjump
+	if grep -q ESCAPED "$tmp/out"; then
+		fail "a host syscall ran through the stub's code" "$tmp/out"
+	elif [ "$RC" -eq 125 ] || [ "$RC" -eq 0 ] && ! grep -q "no stub syscall\|trapped" "$tmp/out"; then
+		fail "unexpected result (exit $RC)" "$tmp/out" "$tmp/err"
+	else
+		pass
 	fi
 }
 
