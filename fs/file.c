@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 void file_init(struct file *f, const struct file_ops *ops, int flags, void *priv)
 {
@@ -70,6 +72,40 @@ int64_t vfs_llseek(struct file *f, int64_t off, int whence)
 	if (!f->ops->llseek)
 		return -ESPIPE;
 	return f->ops->llseek(f, off, whence);
+}
+
+int64_t generic_file_llseek(struct file *f, int64_t off, int whence)
+{
+	struct inode *ino = file_inode(f);
+	int64_t size, base;
+
+	pthread_mutex_lock(&ino->mu);
+	size = ino->size;
+	pthread_mutex_unlock(&ino->mu);
+	switch (whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = f->pos;
+		break;
+	case SEEK_END:
+		base = size;
+		break;
+	case SEEK_DATA:
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		return off;
+	case SEEK_HOLE:
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		return size;
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	return base + off;
 }
 
 long vfs_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)

@@ -135,6 +135,12 @@ void file_put(struct file *f);
 ssize_t vfs_read(struct file *f, struct uio *u, int64_t *pos);
 ssize_t vfs_write(struct file *f, struct uio *u, int64_t *pos);
 int64_t vfs_llseek(struct file *f, int64_t off, int whence);
+/*
+ * generic_file_llseek - llseek for files whose size is file_inode(f)->size and whose every
+ * byte is data (Linux's generic_file_llseek): SEEK_SET/CUR/END/DATA/HOLE.
+ * Preconditions: f->pos_mu held.
+ */
+int64_t generic_file_llseek(struct file *f, int64_t off, int whence);
 long vfs_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg);
 int vfs_fstat(struct file *f, struct stat *st);
 /* vfs_kernel_pread - read up to @len bytes at @off into Sentry memory; bytes or -errno. */

@@ -611,41 +611,6 @@ static ssize_t gofer_write(struct file *f, struct uio *src, int64_t *pos)
 	return done;
 }
 
-/* Preconditions: f->pos_mu (the VFS stores the result). */
-static int64_t gofer_llseek(struct file *f, int64_t off, int whence)
-{
-	struct inode *ino = file_inode(f);
-	int64_t size, base;
-
-	pthread_mutex_lock(&ino->mu);
-	size = ino->size;
-	pthread_mutex_unlock(&ino->mu);
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = f->pos;
-		break;
-	case SEEK_END:
-		base = size;
-		break;
-	case SEEK_DATA:
-		if (off < 0 || off >= size)
-			return -ENXIO;
-		return off;
-	case SEEK_HOLE:
-		if (off < 0 || off >= size)
-			return -ENXIO;
-		return size;
-	default:
-		return -EINVAL;
-	}
-	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
-		return -EINVAL;
-	return base + off;
-}
-
 static int gofer_fsync(struct file *f, bool datasync)
 {
 	struct gofer_file *gf = f->priv;
@@ -707,7 +672,7 @@ static const struct file_ops gofer_file_fops = {
 	.open = gofer_open,
 	.read = gofer_read,
 	.write = gofer_write,
-	.llseek = gofer_llseek,
+	.llseek = generic_file_llseek,
 	.fsync = gofer_fsync,
 	.release = gofer_file_release,
 };

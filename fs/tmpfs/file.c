@@ -104,41 +104,6 @@ static ssize_t tmpfs_write(struct file *f, struct uio *src, int64_t *pos)
 	return done ? done : r;
 }
 
-/* Preconditions: f->pos_mu. Every byte is data: SEEK_DATA/SEEK_HOLE as Linux's default. */
-static int64_t tmpfs_llseek(struct file *f, int64_t off, int whence)
-{
-	struct inode *ino = file_inode(f);
-	int64_t size, base;
-
-	pthread_mutex_lock(&ino->mu);
-	size = ino->size;
-	pthread_mutex_unlock(&ino->mu);
-	switch (whence) {
-	case SEEK_SET:
-		base = 0;
-		break;
-	case SEEK_CUR:
-		base = f->pos;
-		break;
-	case SEEK_END:
-		base = size;
-		break;
-	case SEEK_DATA:
-		if (off < 0 || off >= size)
-			return -ENXIO;
-		return off;
-	case SEEK_HOLE:
-		if (off < 0 || off >= size)
-			return -ENXIO;
-		return size;
-	default:
-		return -EINVAL;
-	}
-	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
-		return -EINVAL;
-	return base + off;
-}
-
 static int tmpfs_setattr(struct inode *ino, const struct iattr *ia)
 {
 	struct tmpfs_inode *ti = to_tmpfs(ino);
@@ -156,7 +121,7 @@ static int tmpfs_setattr(struct inode *ino, const struct iattr *ia)
 const struct file_ops tmpfs_file_fops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
-	.llseek = tmpfs_llseek,
+	.llseek = generic_file_llseek,
 };
 
 const struct inode_ops tmpfs_file_iops = {
