@@ -173,3 +173,47 @@ void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int las
 		file_put(f);
 	}
 }
+
+int fdtable_fork(struct fdtable *t, struct fdtable **out)
+{
+	struct fdtable *n;
+	int r = fdtable_new(&n);
+
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&t->mu);
+	r = fdtable_grow(n, t->cap);
+	for (unsigned int i = 0; r == 0 && i < t->cap; i++) {
+		n->slots[i] = t->slots[i];
+		if (n->slots[i].file)
+			file_get(n->slots[i].file);
+	}
+	pthread_mutex_unlock(&t->mu);
+	if (r < 0) {
+		fdtable_put(n);
+		return r;
+	}
+	*out = n;
+	return 0;
+}
+
+void fdtable_close_on_exec(struct fdtable *t)
+{
+	for (unsigned int fd = 0;; fd++) {
+		struct file *f = NULL;
+
+		pthread_mutex_lock(&t->mu);
+		for (; fd < t->cap; fd++) {
+			if (t->slots[fd].file && (t->slots[fd].flags & FD_FLAG_CLOEXEC)) {
+				f = t->slots[fd].file;
+				t->slots[fd].file = NULL;
+				t->slots[fd].flags = 0;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&t->mu);
+		if (!f)
+			return;
+		file_put(f);
+	}
+}

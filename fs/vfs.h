@@ -31,6 +31,9 @@ struct inode;
 struct dentry;
 struct mount;
 struct dir_ctx;
+struct poll_table;
+struct waitq;
+struct waiter;
 
 /*
  * struct uio - a guest I/O vector being consumed: @iov (copied in and validated), the mm
@@ -95,6 +98,12 @@ struct file_ops {
 	int (*fsync)(struct file *f, bool datasync);
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
+	/*
+	 * poll - the file's readiness now (POLLIN | POLLOUT | POLLHUP | ...), never blocking.
+	 * With @pt non-NULL also register on every wait queue whose wake could change the
+	 * answer (poll_wait). NULL op: always readable and writable (regular files).
+	 */
+	unsigned int (*poll)(struct file *f, struct poll_table *pt);
 };
 
 /*
@@ -143,6 +152,30 @@ int64_t vfs_llseek(struct file *f, int64_t off, int whence);
 int64_t generic_file_llseek(struct file *f, int64_t off, int whence);
 long vfs_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg);
 int vfs_fstat(struct file *f, struct stat *st);
+/*
+ * vfs_poll - the op, or POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM for files without one
+ * (fs/poll.c).
+ */
+unsigned int vfs_poll(struct file *f, struct poll_table *pt);
+/*
+ * struct poll_table - what a poller is waiting on (fs/poll.c): the waiter to wake and the
+ * queue entries registered so far. poll_wait(pt, q) adds an entry on @q (no-op when @pt is
+ * NULL); poll_table_set_host marks the set as holding host fds, which the caller must
+ * re-poll in short slices because no wait queue tells of their readiness.
+ */
+struct poll_entry;
+struct poll_table {
+	struct waiter *w;
+	struct poll_entry *entries;
+	bool host; /* some file is a host fd */
+	int err;   /* -ENOMEM while registering */
+};
+void poll_table_init(struct poll_table *pt, struct waiter *w);
+/* poll_table_release - take every entry off its queue and free it. */
+void poll_table_release(struct poll_table *pt);
+void poll_wait(struct poll_table *pt, struct waitq *q);
+void poll_table_set_host(struct poll_table *pt);
+
 /* vfs_kernel_pread - read up to @len bytes at @off into Sentry memory; bytes or -errno. */
 ssize_t vfs_kernel_pread(struct file *f, void *buf, size_t len, int64_t off);
 
@@ -166,6 +199,10 @@ int fdtable_set_flags(struct fdtable *t, int fd, int fd_flags);
 int fdtable_close(struct fdtable *t, int fd);
 /* fdtable_close_range - close [first, last] (close_range(2) without flags). */
 void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last);
+/* fdtable_fork - an unshared copy of @t (fork without CLONE_FILES): same files and fd flags. */
+int fdtable_fork(struct fdtable *t, struct fdtable **out);
+/* fdtable_close_on_exec - close every fd with FD_FLAG_CLOEXEC (execve). */
+void fdtable_close_on_exec(struct fdtable *t);
 
 /* ---- inodes, dentries, mounts (fs/inode.c, fs/dentry.c, fs/mount.c) ---- */
 
@@ -433,5 +470,34 @@ int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out);
 
 /* hostfile_new - a file over host fd @fd (ownership of @fd moves to the file). */
 int hostfile_new(int fd, int flags, struct file **out);
+
+/* ---- pipes and eventfd (fs/pipe.c, fs/eventfd.c) ---- */
+
+#define PIPE_DEF_SIZE 65536
+#define PIPE_BUF_ATOMIC 4096
+/*
+ * pipe_new - a pipe: *rd (O_RDONLY) and *wr (O_WRONLY), each with one reference, both with
+ * @flags' O_NONBLOCK / O_DIRECT. fstat reports a FIFO owned by @uid/@gid. Writing with no
+ * reader returns -EPIPE: the caller sends SIGPIPE.
+ */
+int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr);
+/* eventfd_new - an eventfd with counter @initval; @flags EFD_SEMAPHORE | EFD_NONBLOCK. */
+int eventfd_new(uint64_t initval, int flags, struct file **out);
+
+/* ---- epoll (fs/epoll.c): level-triggered; see the file's comment for what is simplified ---- */
+
+struct epoll_event;
+int epoll_new(int flags, struct file **out);
+bool file_is_epoll(const struct file *f);
+/* epoll_ctl_file - EPOLL_CTL_ADD/MOD/DEL of (@fd, @target); errors as epoll_ctl(2). */
+int epoll_ctl_file(struct file *ep, int op, int fd, struct file *target, uint32_t events,
+		   uint64_t data);
+/*
+ * epoll_scan - up to @max ready items into @out (Sentry memory), registering @pt (may be
+ * NULL) on every armed item's wait queues. Items whose fd no longer names their file in @fdt
+ * are dropped first. Returns how many are ready.
+ */
+int epoll_scan(struct file *ep, struct fdtable *fdt, struct poll_table *pt,
+	       struct epoll_event *out, int max);
 
 #endif

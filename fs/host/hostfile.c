@@ -6,6 +6,7 @@
 #include "fs/vfs.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -133,6 +134,17 @@ static int hostfile_fstat(struct file *f, struct stat *st)
 	return host_fstat(host_fd(f), st);
 }
 
+/* Readiness of the host fd now; the poller re-polls host fds in slices (poll_table_set_host). */
+static unsigned int hostfile_poll(struct file *f, struct poll_table *pt)
+{
+	struct pollfd pfd = { .fd = host_fd(f), .events = POLLIN | POLLOUT | POLLPRI };
+
+	poll_table_set_host(pt);
+	if (host_poll(&pfd, 1, 0) < 0)
+		return POLLERR;
+	return (unsigned int)pfd.revents;
+}
+
 static void hostfile_release(struct file *f)
 {
 	struct hostfile *hf = container_of(f, struct hostfile, base);
@@ -147,6 +159,7 @@ static const struct file_ops hostfile_ops = {
 	.ioctl = hostfile_ioctl,
 	.fstat = hostfile_fstat,
 	.release = hostfile_release,
+	.poll = hostfile_poll,
 };
 
 int hostfile_new(int fd, int flags, struct file **out)

@@ -16,6 +16,7 @@
 #include "platform/platform.h"
 #include "sentry/arch/arch.h"
 #include "sentry/host/host.h"
+#include "sentry/kernel/exec.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
@@ -52,68 +53,6 @@ static int stdio_install(struct fdtable *fdt)
 	return 0;
 }
 
-/* A program or interpreter opened through the guest VFS. */
-struct vfs_exe {
-	struct file *f;
-	struct vfs_cred cr;
-	struct path root; /* references owned */
-};
-
-static ssize_t vfs_exe_pread(void *priv, void *buf, size_t len, uint64_t off)
-{
-	return vfs_kernel_pread(((struct vfs_exe *)priv)->f, buf, len, (int64_t)off);
-}
-
-static void vfs_exe_close(struct loader_file *lf)
-{
-	struct vfs_exe *e = lf->priv;
-
-	file_put(e->f);
-	path_put(&e->root);
-	free(e);
-}
-
-static int vfs_exe_open_interp(void *priv, const char *path, struct loader_file *out);
-
-/* Open @path (from @start, relative paths from @cwd) as a loader_file. */
-static int vfs_exe_open(const struct vfs_cred *cr, const struct path *root, const struct path *cwd,
-			const char *path, struct loader_file *out)
-{
-	struct vfs_exe *e = calloc(1, sizeof(*e));
-	struct vfs_start s = { .cr = cr, .root = *root, .start = *cwd };
-	struct stat st;
-	int r;
-
-	if (!e)
-		return -ENOMEM;
-	r = vfs_open(&s, path, O_RDONLY, 0, &e->f);
-	if (r < 0) {
-		free(e);
-		return r;
-	}
-	r = vfs_fstat(e->f, &st);
-	if (r == 0 && !S_ISREG(st.st_mode))
-		r = -EACCES;
-	if (r < 0) {
-		file_put(e->f);
-		free(e);
-		return r;
-	}
-	e->cr = *cr;
-	e->root = *root;
-	path_get(root);
-	*out = (struct loader_file){ .priv = e, .pread = vfs_exe_pread,
-				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close };
-	return 0;
-}
-
-static int vfs_exe_open_interp(void *priv, const char *path, struct loader_file *out)
-{
-	struct vfs_exe *e = priv;
-
-	return vfs_exe_open(&e->cr, &e->root, &e->root, path, out);
-}
-
 static int load_init(struct task *t, const struct boot_config *c, char *err, size_t errlen)
 {
 	struct rlimit stack;
@@ -133,7 +72,8 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 		struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
 		struct path root, cwd;
 		fs_context_paths(t->fs, &root, &cwd);
-		r = vfs_exe_open(&cr, &root, &cwd, c->exe_path ? c->exe_path : c->exe_name, &lf);
+		r = exec_open(&cr, &root, &cwd, c->exe_path ? c->exe_path : c->exe_name, false, false,
+			      &lf);
 		path_put(&root);
 		path_put(&cwd);
 		if (r < 0) {
@@ -277,7 +217,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		r = load_init(t, c, err, errlen);
 	if (r == 0) {
 		log_info("boot: running %s on %s", c->exe_name, pname);
-		*wait_status = task_run(t);
+		*wait_status = kernel_run_init(t);
 	}
 	task_free(t);
 out_root:

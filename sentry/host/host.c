@@ -3,6 +3,7 @@
 #include "host.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/ioctl.h>
@@ -110,6 +111,11 @@ int host_fcntl(int fd, int cmd, long arg)
 int host_fstat(int fd, struct stat *st)
 {
 	RET(fstat(fd, st));
+}
+
+int host_poll(struct pollfd *fds, unsigned int n, int timeout_ms)
+{
+	RET(poll(fds, n, timeout_ms));
 }
 
 int host_clock_gettime(clockid_t clk, struct timespec *ts)

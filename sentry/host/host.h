@@ -37,6 +37,9 @@ int host_ioctl(int fd, unsigned long req, void *arg);
 int host_fcntl(int fd, int cmd, long arg);
 struct stat;
 int host_fstat(int fd, struct stat *st);
+struct pollfd;
+/* host_poll - poll(2) on Sentry-held fds; @timeout_ms 0 never blocks. */
+int host_poll(struct pollfd *fds, unsigned int n, int timeout_ms);
 
 /* Time and randomness. */
 int host_clock_gettime(clockid_t clk, struct timespec *ts);

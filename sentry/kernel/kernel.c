@@ -28,6 +28,7 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	k->ncpus = n > 0 ? (unsigned int)n : 1;
 	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->cv, NULL);
 	k->next_tid = 1;
 	*out = k;
 	return 0;
@@ -35,6 +36,7 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 
 void kernel_free(struct kernel *k)
 {
+	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	free(k);
 }
@@ -91,6 +93,12 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 	t->umask = 022;
 	t->fs = NULL; /* boot attaches the root (fs_context_new) */
 	t->altstack.ss_flags = LINUX_SS_DISABLE;
+	t->tg->leader = t;
+	pthread_mutex_lock(&k->mu);
+	t->tg->next = k->groups;
+	k->groups = t->tg;
+	k->init = t->tg;
+	pthread_mutex_unlock(&k->mu);
 	*out = t;
 	return 0;
 
@@ -107,15 +115,28 @@ err_task:
 
 void task_free(struct task *t)
 {
-	t->k->platform->ops->ctx_release(t->pctx);
+	struct kernel *k = t->k;
+
+	if (t->pctx)
+		k->platform->ops->ctx_release(t->pctx);
 	mm_put(t->mm);
-	fdtable_put(t->fdt);
+	if (t->fdt)
+		fdtable_put(t->fdt);
 	if (t->fs)
 		fs_context_put(t->fs);
 	arch_state_destroy(&t->regs);
-	pthread_mutex_lock(&t->k->mu);
-	t->k->ntasks--;
-	pthread_mutex_unlock(&t->k->mu);
+	pthread_mutex_lock(&k->mu);
+	k->ntasks--;
+	/* Init stays on the list until the end; unlink it if it is freed there. */
+	for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
+		if (*pp == t->tg) {
+			*pp = t->tg->next;
+			break;
+		}
+	}
+	if (k->init == t->tg)
+		k->init = NULL;
+	pthread_mutex_unlock(&k->mu);
 	pthread_mutex_destroy(&t->tg->mu);
 	free(t->tg);
 	free(t);
@@ -178,7 +199,8 @@ int task_run(struct task *t)
 		task_deliver_signals(t);
 		if (t->exiting)
 			break;
-		int r = ops->switch_to(t->pctx, mm_addrspace(t->mm), &t->regs, &trap);
+		struct addrspace *as = mm_addrspace(t->mm);
+		int r = as ? ops->switch_to(t->pctx, as, &t->regs, &trap) : -ENOMEM;
 		if (r < 0) {
 			log_warn("task %d: platform failure: %s", t->tid, strerror(-r));
 			task_exit_group(t, SIGKILL);

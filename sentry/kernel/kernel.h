@@ -24,6 +24,7 @@
 
 struct fdtable;
 struct fs_context;
+struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
 #define RLIM_NLIMITS_K 16
@@ -52,6 +53,18 @@ struct kernel {
 	pthread_mutex_t mu;
 	pid_t next_tid; /* protected by mu */
 	int ntasks;     /* protected by mu */
+	/*
+	 * Processes (sentry/kernel/process.c), all protected by mu: every thread group that
+	 * has not been reaped, the reaped ones whose host threads are still to be joined,
+	 * the init process, the number of task threads (besides init's) still running, and a
+	 * condition broadcast on every exit, exec, reap and signal sent to a waiting task.
+	 */
+	struct thread_group *groups;
+	struct thread_group *graveyard;
+	struct thread_group *init;
+	int nthreads;
+	bool shutting_down;
+	pthread_cond_t cv;
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -65,6 +78,15 @@ struct thread_group {
 	struct ksigaction actions[KSIG_MAX + 1];    /* protected by mu; index = signo */
 	bool exiting;                               /* protected by mu */
 	int exit_status;                            /* wait status: code << 8, or signal */
+
+	/* Process tree, protected by kernel->mu (pgid, sid and ppid above too). */
+	struct thread_group *parent; /* NULL for init */
+	struct thread_group *next;   /* in kernel->groups or kernel->graveyard */
+	struct task *leader;
+	int exit_signal;  /* sent to the parent at exit (clone's low byte); 0: none */
+	bool zombie;      /* exited; exit_status is final, waiting to be reaped */
+	bool execed;      /* has called execve (setpgid from the parent: EACCES) */
+	bool own_thread;  /* the leader runs on a host thread of its own (joined after reap) */
 };
 
 /* struct task - a guest thread. */
@@ -88,6 +110,9 @@ struct task {
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 	bool exiting;
+	pthread_t thread;  /* the host thread running the task (when tg->own_thread) */
+	struct waiter *waiter; /* protected by k->mu: the task thread's (lib/waitq.h), or NULL */
+	bool vfork_done;   /* protected by k->mu: a CLONE_VFORK child has exec'd or exited */
 };
 
 /* kernel_new - a kernel over platform @p and memory file @mf. */
@@ -125,6 +150,12 @@ void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
  * guest stack. Called by the run loop only.
  */
 void task_deliver_signals(struct task *t);
+/* task_signal_fatal - would @sig, delivered now, end @t's process (SIGKILL, or unblocked with
+ * a default action that terminates)? */
+bool task_signal_fatal(struct task *t, int sig);
+/* task_signals_restart - do all of @t's deliverable pending signals have SA_RESTART handlers
+ * (or default actions)? Then an interrupted syscall restarts instead of failing EINTR. */
+bool task_signals_restart(struct task *t);
 /* task_on_altstack - is the guest's stack pointer on its sigaltstack? */
 bool task_on_altstack(const struct task *t);
 
@@ -134,6 +165,44 @@ bool task_on_altstack(const struct task *t);
  */
 long task_futex(struct task *t, uint64_t addr, int op, uint32_t val, uint64_t ts_or_val2,
 		uint64_t addr2, uint32_t val3);
+
+/* ---- processes (sentry/kernel/process.c) ---- */
+
+/*
+ * task_clone - fork/vfork/clone/clone3 for new processes (no threads yet: CLONE_THREAD or
+ * CLONE_VM without CLONE_VFORK give -ENOSYS / -EINVAL). CLONE_VM|CLONE_VFORK copies the
+ * address space like fork (the child cannot write into the parent's memory) and waits
+ * like vfork. Returns the child's pid or -errno.
+ */
+struct clone_args_k {
+	uint64_t flags, stack, stack_size, parent_tid, child_tid, tls;
+	int exit_signal;
+};
+long task_clone(struct task *t, const struct clone_args_k *ca);
+/*
+ * task_wait - wait4/waitid core. @idtype P_ALL/P_PID/P_PGID. Fills *@pid, *@status (wait
+ * status) of the reaped child; returns 1 when one was found, 0 with WNOHANG and nothing
+ * ready, -ECHILD, -EINTR (a signal is pending) or -EINVAL.
+ */
+int task_wait(struct task *t, int idtype, pid_t id, int options, pid_t *pid, int *status,
+	      uint32_t *uid);
+/* task_kill - kill(2): @pid > 0, 0, -1 or -pgid. 0 or -ESRCH / -EINVAL / -EPERM. */
+int task_kill(struct task *t, pid_t pid, int sig);
+/* task_kick - make @t notice a new pending signal (platform interrupt, wake waits). */
+void task_kick(struct task *t);
+pid_t task_getppid(struct task *t);
+int task_setpgid(struct task *t, pid_t pid, pid_t pgid);
+pid_t task_getpgid(struct task *t, pid_t pid);
+pid_t task_getsid(struct task *t, pid_t pid);
+pid_t task_setsid(struct task *t);
+/*
+ * kernel_run_init - run the init task on the calling thread; when it exits, kill every
+ * other task, wait for their threads and free them. Returns init's wait status.
+ */
+int kernel_run_init(struct task *init);
+/* task_execve - execve/execveat (sentry/kernel/exec.c). */
+long task_execve(struct task *t, int dirfd, uint64_t path, uint64_t argv, uint64_t envp,
+		 int flags);
 
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);

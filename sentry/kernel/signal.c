@@ -66,14 +66,12 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 		t->sigmask &= ~SIGBIT(sig);
 	}
 	bool drop = sig != SIGKILL && sig_ignored(&tg->actions[sig], sig) && !forced;
-	pthread_mutex_unlock(&tg->mu);
-	if (drop)
-		return;
 	/* Standard signals coalesce; real-time ones would queue (one slot for now). */
-	if (t->pending & SIGBIT(sig))
-		return;
-	t->pending |= SIGBIT(sig);
-	t->pending_info[sig] = si;
+	if (!drop && !(t->pending & SIGBIT(sig))) {
+		t->pending_info[sig] = si;
+		__atomic_or_fetch(&t->pending, SIGBIT(sig), __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&tg->mu);
 }
 
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr)
@@ -85,6 +83,42 @@ void task_send_fault(struct task *t, int sig, int code, uint64_t addr)
 	si.si_code = code;
 	si.fault.addr = addr;
 	task_send_signal(t, sig, &si, true);
+}
+
+bool task_signal_fatal(struct task *t, int sig)
+{
+	enum sig_default def;
+	bool fatal;
+
+	if (sig == SIGKILL)
+		return true;
+	if (sig < 1 || sig > KSIG_MAX || (t->sigmask & SIGBIT(sig)))
+		return false;
+	def = sig_default_action(sig);
+	pthread_mutex_lock(&t->tg->mu);
+	fatal = t->tg->actions[sig].handler == (uint64_t)(uintptr_t)SIG_DFL &&
+		(def == SIGDFL_TERM || def == SIGDFL_CORE);
+	pthread_mutex_unlock(&t->tg->mu);
+	return fatal;
+}
+
+bool task_signals_restart(struct task *t)
+{
+	bool restart = true;
+
+	pthread_mutex_lock(&t->tg->mu);
+	uint64_t pend = t->pending & (~t->sigmask | UNBLOCKABLE);
+	for (int sig = 1; sig <= KSIG_MAX; sig++) {
+		const struct ksigaction *act = &t->tg->actions[sig];
+
+		if (!(pend & SIGBIT(sig)) || sig == SIGKILL ||
+		    act->handler <= (uint64_t)(uintptr_t)SIG_IGN)
+			continue; /* default actions end the process or do nothing */
+		if (!(act->flags & LINUX_SA_RESTART))
+			restart = false;
+	}
+	pthread_mutex_unlock(&t->tg->mu);
+	return restart;
 }
 
 bool task_on_altstack(const struct task *t)
@@ -110,12 +144,13 @@ static void kill_group(struct task *t, int sig)
 }
 
 /* Push a handler frame for @sig; false when the guest stack cannot take it. */
-static bool setup_frame(struct task *t, int sig, const struct ksigaction *act)
+static bool setup_frame(struct task *t, int sig, const struct ksigaction *act,
+			const struct linux_siginfo *info)
 {
 	struct linux_stack uc_stack = t->altstack;
 	struct sigframe_args a = {
 		.sig = sig,
-		.info = &t->pending_info[sig],
+		.info = info,
 		.handler = act->handler,
 		.restorer = act->restorer,
 		.oldmask = t->sigmask,
@@ -154,14 +189,21 @@ void task_deliver_signals(struct task *t)
 	struct thread_group *tg = t->tg;
 
 	while (!t->exiting) {
-		uint64_t deliverable = t->pending & (~t->sigmask | UNBLOCKABLE);
+		uint64_t deliverable = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) &
+				       (~t->sigmask | UNBLOCKABLE);
 		struct ksigaction act;
 
 		if (!deliverable)
 			return;
-		int sig = next_signal(deliverable);
-		t->pending &= ~SIGBIT(sig);
 		pthread_mutex_lock(&tg->mu);
+		deliverable = t->pending & (~t->sigmask | UNBLOCKABLE);
+		if (!deliverable) {
+			pthread_mutex_unlock(&tg->mu);
+			return;
+		}
+		int sig = next_signal(deliverable);
+		struct linux_siginfo info = t->pending_info[sig];
+		__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
 		act = tg->actions[sig];
 		if (act.handler > (uint64_t)(uintptr_t)SIG_IGN && (act.flags & LINUX_SA_RESETHAND))
 			tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
@@ -181,7 +223,7 @@ void task_deliver_signals(struct task *t)
 		if (act.handler == (uint64_t)(uintptr_t)SIG_IGN)
 			continue;
 		uint64_t oldmask = t->sigmask;
-		if (!setup_frame(t, sig, &act)) {
+		if (!setup_frame(t, sig, &act, &info)) {
 			log_debug("task %d: cannot deliver signal %d: bad stack", t->tid, sig);
 			kill_group(t, SIGSEGV);
 			return;

@@ -102,8 +102,8 @@ static int map_present(struct mm *mm, struct vma *v, gva_t start, gva_t end)
 	struct map_run run = { 0 };
 	int r = 0;
 
-	if (!(v->prot & PROT_RWX))
-		return 0; /* PROT_NONE: nothing to mirror, every access faults */
+	if (!(v->prot & PROT_RWX) || !mm_mirroring(mm))
+		return 0; /* PROT_NONE: nothing to mirror, every access faults (or no AS yet) */
 	for (gva_t a = start; a < end && r == 0; a += PAGE_SIZE) {
 		uint64_t *pte = pte_get(mm, a, false);
 		int prot;

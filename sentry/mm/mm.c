@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "lib/log.h"
+
 #include "sentry/mm/mm_impl.h"
 
 /* Without a platform (unit tests): the x86-64 user half, minus the top page like Linux. */
@@ -31,7 +33,6 @@ static gva_t mm_calc_mmap_base(gva_t max, gva_t top, uint64_t stack_limit)
 int mm_new(struct memfile *mf, struct platform *p, struct mm **out)
 {
 	struct mm *mm = calloc(1, sizeof(*mm));
-	int r;
 
 	if (!mm)
 		return -ENOMEM;
@@ -39,13 +40,8 @@ int mm_new(struct memfile *mf, struct platform *p, struct mm **out)
 	mm->mf = mf;
 	mm->p = p;
 	mm->max = p ? PAGE_ALIGN_DOWN(p->max_user_addr) : MM_DEFAULT_MAX;
-	if (p) {
-		r = p->ops->as_new(p, &mm->as);
-		if (r < 0) {
-			free(mm);
-			return r;
-		}
-	}
+	/* The platform address space is created lazily by mm_addrspace(), on the thread that
+	 * will run the guest (ptrace: that thread becomes the stub's tracer). */
 	pthread_mutex_init(&mm->mu, NULL);
 	mm->vmas = RB_ROOT;
 	mm->mmap_base = mm_calc_mmap_base(mm->max, mm->max, MM_DEFAULT_STACK);
@@ -82,7 +78,70 @@ void mm_put(struct mm *mm)
 
 struct addrspace *mm_addrspace(struct mm *mm)
 {
-	return mm->as;
+	struct addrspace *as;
+
+	pthread_mutex_lock(&mm->mu);
+	if (!mm->as && mm->p) {
+		int r = mm->p->ops->as_new(mm->p, &mm->as);
+		if (r < 0) {
+			log_warn("mm: cannot create the platform address space: %d", r);
+			mm->as = NULL;
+		}
+	}
+	as = mm->as;
+	pthread_mutex_unlock(&mm->mu);
+	return as;
+}
+
+/* Copy the VMAs and page references of @parent into the empty @child (both locked). */
+static int mm_fork_locked(struct mm *parent, struct mm *child)
+{
+	child->mmap_base = parent->mmap_base;
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
+	child->stack_top = parent->stack_top;
+	child->stack_limit = parent->stack_limit;
+	for (struct rb_node *n = rb_first(&parent->vmas); n; n = rb_next(n)) {
+		struct vma *v = rb_entry(n, struct vma, node);
+		struct vma *c = vma_alloc(v);
+		int r;
+
+		if (!c)
+			return -ENOMEM;
+		vma_link(child, c);
+		/* Shared anonymous memory has no object of its own: its pages live in the page
+		 * tables, so back all of it now (untouched memory-file pages cost nothing) for
+		 * both processes to see the same pages. */
+		if (!vma_is_private(v)) {
+			r = mm_populate_locked(parent, v, v->start, v->end, false);
+			if (r < 0)
+				return r;
+		}
+		r = pt_fork_range(parent, child, v->start, v->end, vma_is_private(v));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int mm_fork(struct mm *parent, struct mm **out)
+{
+	struct mm *child;
+	int r = mm_new(parent->mf, parent->p, &child);
+
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&parent->mu);
+	pthread_mutex_lock(&child->mu);
+	r = mm_fork_locked(parent, child);
+	pthread_mutex_unlock(&child->mu);
+	pthread_mutex_unlock(&parent->mu);
+	if (r < 0) {
+		mm_put(child);
+		return r;
+	}
+	*out = child;
+	return 0;
 }
 
 gva_t mm_max_addr(struct mm *mm)

@@ -60,8 +60,19 @@ int mm_new(struct memfile *mf, struct platform *p, struct mm **out);
 void mm_get(struct mm *mm);
 /* mm_put - drops a reference; the last one unmaps everything and releases the platform AS. */
 void mm_put(struct mm *mm);
-/* mm_addrspace - the platform address space to run guest threads on. */
+/*
+ * mm_addrspace - the platform address space to run guest threads on, created on the first
+ * call (call it from the thread that runs the guest: ptrace makes that thread the tracer).
+ * NULL without a platform, or when the platform cannot create one.
+ */
 struct addrspace *mm_addrspace(struct mm *mm);
+/*
+ * mm_fork - a copy of @parent for fork(2) in *@out: the same VMAs and layout; private pages
+ * shared copy-on-write (the parent's writable mirrors are removed so its next write faults
+ * and copies), MAP_SHARED pages shared. The child has no platform address space until its
+ * first mm_addrspace(). Call from the thread running @parent. 0 or -ENOMEM.
+ */
+int mm_fork(struct mm *parent, struct mm **out);
 
 /* mmap(2) arguments after validation by the syscall layer. Anonymous only for now. */
 struct mmap_opts {

@@ -235,3 +235,60 @@ int pt_move_range(struct mm *mm, gva_t old_addr, gva_t new_addr, uint64_t len)
 	pt_walk(mm, old_addr, old_addr + len, &prune);
 	return 0;
 }
+
+struct fork_state {
+	struct mm *child;
+	bool cow;
+	gva_t lo, hi; /* parent mirrors to remove */
+	struct frange run; /* pages to incref */
+	int err;
+};
+
+static void fork_flush(struct mm *mm, struct fork_state *s)
+{
+	if (s->run.end > s->run.start)
+		memfile_incref(mm->mf, s->run);
+	s->run.start = s->run.end = 0;
+}
+
+static void fork_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
+{
+	struct fork_state *s = arg;
+
+	for (size_t i = 0; i < n && !s->err; i++) {
+		gva_t a = addr + i * PAGE_SIZE;
+		uint64_t off = PTE_ADDR(pte[i]), *dst;
+
+		if (!(pte[i] & PTE_PRESENT))
+			continue;
+		dst = pte_get(s->child, a, true);
+		if (!dst) {
+			s->err = -ENOMEM;
+			return;
+		}
+		*dst = off | PTE_PRESENT;
+		if (s->cow && (pte[i] & PTE_MAPPED)) {
+			pte[i] &= ~(PTE_MAPPED | PTE_AS_WRITE);
+			s->lo = MIN(s->lo, a);
+			s->hi = MAX(s->hi, a + PAGE_SIZE);
+		}
+		if (s->run.end == off && s->run.end > s->run.start) {
+			s->run.end += PAGE_SIZE;
+			continue;
+		}
+		fork_flush(mm, s);
+		s->run = (struct frange){ off, off + PAGE_SIZE };
+	}
+}
+
+int pt_fork_range(struct mm *parent, struct mm *child, gva_t start, gva_t end, bool cow)
+{
+	struct fork_state s = { .child = child, .cow = cow, .lo = UINT64_MAX };
+	struct pt_walker w = { .fn = fork_leaf, .arg = &s };
+
+	pt_walk(parent, start, end, &w);
+	fork_flush(parent, &s);
+	if (s.lo < s.hi)
+		mm_as_unmap(parent, s.lo, s.hi - s.lo);
+	return s.err;
+}

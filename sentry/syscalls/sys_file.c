@@ -43,6 +43,9 @@ static long do_rw(struct task *t, int fd, struct uio *u, bool write, bool use_of
 		pthread_mutex_unlock(&f->pos_mu);
 	}
 	file_put(f);
+	/* Linux's pipe_write (and sockets) send SIGPIPE with EPIPE; fs/ cannot, so we do. */
+	if (write && r == -EPIPE)
+		task_send_signal(t, SIGPIPE, NULL, false);
 	return r;
 }
 

@@ -73,6 +73,20 @@
 	X(chdir, "s", SYS_FULL, NULL)                                                             \
 	X(fchdir, "f", SYS_FULL, NULL)                                                            \
 	X(getcwd, "pu", SYS_FULL, NULL)                                                           \
+	/* pipes, eventfd, readiness (fs/pipe.c, fs/eventfd.c, fs/poll.c) */                      \
+	X(pipe, "p", SYS_FULL, NULL)                                                              \
+	X(pipe2, "px", SYS_PARTIAL, "O_DIRECT accepted, no packet mode; 64 KiB, no F_SETPIPE_SZ") \
+	X(eventfd, "u", SYS_FULL, NULL)                                                           \
+	X(eventfd2, "ux", SYS_FULL, NULL)                                                         \
+	X(poll, "pui", SYS_FULL, NULL)                                                            \
+	X(ppoll, "pupxu", SYS_PARTIAL, "mask applies during the wait; no saved_sigmask for handlers") \
+	X(select, "ipppp", SYS_FULL, NULL)                                                        \
+	X(pselect6, "ippppp", SYS_PARTIAL, "mask applies during the wait; no saved_sigmask for handlers") \
+	X(epoll_create, "i", SYS_FULL, NULL)                                                      \
+	X(epoll_create1, "x", SYS_FULL, NULL)                                                     \
+	X(epoll_ctl, "fifp", SYS_PARTIAL, "EPOLLET acts level-triggered; no nested epoll (EINVAL)") \
+	X(epoll_wait, "fpii", SYS_PARTIAL, "level-triggered; EPOLLONESHOT honoured")              \
+	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
@@ -88,6 +102,17 @@
 	/* tasks and identity */                                                                 \
 	X(exit, "i", SYS_PARTIAL, "single-threaded: exits the group")                            \
 	X(exit_group, "i", SYS_FULL, NULL)                                                       \
+	/* processes (sentry/kernel/process.c, exec.c) */                                       \
+	X(fork, "", SYS_FULL, NULL)                                                              \
+	X(vfork, "", SYS_PARTIAL, "the child runs on a copy-on-write copy of the parent's memory") \
+	X(clone, "xpppx", SYS_PARTIAL, "processes only: CLONE_THREAD, and CLONE_VM without CLONE_VFORK, are ENOSYS") \
+	X(clone3, "pu", SYS_PARTIAL, "as clone; no set_tid, pidfd or cgroup")                    \
+	X(execve, "spp", SYS_PARTIAL, "ELF and one level of #! scripts")                         \
+	X(execveat, "fsppx", SYS_PARTIAL, "AT_EMPTY_PATH (fexecve): ENOSYS")                      \
+	X(wait4, "ipxp", SYS_PARTIAL, "no stopped/continued children; rusage zeroed")            \
+	X(waitid, "iipxp", SYS_PARTIAL, "P_ALL/P_PID/P_PGID; no stopped/continued children; rusage zeroed") \
+	X(setpgid, "ii", SYS_FULL, NULL)                                                         \
+	X(setsid, "", SYS_FULL, NULL)                                                            \
 	X(getpid, "", SYS_FULL, NULL)                                                            \
 	X(gettid, "", SYS_FULL, NULL)                                                            \
 	X(getppid, "", SYS_FULL, NULL)                                                           \

@@ -165,15 +165,8 @@ long sys_kill(struct task *t, const struct syscall_args *a)
 {
 	int pid = ARG_INT(0);
 
-	if (ARG_INT(1) < 0 || ARG_INT(1) > KSIG_MAX)
-		return -EINVAL;
-	/* -1 means every process but the caller (and init): there is no other one yet. */
-	if (pid == -1)
-		return -ESRCH;
-	/* Our own process or group reaches only us until there are other processes. */
-	if (pid != t->tg->tgid && pid != 0 && pid != -t->tg->pgid)
-		return -ESRCH;
-	return send_to_self(t, ARG_INT(1), SI_USER);
+	/* Other processes of the sandbox, groups, and -1: everyone but init and the caller. */
+	return task_kill(t, pid, ARG_INT(1));
 }
 
 long sys_tgkill(struct task *t, const struct syscall_args *a)

@@ -41,7 +41,7 @@ long sys_gettid(struct task *t, const struct syscall_args *a)
 
 long sys_getppid(struct task *t, const struct syscall_args *a)
 {
-	return t->tg->ppid;
+	return task_getppid(t);
 }
 
 long sys_getuid(struct task *t, const struct syscall_args *a)
@@ -93,7 +93,7 @@ long sys_getpgrp(struct task *t, const struct syscall_args *a)
 	return t->tg->pgid;
 }
 
-/* Only the caller's own process exists until fork lands. */
+/* The caller's own process (prlimit, affinity, robust lists: other processes not yet). */
 static bool is_self(struct task *t, int pid)
 {
 	return pid == 0 || pid == t->tg->tgid;
@@ -101,12 +101,12 @@ static bool is_self(struct task *t, int pid)
 
 long sys_getpgid(struct task *t, const struct syscall_args *a)
 {
-	return is_self(t, ARG_INT(0)) ? t->tg->pgid : -ESRCH;
+	return task_getpgid(t, ARG_INT(0));
 }
 
 long sys_getsid(struct task *t, const struct syscall_args *a)
 {
-	return is_self(t, ARG_INT(0)) ? t->tg->sid : -ESRCH;
+	return task_getsid(t, ARG_INT(0));
 }
 
 long sys_futex(struct task *t, const struct syscall_args *a)

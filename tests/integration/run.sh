@@ -20,7 +20,8 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
-	hostroot_python escape_calls escape_stubjump"
+	hostroot_python escape_calls escape_stubjump
+	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -338,6 +339,33 @@ for src in "$HERE"/progs/*.c; do
 		gcc -static -O2 -o "$exe" "$src" || { echo "FAIL build $(basename "$src")"; exit 1; }
 	fi
 done
+
+# Processes: a shell forks, execs host programs and waits for them.
+check_proc_fork_exec() {
+	hostroot "$BUSYBOX" sh -c '/bin/echo hi; /bin/true && echo ok; /bin/false || echo failed-ok; exit 7'
+	expect 7 "$(printf 'hi\nok\nfailed-ok')"
+}
+
+check_proc_env_exec() { hostroot /usr/bin/env true; expect 0 ""; }
+
+# A "#!" script in the guest's /tmp, run by path (execve's interpreter handling).
+check_proc_script() {
+	hostroot "$BUSYBOX" sh -c 'printf "#!%s sh\necho script \"\$@\"\nexit 9\n" "$1" >/tmp/s.sh &&
+		chmod +x /tmp/s.sh && /tmp/s.sh a b; echo rc=$?' sh "$BUSYBOX"
+	expect 0 "$(printf 'script a b\nrc=9')"
+}
+
+# Children outlive their parent (reparented to init); init exiting ends the sandbox even
+# with a background process still running.
+check_proc_orphan() {
+	hostroot "$BUSYBOX" sh -c '( /bin/sleep 30 & ) ; (exit 3) ; echo parent-done=$?'
+	expect 0 "parent-done=3"
+}
+
+check_proc_exec_errors() {
+	hostroot "$BUSYBOX" sh -c '/nonexistent 2>/dev/null; echo $?; /etc/os-release 2>/dev/null; echo $?'
+	expect 0 "$(printf '127\n126')"
+}
 
 # Sanity: the helpers behave as expected natively.
 P=native

@@ -13,6 +13,7 @@
 	X(memfile_suite) \
 	X(vma_suite)     \
 	X(mm_suite)      \
+	X(mm_fork_suite) \
 	X(elf_suite)     \
 	X(stack_suite)   \
 	X(ptrace_suite)  \
@@ -24,7 +25,8 @@
 	X(tmpfs_suite)   \
 	X(gofer_client_suite) \
 	X(sigframe_suite) \
-	X(syscall_table_suite)
+	X(syscall_table_suite) \
+	X(pipe_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)

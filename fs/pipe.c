@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Pipes (Linux fs/pipe.c semantics over a byte ring). One struct pipe is shared by the read
+ * and write open file descriptions; @readers/@writers count those descriptions (dup and
+ * fork share a description through its reference count, so they do not change the counts).
+ *
+ *  - read: returns what is there (up to the request) without waiting for more; empty with
+ *    no writers -> 0 (EOF); empty and O_NONBLOCK -> -EAGAIN; else waits.
+ *  - write: no readers -> -EPIPE (the syscall layer sends SIGPIPE). Writes of at most
+ *    PIPE_BUF bytes are atomic: they wait for room for all of them. Larger writes go in
+ *    pieces as room appears; O_NONBLOCK returns what fit, or -EAGAIN if nothing did.
+ *  - a wait interrupted (lib/waitq.h) returns what was done or -EINTR.
+ *
+ * Locking: pipe->mu protects everything; guest copies run under it (pipe->mu > mm->mu).
+ */
+#include "fs/vfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "lib/compiler.h"
+#include "lib/waitq.h"
+
+struct pipe {
+	struct refcount ref; /* one per end's open file description */
+	pthread_mutex_t mu;
+	struct waitq rq, wq; /* readers wait on rq (data/EOF), writers on wq (room/no readers) */
+	char *buf;
+	size_t cap, head, len; /* ring: data at [head, head+len) mod cap */
+	int readers, writers;
+	uint64_t ino;
+	uint32_t uid, gid;
+	struct timespec ctime;
+};
+
+struct pipe_file {
+	struct file base;
+	struct pipe *p;
+};
+
+static atomic_ulong pipe_next_ino = 1;
+
+static struct pipe *file_pipe(struct file *f)
+{
+	return container_of(f, struct pipe_file, base)->p;
+}
+
+/* Copy up to @n bytes out of the ring into @u. Bytes or -EFAULT. */
+static ssize_t ring_out(struct pipe *p, struct uio *u, size_t n)
+{
+	size_t done = 0;
+
+	n = MIN(n, p->len);
+	while (done < n) {
+		size_t chunk = MIN(n - done, p->cap - p->head);
+		ssize_t c = uio_copy_out(u, p->buf + p->head, chunk);
+		if (c <= 0)
+			return done ? (ssize_t)done : (c ? c : -EFAULT);
+		p->head = (p->head + (size_t)c) % p->cap;
+		p->len -= (size_t)c;
+		done += (size_t)c;
+		if ((size_t)c < chunk)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t ring_in(struct pipe *p, struct uio *u, size_t n)
+{
+	size_t done = 0;
+
+	n = MIN(n, p->cap - p->len);
+	while (done < n) {
+		size_t tail = (p->head + p->len) % p->cap;
+		size_t chunk = MIN(n - done, p->cap - tail);
+		ssize_t c = uio_copy_in(u, p->buf + tail, chunk);
+		if (c <= 0)
+			return done ? (ssize_t)done : (c ? c : -EFAULT);
+		p->len += (size_t)c;
+		done += (size_t)c;
+		if ((size_t)c < chunk)
+			break;
+	}
+	return (ssize_t)done;
+}
+
+static ssize_t pipe_read(struct file *f, struct uio *dst, int64_t *pos)
+{
+	struct pipe *p = file_pipe(f);
+	ssize_t r;
+
+	if (pos != &f->pos)
+		return -ESPIPE; /* pread: pipes have no offsets (no FMODE_PREAD) */
+	if (dst->resid == 0)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		if (p->len) {
+			r = ring_out(p, dst, dst->resid);
+			if (r > 0)
+				waitq_wake_all(&p->wq);
+			break;
+		}
+		if (!p->writers) {
+			r = 0;
+			break;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		if (waitq_wait_locked(&p->rq, &p->mu, NULL) == -EINTR) {
+			r = -EINTR;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+static ssize_t pipe_write(struct file *f, struct uio *src, int64_t *pos)
+{
+	struct pipe *p = file_pipe(f);
+	size_t total = src->resid;
+	ssize_t done = 0, r = 0;
+
+	if (pos != &f->pos)
+		return -ESPIPE;
+	pthread_mutex_lock(&p->mu);
+	if (!p->readers) {
+		pthread_mutex_unlock(&p->mu);
+		return -EPIPE;
+	}
+	if (total == 0) {
+		pthread_mutex_unlock(&p->mu);
+		return 0;
+	}
+	while (src->resid) {
+		size_t room = p->cap - p->len;
+		if (!p->readers) {
+			r = -EPIPE;
+			break;
+		}
+		/* Atomic writes wait for room for all of them. */
+		bool fits = total <= PIPE_BUF_ATOMIC ? room >= src->resid : room > 0;
+		if (fits) {
+			ssize_t c = ring_in(p, src, src->resid);
+			if (c < 0) {
+				r = c;
+				break;
+			}
+			done += c;
+			waitq_wake_all(&p->rq);
+			if (c == 0)
+				break;
+			continue;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		if (waitq_wait_locked(&p->wq, &p->mu, NULL) == -EINTR) {
+			r = -EINTR;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return done ? done : r;
+}
+
+static long pipe_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)
+{
+	struct pipe *p = file_pipe(f);
+	int n;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	pthread_mutex_lock(&p->mu);
+	n = (int)p->len;
+	pthread_mutex_unlock(&p->mu);
+	if (mm_copy_out(mm, arg, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return -EFAULT;
+	return 0;
+}
+
+static int pipe_fstat(struct file *f, struct stat *st)
+{
+	struct pipe *p = file_pipe(f);
+
+	memset(st, 0, sizeof(*st));
+	st->st_dev = 0xd; /* Linux's pipefs is an anonymous device too */
+	st->st_ino = p->ino;
+	st->st_mode = S_IFIFO | 0600;
+	st->st_nlink = 1;
+	st->st_uid = p->uid;
+	st->st_gid = p->gid;
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = p->ctime;
+	return 0;
+}
+
+static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = file_pipe(f);
+	bool rd = (f->flags & O_ACCMODE) == O_RDONLY;
+	unsigned int m = 0;
+
+	pthread_mutex_lock(&p->mu);
+	poll_wait(pt, rd ? &p->rq : &p->wq);
+	if (rd) {
+		if (p->len)
+			m |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			m |= POLLHUP;
+	} else {
+		if (p->cap - p->len >= PIPE_BUF_ATOMIC || (p->len == 0))
+			m |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			m |= POLLERR;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return m;
+}
+
+static void pipe_put(struct pipe *p)
+{
+	if (!refcount_dec(&p->ref))
+		return;
+	waitq_destroy(&p->rq);
+	waitq_destroy(&p->wq);
+	pthread_mutex_destroy(&p->mu);
+	free(p->buf);
+	free(p);
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = file_pipe(f);
+
+	pthread_mutex_lock(&p->mu);
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		p->readers--;
+	else
+		p->writers--;
+	/* Wake both sides: readers see EOF, writers see EPIPE, pollers see HUP/ERR. */
+	waitq_wake_all(&p->rq);
+	waitq_wake_all(&p->wq);
+	pthread_mutex_unlock(&p->mu);
+	free(container_of(f, struct pipe_file, base));
+	pipe_put(p);
+}
+
+static const struct file_ops pipe_ops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.fstat = pipe_fstat,
+	.poll = pipe_poll,
+	.release = pipe_release,
+};
+
+int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	struct pipe_file *r = calloc(1, sizeof(*r)), *w = calloc(1, sizeof(*w));
+	int fl = flags & (O_NONBLOCK | O_DIRECT);
+
+	if (p)
+		p->buf = malloc(PIPE_DEF_SIZE);
+	if (!p || !p->buf || !r || !w) {
+		if (p)
+			free(p->buf);
+		free(p);
+		free(r);
+		free(w);
+		return -ENOMEM;
+	}
+	refcount_init(&p->ref);
+	refcount_inc(&p->ref);
+	pthread_mutex_init(&p->mu, NULL);
+	waitq_init(&p->rq);
+	waitq_init(&p->wq);
+	p->cap = PIPE_DEF_SIZE;
+	p->readers = p->writers = 1;
+	p->ino = atomic_fetch_add(&pipe_next_ino, 1);
+	p->uid = uid;
+	p->gid = gid;
+	clock_gettime(CLOCK_REALTIME, &p->ctime);
+	r->p = w->p = p;
+	file_init(&r->base, &pipe_ops, O_RDONLY | fl, NULL);
+	file_init(&w->base, &pipe_ops, O_WRONLY | fl, NULL);
+	*rd = &r->base;
+	*wr = &w->base;
+	return 0;
+}
