@@ -124,8 +124,8 @@
 	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getgroups, "ip", SYS_PARTIAL, "no supplementary groups")                               \
 	X(getpgrp, "", SYS_FULL, NULL)                                                           \
-	X(getpgid, "i", SYS_PARTIAL, "own process only")                                                       \
-	X(getsid, "i", SYS_PARTIAL, "own process only")                                                        \
+	X(getpgid, "i", SYS_FULL, NULL)                                                                     \
+	X(getsid, "i", SYS_FULL, NULL)                                                                      \
 	X(futex, "pxupux", SYS_PARTIAL, "one thread per process: waits end by timeout, wakes find nobody") \
 	X(set_tid_address, "p", SYS_FULL, NULL)                                                  \
 	X(set_robust_list, "pu", SYS_PARTIAL, "recorded; used when threads exist")               \
@@ -156,7 +156,7 @@
 	X(rt_sigreturn, "", SYS_FULL, NULL)                                                      \
 	X(rt_sigpending, "pu", SYS_FULL, NULL)                                                   \
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
-	X(kill, "ii", SYS_PARTIAL, "own process until fork exists; no stop/continue")            \
+	X(kill, "ii", SYS_PARTIAL, "no stop/continue (job control) yet")                             \
 	X(tgkill, "iii", SYS_PARTIAL, "own thread until threads exist")                          \
 	X(tkill, "ii", SYS_PARTIAL, "own thread until threads exist")
 
