@@ -8,7 +8,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sandbox run [--platform=NAME] [--strace] [--debug-log=FILE] PROGRAM [ARGS...]\n"
+	fprintf(f, "usage: sandbox run [--platform=NAME] [--host-root] [--strace] [--debug-log=FILE] PROGRAM [ARGS...]\n"
 		   "       sandbox bench [--platform=NAME[,NAME...]] [--quick] [--no-gvisor]\n"
 		   "       sandbox --version\n");
 }
