@@ -70,10 +70,10 @@ BENCHMARKS=(
 	"pagefault|ns|ns/fault|/dev/null|200000|$PROGS/pagefault @N@"
 	"mmap64m|ns|ns/iter|/dev/null|20|$PROGS/mmap64m @N@"
 	"startup|wall|ms|/dev/null|1|$PROGS/true"
-	"open_close|pending:needs VFS|ns/call|/dev/null|100000|$PROGS/open_close @N@"
-	"stat|pending:needs VFS|ns/call|/dev/null|100000|$PROGS/stat @N@"
-	"pipe_pingpong|pending:needs pipes+fork|ns/round trip|/dev/null|50000|$PROGS/pipe_pingpong @N@"
-	"fork_exit|pending:needs fork|ns/fork|/dev/null|2000|$PROGS/fork_exit @N@"
+	"open_close|ns|ns/call|/dev/null|100000|$PROGS/open_close @N@"
+	"stat|ns|ns/call|/dev/null|100000|$PROGS/stat @N@"
+	"pipe_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/pipe_pingpong @N@"
+	"fork_exit|ns|ns/fork|/dev/null|2000|$PROGS/fork_exit @N@"
 	"futex_pingpong|pending:needs threads|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
 )
 
