@@ -22,8 +22,6 @@
 #define SECCOMP_SET_MODE_FILTER 1
 #define ENOSYS 38
 #define EINVAL 22
-/* CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM */
-#define STUB_THREAD_CLONE 0x50f00
 
 #define CTRL(x) (STUB_CTRL_OFF + (x))(%rbx)
 #define INIT(x) (STUB_INIT_OFF + (x))(%rbx)
@@ -112,6 +110,17 @@ systrap_stub_entry:
 	test %rax, %rax
 	js .Lentry_fail
 	jz .Lsyscall_thread
+	/* The spawner: creates guest threads on request (see .Lspawner). */
+	mov $STUB_THREAD_CLONE, %edi
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_clone, %eax
+	syscall
+	test %rax, %rax
+	js .Lentry_fail
+	jz .Lspawner
 	/* Thread 0 becomes a guest thread: install the guest filter, then report in. */
 	mov $SECCOMP_SET_MODE_FILTER, %edi
 	xor %esi, %esi
@@ -220,6 +229,135 @@ systrap_site_s_write:
 	je .Ls_loop
 .Ls_die:
 	ud2 /* SIGILL is blocked here: the kernel kills the whole stub */
+
+/*
+ * The spawner. Like the syscall thread it has no stack and reads only the read-only control
+ * pages. Its filter is the guest filter plus ALLOW rules for its own sites and for the
+ * sites of the child's set-up below; the guest filter kills every one of those sites, so a
+ * child carries (spawner filter + guest filter) == exactly the guest filter.
+ * Request: ctrl SPAWN_SEQ bumped, SPAWN_SLOT = slot of the new thread. Ack: 8 bytes of
+ * SPAWN_ACK_OK (clone succeeded) or SPAWN_ACK_ERR; the Sentry then waits for the child's
+ * init trap in message SPAWN_SLOT.
+ */
+.Lspawner:
+	xor %esp, %esp
+	mov $SIG_SETMASK, %edi
+	lea INIT(INIT_MASK_FULL), %rsi
+	xor %edx, %edx
+	mov $8, %r10d
+	mov $__NR_rt_sigprocmask, %eax
+	syscall
+	test %rax, %rax
+	jnz .Lp_die
+	mov $SECCOMP_SET_MODE_FILTER, %edi
+	xor %esi, %esi
+	lea INIT(INIT_PPROG), %rdx
+	mov $__NR_seccomp, %eax
+	syscall
+	test %rax, %rax
+	jnz .Lp_die
+	xor %r12d, %r12d /* last request seen */
+.Lp_loop:
+	mov CTRL(SPAWN_SEQ), %eax
+	cmp %eax, %r12d
+	jne .Lp_got
+	lea CTRL(SPAWN_SEQ), %rdi
+	mov $FUTEX_WAIT, %esi
+	mov %r12d, %edx
+	xor %r10d, %r10d
+	mov $__NR_futex, %eax
+	syscall
+	.globl systrap_site_p_futex
+	.hidden systrap_site_p_futex
+systrap_site_p_futex:
+	jmp .Lp_loop
+.Lp_got:
+	mov %eax, %r12d
+	/* The slot travels to the child in %r13: it never reads the request again. */
+	mov CTRL(SPAWN_SLOT), %r13
+	test %r13, %r13
+	jz .Lp_err
+	cmp $STUB_MAX_THREADS, %r13
+	jae .Lp_err
+	mov $STUB_THREAD_CLONE, %edi
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_clone, %eax
+	syscall
+	.globl systrap_site_p_clone
+	.hidden systrap_site_p_clone
+systrap_site_p_clone:
+	test %rax, %rax
+	jz .Lchild
+	lea CTRL(SPAWN_ACK_OK), %rsi
+	cmp $-4095, %rax
+	jb 1f
+.Lp_err:
+	lea CTRL(SPAWN_ACK_ERR), %rsi
+1:	mov INIT(INIT_ACKFD), %rdi
+	mov $8, %edx
+	mov $__NR_write, %eax
+	syscall
+	.globl systrap_site_p_write
+	.hidden systrap_site_p_write
+systrap_site_p_write:
+	cmp $8, %rax
+	je .Lp_loop
+.Lp_die:
+	/* No site: both the spawner's and the guest filter kill the whole stub. */
+	mov $__NR_exit_group, %eax
+	syscall
+	ud2
+
+/*
+ * A new guest thread (slot in %r13, stub base in %rbx, all signals blocked, no stack,
+ * still under the spawner's filter): report its tid, take its alternate stack from the
+ * read-only table, unblock signals, install the guest filter and report in like thread 0.
+ */
+.Lchild:
+	xor %edi, %edi
+	mov $__NR_set_tid_address, %eax
+	syscall /* returns the caller's tid */
+	.globl systrap_site_c_settid
+	.hidden systrap_site_c_settid
+systrap_site_c_settid:
+	mov %r13, %rcx
+	shl $STUB_MSG_SHIFT, %rcx
+	mov %eax, (STUB_MSG_OFF + MSG_TID)(%rbx, %rcx)
+	imul $STUB_SS_SIZE, %r13, %rdi
+	lea STUB_SSTAB_OFF(%rbx, %rdi), %rdi
+	xor %esi, %esi
+	mov $__NR_sigaltstack, %eax
+	syscall
+	.globl systrap_site_c_sigaltstack
+	.hidden systrap_site_c_sigaltstack
+systrap_site_c_sigaltstack:
+	test %rax, %rax
+	jnz .Lp_die
+	mov $SIG_SETMASK, %edi
+	lea INIT(INIT_MASK_EMPTY), %rsi
+	xor %edx, %edx
+	mov $8, %r10d
+	mov $__NR_rt_sigprocmask, %eax
+	syscall
+	.globl systrap_site_c_sigmask
+	.hidden systrap_site_c_sigmask
+systrap_site_c_sigmask:
+	test %rax, %rax
+	jnz .Lp_die
+	mov $SECCOMP_SET_MODE_FILTER, %edi
+	xor %esi, %esi
+	lea INIT(INIT_GPROG), %rdx
+	mov $__NR_seccomp, %eax
+	syscall
+	.globl systrap_site_c_seccomp
+	.hidden systrap_site_c_seccomp
+systrap_site_c_seccomp:
+	test %rax, %rax
+	jnz .Lp_die
+	jmp systrap_stub_init_trap
 
 /* Helpers called by the handler. Each syscall instruction here is an allowed site. */
 .Ldo_futex:

@@ -59,8 +59,12 @@ static int region_setup(void)
 	memcpy(at, systrap_stub_start, code);
 	if (mprotect(at, STUB_CODE_MAX, PROT_READ | PROT_EXEC) < 0)
 		goto err;
-	/* Thread 0's alternate stack (private; each stub gets its own copy at fork). */
-	if (mprotect((uint8_t *)at + STUB_STACKS_OFF, STUB_STACK_SIZE, PROT_READ | PROT_WRITE) < 0)
+	/*
+	 * The alternate stacks (private; each stub gets its own copy at fork). Never touched
+	 * here, so they cost nothing in the Sentry nor at fork; a stub touches a stack only
+	 * once a thread runs in its slot.
+	 */
+	if (mprotect((uint8_t *)at + STUB_STACKS_OFF, STUB_STACKS_AREA, PROT_READ | PROT_WRITE) < 0)
 		goto err;
 	systrap_region.base = cand;
 	systrap_region.fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
