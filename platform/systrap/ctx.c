@@ -37,13 +37,31 @@ static long futex(uint32_t *w, int op, uint32_t val, const struct timespec *ts)
  * sleeps on the state word. Returns 0, -ESRCH when the stub process has died, or
  * -ETIMEDOUT after @timeout_ms (< 0: no limit).
  */
+/* switch_to calls in progress, process-wide, and how many of them may spin. */
+static int active_switches;
+static int spin_limit;
+
+static int spin_allowed(void)
+{
+	int lim = __atomic_load_n(&spin_limit, __ATOMIC_RELAXED);
+
+	if (!lim) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		lim = n > 2 ? (int)(n / 2) : 1;
+		__atomic_store_n(&spin_limit, lim, __ATOMIC_RELAXED);
+	}
+	return __atomic_load_n(&active_switches, __ATOMIC_RELAXED) <= lim;
+}
+
 int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int timeout_ms)
 {
 	const struct timespec ts = { .tv_nsec = SENTRY_SLEEP_NS };
+	int spin = spin_allowed() ? SENTRY_SPIN : 0;
 	long slept_ms = 0;
 	uint32_t v;
 
-	for (int i = 0; i < SENTRY_SPIN; i++) {
+	for (int i = 0; i < spin; i++) {
 		if (__atomic_load_n(&m->state, __ATOMIC_ACQUIRE) == MSG_STATE_TRAPPED)
 			return 0;
 		cpu_relax();
@@ -186,6 +204,12 @@ int systrap_switch_to(struct pctx *cbase, struct addrspace *asbase, struct arch_
 	m = t->msg;
 	if (__atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE))
 		return -EBUSY; /* the context is used by two host threads at once */
+	__atomic_add_fetch(&active_switches, 1, __ATOMIC_RELAXED);
+	uint32_t *stub_spin = (uint32_t *)(as->shm + CTRL_STUB_SPIN);
+	uint32_t want = spin_allowed() ? STUB_SPIN : 0;
+
+	if (__atomic_load_n(stub_spin, __ATOMIC_RELAXED) != want)
+		__atomic_store_n(stub_spin, want, __ATOMIC_RELAXED);
 	set_running(c, as, t);
 	if (__atomic_exchange_n(&c->interrupted, 0, __ATOMIC_SEQ_CST)) {
 		memset(out, 0, sizeof(*out));
@@ -212,6 +236,7 @@ int systrap_switch_to(struct pctx *cbase, struct addrspace *asbase, struct arch_
 	decode_trap(c, m, out);
 out:
 	set_running(c, NULL, NULL);
+	__atomic_sub_fetch(&active_switches, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
 	if (r == -EPROTO) {
 		log_warn("systrap: stub %d out of protocol", as->pid);

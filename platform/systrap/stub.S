@@ -495,12 +495,16 @@ systrap_stub_handler:
 	mov $1, %edx
 	xor %r10d, %r10d
 	call .Ldo_futex
-6:	mov $STUB_SPIN, %ecx
+6:	/* Spin budget: set by the Sentry in ctrl (0 when its CPUs are oversubscribed). */
+	mov CTRL(CTRL_STUB_SPIN), %ecx
 7:	cmpl $MSG_STATE_RESUME, MSG_STATE(%r15)
 	je .Lh_resume
+	test %ecx, %ecx
+	jz 10f
 	pause
 	dec %ecx
-	jnz 7b
+	jmp 7b
+10:
 	mov $1, %eax
 	xchg %eax, MSG_STUB_WAITING(%r15)
 8:	cmpl $MSG_STATE_RESUME, MSG_STATE(%r15)

@@ -128,6 +128,9 @@
 #define REQ_OP_MAP 1
 #define REQ_OP_UNMAP 2
 
+/* Control page 0: how long a handler spins for RESUME before it sleeps (u32, Sentry-set). */
+#define CTRL_STUB_SPIN 0xc00
+
 /* Control page 0, second half: the thread-creation request (struct systrap_spawn_req). */
 #define SPAWN_SEQ 0x800 /* u32 futex word, bumped by the Sentry per request */
 #define SPAWN_SLOT 0x808 /* slot of the new thread: 1..STUB_MAX_THREADS-1 */
@@ -162,7 +165,11 @@
 /* The host signal that interrupt() sends to a stub thread (gVisor uses SIGCHLD too). */
 #define SYSTRAP_SIG_INTERRUPT 17 /* SIGCHLD */
 
-/* Iterations of `pause` before a side sleeps on the futex. */
+/*
+ * Iterations of `pause` before a side sleeps on the futex; both sides spin only while at
+ * most half the CPUs have a switch_to in progress (spinning on an oversubscribed machine
+ * steals the CPU from the side it waits for).
+ */
 #define STUB_SPIN 1000
 #define SENTRY_SPIN 1000
 #define STUB_REQ_SPIN 2000 /* the syscall thread, after each request */
