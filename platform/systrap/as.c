@@ -124,16 +124,8 @@ static int build_init(uint8_t *init, int memfd, int shmfd, int ack_wfd)
 	if (r)
 		return r;
 
-	/*
-	 * Unregister the rseq area inherited from the forker thread before unmapping it
-	 * (RSEQ_FLAG_UNREGISTER, x86 RSEQ_SIG). glibc >= 2.40 reports a feature size in
-	 * __rseq_size smaller than the registered 32 bytes: try both.
-	 */
-	if (systrap_forker_rseq) {
-		init_call(init, __NR_rseq, 0, systrap_forker_rseq, systrap_forker_rseq_len, 1,
-			  0x53053053, 0, 0);
-		init_call(init, __NR_rseq, 0, systrap_forker_rseq, 32, 1, 0x53053053, 0, 0);
-	}
+	/* The zygote already dropped its rseq area, most fds and memory; the stub repeats the
+	 * last two (cheap) so its own set-up does not depend on how it was forked. */
 	init_call(init, __NR_prctl, 1, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
 	/* No core dumps of a stub killed by its filter; nobody else may ptrace it. */
 	init_call(init, __NR_prctl, 1, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
@@ -254,7 +246,9 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0)
 		goto err_errno;
 	as->ack_fd = pipefd[0];
-	r = build_init(as->shm + (STUB_INIT_OFF - STUB_CTRL_OFF), p->memfd, shmfd, pipefd[1]);
+	/* The stub gets the three fds at fixed numbers (the zygote's protocol). */
+	r = build_init(as->shm + (STUB_INIT_OFF - STUB_CTRL_OFF), STUB_FD_MEM, STUB_FD_SHM,
+		       STUB_FD_ACK);
 	if (r)
 		goto err;
 	/* The alternate stack of every slot, for sigaltstack() in a new thread. */
@@ -270,7 +264,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 							    (size_t)i * STUB_MSG_STRIDE);
 	}
 
-	r = systrap_fork_stub(shmfd, &as->pid);
+	r = systrap_fork_stub(shmfd, p->memfd, pipefd[1], &as->pid);
 	close(pipefd[1]); /* the stub holds the only write end now: EOF means it died */
 	pipefd[1] = -1;
 	close(shmfd);

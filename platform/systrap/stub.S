@@ -24,6 +24,11 @@
 #define EINVAL 22
 
 #define CTRL(x) (STUB_CTRL_OFF + (x))(%rbx)
+#define ZYG(x) (STUB_ZYG_OFF + (x))(%rbx)
+#define CLONE_PARENT 0x8000
+#define SIGCHLD 17
+#define MSG_CTRUNC 8
+#define EBADF 9
 #define INIT(x) (STUB_INIT_OFF + (x))(%rbx)
 
 	.text
@@ -82,24 +87,10 @@ systrap_stub_entry:
 	/* Run the init table the Sentry prepared (closes fds, unmaps the rest, handlers...). */
 	mov INIT(INIT_NCALLS), %r14
 	lea INIT(INIT_CALLS), %r15
-1:	test %r14, %r14
-	jz 3f
-	mov 8(%r15), %rdi
-	mov 16(%r15), %rsi
-	mov 24(%r15), %rdx
-	mov 32(%r15), %r10
-	mov 40(%r15), %r8
-	mov 48(%r15), %r9
-	mov (%r15), %rax
-	syscall
-	cmpq $0, 56(%r15)
-	je 2f
-	cmp $-4095, %rax
-	jae .Lentry_fail
-2:	add $64, %r15
-	dec %r14
-	jmp 1b
-3:	/* The syscall thread: shares everything, but gets its own filter. */
+	call .Lrun_calls
+	test %rax, %rax
+	jnz .Lentry_fail
+	/* The syscall thread: shares everything, but gets its own filter. */
 	mov $STUB_THREAD_CLONE, %edi
 	xor %esi, %esi
 	xor %edx, %edx
@@ -138,6 +129,130 @@ systrap_stub_init_trap:
 	mov $__NR_exit_group, %eax
 	syscall
 	ud2
+
+/*
+ * .Lrun_calls - run %r14 calls (struct systrap_init_call) from the table at %r15.
+ * Returns %rax = 0, or -1 as soon as a must-succeed call fails.
+ */
+.Lrun_calls:
+1:	test %r14, %r14
+	jz 3f
+	mov 8(%r15), %rdi
+	mov 16(%r15), %rsi
+	mov 24(%r15), %rdx
+	mov 32(%r15), %r10
+	mov 40(%r15), %r8
+	mov 48(%r15), %r9
+	mov (%r15), %rax
+	syscall
+	cmpq $0, 56(%r15)
+	je 2f
+	cmp $-4095, %rax
+	jae 4f
+2:	add $64, %r15
+	dec %r14
+	jmp 1b
+3:	xor %eax, %eax
+	ret
+4:	mov $-1, %rax
+	ret
+
+/*
+ * systrap_zygote_entry(sock) - the zygote, forked from the Sentry once at platform init
+ * (before the Sentry installs any seccomp filter of its own). It runs its init table
+ * (rseq off, parent-death SIGKILL, not dumpable, socket moved to ZYG_SOCK, every other fd
+ * closed, everything outside the stub region unmapped, signals blocked), reports ready,
+ * then forks one stub per request: the child gets the three received fds at 0, 1, 2 and
+ * enters systrap_stub_entry; with CLONE_PARENT it is the Sentry's child, exactly as if the
+ * Sentry had forked it. The zygote never runs guest code and has no guest-writable input.
+ */
+	.globl systrap_zygote_entry
+	.hidden systrap_zygote_entry
+systrap_zygote_entry:
+	lea .Lstart(%rip), %rbx
+	lea (STUB_ZYG_OFF + STUB_ZYG_SIZE)(%rbx), %rsp
+	mov ZYG(ZYG_NCALLS), %r14
+	lea ZYG(ZYG_CALLS), %r15
+	call .Lrun_calls
+	test %rax, %rax
+	jnz .Lz_exit
+	mov $ZYG_SOCK, %edi
+	lea ZYG(ZYG_READY), %rsi
+	mov $8, %edx
+	mov $__NR_write, %eax
+	syscall
+	cmp $8, %rax
+	jne .Lz_exit
+.Lz_loop:
+	/* msghdr: one 8-byte iovec, room for exactly three fds. */
+	lea ZYG(ZYG_IOV), %rdx
+	lea ZYG(ZYG_BUF), %rax
+	mov %rax, (%rdx)
+	movq $8, 8(%rdx)
+	lea ZYG(ZYG_MSG), %rsi
+	movq $0, 0(%rsi)
+	movq $0, 8(%rsi)
+	mov %rdx, 16(%rsi)
+	movq $1, 24(%rsi)
+	lea ZYG(ZYG_CMSG), %rax
+	mov %rax, 32(%rsi)
+	movq $32, 40(%rsi)
+	movq $0, 48(%rsi)
+	movq $0, ZYG(ZYG_CMSG)
+	mov $ZYG_SOCK, %edi
+	xor %edx, %edx
+	mov $__NR_recvmsg, %eax
+	syscall
+	test %rax, %rax
+	jle .Lz_exit /* EOF or error: the Sentry is gone */
+	mov $-EBADF, %r13
+	testl $MSG_CTRUNC, ZYG(ZYG_MSG + 48)
+	jnz .Lz_reply
+	cmpq $28, ZYG(ZYG_CMSG) /* CMSG_LEN(3 * sizeof(int)) */
+	jne .Lz_reply
+	cmpl $1, ZYG(ZYG_CMSG + 8) /* SOL_SOCKET */
+	jne .Lz_reply
+	cmpl $1, ZYG(ZYG_CMSG + 12) /* SCM_RIGHTS */
+	jne .Lz_reply
+	cmpl $STUB_FD_SHM, ZYG(ZYG_CMSG + 16)
+	jne .Lz_reply
+	cmpl $STUB_FD_MEM, ZYG(ZYG_CMSG + 20)
+	jne .Lz_reply
+	cmpl $STUB_FD_ACK, ZYG(ZYG_CMSG + 24)
+	jne .Lz_reply
+	mov $(CLONE_PARENT | SIGCHLD), %edi
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_clone, %eax
+	syscall
+	test %rax, %rax
+	jz .Lz_child
+	mov %rax, %r13
+.Lz_reply:
+	/* Drop the received fds (the stub has its copies), answer the pid or -errno. */
+	xor %edi, %edi
+	mov $(ZYG_SOCK - 1), %esi
+	xor %edx, %edx
+	mov $__NR_close_range, %eax
+	syscall
+	mov %r13, ZYG(ZYG_REPLY)
+	mov $ZYG_SOCK, %edi
+	lea ZYG(ZYG_REPLY), %rsi
+	mov $8, %edx
+	mov $__NR_write, %eax
+	syscall
+	cmp $8, %rax
+	je .Lz_loop
+.Lz_exit:
+	xor %edi, %edi
+	mov $__NR_exit_group, %eax
+	syscall
+	ud2
+.Lz_child:
+	mov $STUB_FD_SHM, %edi
+	jmp systrap_stub_entry
 
 /*
  * The syscall thread. It uses no memory that the guest can write: registers only (it has

@@ -14,6 +14,7 @@
  *                             the alternate-stack table; written only by the Sentry through
  *                             its own RW mapping
  *   +0x0100000 msg[i]    RW-  shared (per address space): one message per stub thread
+ *   +0x3000000 zygote    RW-  private: the zygote's init table, buffers and stack
  *   +0x4000000 stack[i]  RW-  private: the alternate signal stack of stub thread i
  * The whole region is reserved (PROT_NONE where unused) so it never crosses 4 GiB and the
  * seccomp filters can compare only the low 32 bits of an address once the high half matched.
@@ -32,6 +33,9 @@
 #define STUB_MSG_STRIDE (1 << STUB_MSG_SHIFT)
 #define STUB_MAX_THREADS 2048 /* guest threads per stub process (slot 0 is the first) */
 #define STUB_MSG_AREA (STUB_MAX_THREADS * STUB_MSG_STRIDE)
+/* The zygote's private scratch page and stack (see stub.S); unused in stubs. */
+#define STUB_ZYG_OFF 0x3000000
+#define STUB_ZYG_SIZE 0x10000
 #define STUB_STACKS_OFF 0x4000000
 #define STUB_STACK_SHIFT 16 /* 64 KiB alternate stack per thread */
 #define STUB_STACK_SIZE (1 << STUB_STACK_SHIFT)
@@ -159,6 +163,27 @@
 #define INIT_FILTER_MAX 256 /* instructions */
 #define INIT_FLAG_FSGSBASE 1
 
+/*
+ * The zygote (systrap.c, stub.S): init calls at +ZYG_CALLS, then a loop receiving requests
+ * on fd ZYG_SOCK: 8 bytes with SCM_RIGHTS [shm memfd, memory file, ack pipe write end],
+ * which land at fds 0, 1, 2 (the zygote keeps nothing else below ZYG_SOCK) and keep those
+ * numbers in the stub; the reply is the stub's pid or -errno (8 bytes).
+ */
+#define ZYG_SOCK 63
+#define ZYG_CALLS 0x0 /* struct systrap_init_call[ZYG_MAX_CALLS] */
+#define ZYG_MAX_CALLS 16
+#define ZYG_NCALLS 0x400
+#define ZYG_MASK_FULL 0x408
+#define ZYG_READY 0x410
+#define ZYG_MSG 0x500  /* struct msghdr */
+#define ZYG_IOV 0x540  /* struct iovec */
+#define ZYG_CMSG 0x560 /* CMSG_SPACE(3 * sizeof(int)) = 32 bytes */
+#define ZYG_BUF 0x580
+#define ZYG_REPLY 0x588
+#define STUB_FD_SHM 0
+#define STUB_FD_MEM 1
+#define STUB_FD_ACK 2
+
 /* clone flags of every stub thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
 #define STUB_THREAD_CLONE 0x50f00
 
@@ -220,7 +245,9 @@ _Static_assert(offsetof(struct user_regs_struct, gs_base) == R_GS_BASE, "regs la
 _Static_assert(offsetof(struct systrap_req, ack_err) == REQ_ACK_ERR, "req layout");
 _Static_assert(sizeof(struct systrap_req) <= SPAWN_SEQ, "req layout");
 _Static_assert(STUB_MSG_OFF >= STUB_CTRL_OFF + STUB_CTRL_SIZE, "region layout");
-_Static_assert(STUB_MSG_OFF + STUB_MSG_AREA <= STUB_STACKS_OFF, "region layout");
+_Static_assert(STUB_MSG_OFF + STUB_MSG_AREA <= STUB_ZYG_OFF, "region layout");
+_Static_assert(STUB_ZYG_OFF + STUB_ZYG_SIZE <= STUB_STACKS_OFF, "region layout");
+_Static_assert(ZYG_CALLS + ZYG_MAX_CALLS * 64 <= ZYG_NCALLS, "zygote layout");
 _Static_assert(STUB_STACKS_OFF + STUB_STACKS_AREA <= STUB_REGION_SIZE, "region layout");
 _Static_assert(STUB_INIT_OFF + INIT_PFILTER + INIT_FILTER_MAX * 8 <= STUB_SSTAB_OFF,
 	       "ctrl layout");
@@ -241,6 +268,7 @@ struct systrap_ksigaction {
 /* Stub code symbols (stub.S). Only offsets from systrap_stub_start are meaningful. */
 extern const char systrap_stub_start[], systrap_stub_end[];
 extern const char systrap_stub_entry[], systrap_stub_handler[], systrap_stub_restorer[];
+extern const char systrap_zygote_entry[];
 extern const char systrap_site_sigreturn[], systrap_site_futex[], systrap_site_arch_prctl[];
 extern const char systrap_site_s_futex[], systrap_site_s_mmap[], systrap_site_s_munmap[];
 extern const char systrap_site_s_write[], systrap_stub_init_trap[];
@@ -320,7 +348,8 @@ struct systrap_ctx {
 int systrap_build_filters(uint8_t *init, int memfd, int ack_wfd);
 
 /* systrap.c */
-int systrap_fork_stub(int shmfd, pid_t *out);
+/* Fork a stub from the zygote; it gets @shmfd, @memfd, @ackfd as STUB_FD_*. */
+int systrap_fork_stub(int shmfd, int memfd, int ackfd, pid_t *out);
 extern uint64_t systrap_forker_rseq;     /* the forker thread's rseq area, 0 if none */
 extern uint32_t systrap_forker_rseq_len;
 int systrap_stub_alive(pid_t pid);

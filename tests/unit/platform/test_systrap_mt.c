@@ -8,12 +8,15 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -687,6 +690,81 @@ START_TEST(test_security_spawn_sites)
 }
 END_TEST
 
+/* The parent pid of @pid (field 4 of /proc/pid/stat). */
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/*
+ * Stubs come from the zygote forked at platform init: a seccomp filter the Sentry installs
+ * afterwards (here: sigaltstack -> EPERM, on every thread) does not reach new stubs or
+ * their new threads, which need sigaltstack. Stubs are still the Sentry's children.
+ */
+START_TEST(test_stub_from_zygote)
+{
+	struct env *e = mt_env(g_count, g_count_end);
+	const struct platform_ops *ops = e->p.ops;
+	struct sock_filter insn[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_sigaltstack, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = insn };
+	struct addrspace *as2;
+	struct pctx *c2;
+	struct trap t;
+	stack_t ss;
+
+	ck_assert_int_eq(ppid_of(to_systrap_as(e->as)->pid), getpid());
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(ops->as_new(&e->p, &as2), 0);
+		ops->as_release(as2);
+	}
+	printf("systrap-mt: as_new + as_release (stub from the zygote): %llu us\n",
+	       (unsigned long long)((now_ns() - t0) / 20000));
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC,
+				 &prog), 0);
+	ck_assert_int_eq(sigaltstack(NULL, &ss), -1); /* the filter is on */
+	ck_assert_int_eq(errno, EPERM);
+
+	ck_assert_int_eq(ops->as_new(&e->p, &as2), 0);
+	ck_assert_int_eq(ppid_of(to_systrap_as(as2)->pid), getpid());
+	ck_assert_int_eq(ops->as_map(as2, CODE_VA, 0x1000, PROT_READ | PROT_EXEC, CODE_OFF), 0);
+	ck_assert_int_eq(ops->as_map(as2, DATA_VA, 0x1000, PROT_READ | PROT_WRITE, DATA_OFF), 0);
+	ck_assert_int_eq(ops->as_map(as2, PROBE_FIXED_VA, 0x1000, PROT_READ, PROBE_FIXED_OFF), 0);
+	e->st.regs.rdi = DATA_VA;
+	e->st.regs.rdx = PROBE_FIXED_VA;
+	ck_assert_int_eq(ops->switch_to(e->c, as2, &e->st, &t), 0);
+	ck_assert_int_eq(t.kind, TRAP_SYSCALL);
+	/* A second thread in the new stub: the spawner's child calls sigaltstack. */
+	ck_assert_int_eq(ops->ctx_new(&e->p, &c2), 0);
+	e->st.regs.rip = CODE_VA;
+	ck_assert_int_eq(ops->switch_to(c2, as2, &e->st, &t), 0);
+	ck_assert_int_eq(t.kind, TRAP_SYSCALL);
+	ck_assert_uint_eq(e->st.regs.rsi, 0x1234);
+	ck_assert_int_eq(stub_threads(as2), 4);
+	ops->ctx_release(c2);
+	ops->as_release(as2);
+	env_free(e);
+}
+END_TEST
+
 Suite *systrap_mt_suite(void);
 Suite *systrap_mt_suite(void)
 {
@@ -704,6 +782,7 @@ Suite *systrap_mt_suite(void)
 	tcase_add_test(tc, test_512_threads);
 	tcase_add_test(tc, test_second_thread_guest_filter);
 	tcase_add_test(tc, test_security_spawn_sites);
+	tcase_add_test(tc, test_stub_from_zygote);
 	suite_add_tcase(s, tc);
 	return s;
 }
