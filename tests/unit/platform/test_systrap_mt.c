@@ -274,9 +274,32 @@ START_TEST(test_eight_threads)
 }
 END_TEST
 
+/* A second mapper: maps and unmaps another page as fast as it can until told to stop. */
+struct mapper {
+	struct env *e;
+	uint64_t va;
+	int stop; /* atomic */
+	int err;
+	unsigned long n;
+};
+
+static void *mapper_main(void *arg)
+{
+	struct mapper *m = arg;
+	const struct platform_ops *ops = m->e->p.ops;
+
+	while (!__atomic_load_n(&m->stop, __ATOMIC_SEQ_CST) && !m->err) {
+		m->err = ops->as_map(m->e->as, m->va, 0x2000, PROT_READ | PROT_WRITE, DATA_OFF);
+		if (!m->err)
+			m->err = ops->as_unmap(m->e->as, m->va, 0x2000);
+		m->n++;
+	}
+	return NULL;
+}
+
 /*
  * as_map/as_unmap from the test's main thread, whose context never ran on the address
- * space, while workers read the probe page. A read that starts and ends within one phase
+ * space, while workers read the probe page and two more threads map and unmap other pages. A read that starts and ends within one phase
  * must see exactly that phase: the value mapped, or a fault once unmapped.
  */
 START_TEST(test_map_from_other_thread)
@@ -289,10 +312,15 @@ START_TEST(test_map_from_other_thread)
 	ck_assert_ptr_nonnull(ws);
 	probe_ctl.phase = 0;
 	probe_ctl.stop = 0;
+	struct mapper mp[2] = { { .e = e, .va = 0xa00000 }, { .e = e, .va = 0xb00000 } };
+	pthread_t mth[2];
+
 	for (int i = 0; i < N; i++) {
 		ws[i] = (struct worker){ .e = e, .idx = i, .iters = 1 << 30, .probe = 1 };
 		ck_assert_int_eq(pthread_create(&ws[i].th, NULL, count_main, &ws[i]), 0);
 	}
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&mth[i], NULL, mapper_main, &mp[i]), 0);
 	for (int k = 1; k <= PHASES; k++) {
 		uint64_t off = (k & 1) ? PROBE_A_OFF : PROBE_B_OFF;
 		int ph;
@@ -318,6 +346,12 @@ START_TEST(test_map_from_other_thread)
 	/* Workers are faulting on the unmapped probe: they stop at their next trap. */
 	__atomic_store_n(&probe_ctl.stop, 1, __ATOMIC_SEQ_CST);
 	workers_join(ws, N);
+	for (int i = 0; i < 2; i++) {
+		__atomic_store_n(&mp[i].stop, 1, __ATOMIC_SEQ_CST);
+		pthread_join(mth[i], NULL);
+		ck_assert_int_eq(mp[i].err, 0);
+		ck_assert_uint_gt(mp[i].n, 0);
+	}
 	workers_free(ws, N);
 	env_free(e);
 }
