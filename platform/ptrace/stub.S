@@ -167,6 +167,35 @@ ptrace_stub_syscall:
 	int3
 	ud2
 
+/*
+ * ptrace_stub_clone - an injected clone(CLONE_THREAD|...): the parent (the control thread)
+ * stops at the int3 with the new tid in rax; the new thread (rax 0) parks.
+ */
+	.p2align 4
+	.globl ptrace_stub_clone
+	.hidden ptrace_stub_clone
+ptrace_stub_clone:
+	syscall
+	test %rax, %rax
+	jz ptrace_stub_park
+	int3
+	.globl ptrace_stub_clone_ret
+	.hidden ptrace_stub_clone_ret
+ptrace_stub_clone_ret:
+	ud2
+
+/*
+ * ptrace_stub_park - an untraced idle thread: pause() forever (no signal it can receive
+ * has a handler). A tracer takes it with PTRACE_SEIZE + PTRACE_INTERRUPT; a thread is
+ * put back here (registers) before PTRACE_DETACH. Never touches memory.
+ */
+	.globl ptrace_stub_park
+	.hidden ptrace_stub_park
+ptrace_stub_park:
+	mov $__NR_pause, %eax
+	syscall
+	jmp ptrace_stub_park
+
 	.p2align 3
 .Lzero:
 	.quad 0
