@@ -252,12 +252,18 @@ fail:
  */
 int ptrace_as_thread(struct ptrace_ctx *c, struct ptrace_as *as, struct ptrace_thread **out)
 {
-	struct ptrace_thread *t;
+	struct ptrace_thread *t, **pp = &c->threads;
 	int r;
 
-	for (t = c->threads; t; t = t->ctx_next)
-		if (t->as == as)
-			break;
+	while ((t = *pp) && t->as != as) {
+		if (__atomic_load_n(&t->as->released, __ATOMIC_RELAXED)) {
+			/* Drop bindings to released address spaces (exec'd away). */
+			*pp = t->ctx_next;
+			ptrace_thread_park(t);
+			continue;
+		}
+		pp = &t->ctx_next;
+	}
 	if (!t) {
 		r = thread_acquire(c, as, &t);
 		if (r)
