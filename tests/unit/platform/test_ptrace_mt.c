@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "platform/ptrace/ptrace.h"
@@ -202,8 +203,14 @@ static void concurrent(int n, int iters)
 	printf("ptrace: %d threads x %d traps: %llu ns per trap (wall / total), %d spurious\n",
 	       n, iters, (unsigned long long)((now_ns() - t0) / (uint64_t)(n * iters)), spurious);
 	/* One stub process: the control thread plus one (now parked) thread per worker. */
-	ck_assert_int_eq(task_count(to_ptrace_as(e->as)->pid), n + 1);
+	pid_t pid = to_ptrace_as(e->as)->pid;
+
+	ck_assert_int_eq(task_count(pid), n + 1);
 	env_free(e);
+	/* as_release killed and reaped the whole stub: nothing left, not even a zombie. */
+	ck_assert_int_eq(task_count(pid), -1);
+	ck_assert_int_eq(waitpid(pid, NULL, __WALL | WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
 }
 
 START_TEST(test_two_threads)
