@@ -455,30 +455,24 @@ static void stub_kill(struct ptrace_as *as)
 	as->ctl.dead = 1;
 }
 
-/**
- * ptrace_stub_create - in the service thread: fork a stub for @as, seize it and wait until
- * it has cleaned up and stopped itself; record the register template. Fills @as->pid and
- * @as->ctl. The initial SIGSTOP leaves the stub's thread group in the job-control
- * "stopped" state, which every later CLONE_THREAD child would join: a SIGCONT clears it,
- * and an injected getpid swallows the resulting stops.
+/*
+ * Seize the new stub @as->pid (stopping itself in ptrace_stub_entry's loop) from the
+ * service thread, wait for the stop and record the register template. The initial
+ * SIGSTOP leaves the stub's thread group in the job-control "stopped" state, which every
+ * later CLONE_THREAD child would join: a SIGCONT clears it, and an injected getpid
+ * swallows the resulting stops.
  */
-int ptrace_stub_create(int memfd, struct ptrace_as *as)
+static int stub_seize_new(struct ptrace_as *as)
 {
 	struct ptrace_thread *t = &as->ctl;
-	uint64_t rseq, rseq_len, raw, a[6] = { 0 };
 	uint64_t entry = ptrace_stub_addr(ptrace_stub_syscall);
-	long pid;
+	uint64_t raw = 0, a[6] = { 0 };
 	int st, r;
 
 	t->tracer = ptrace_gettid();
 	t->cpu = -1;
 	t->as = as;
-	rseq_area(&rseq, &rseq_len);
-	pid = ptrace_clone_stub(memfd, ptrace_stub_addr(ptrace_stub_entry), rseq, rseq_len);
-	if (pid < 0)
-		return (int)pid;
-	as->pid = (pid_t)pid;
-	t->tid = (pid_t)pid;
+	t->tid = as->pid;
 	r = pt(PTRACE_SEIZE, t->tid, NULL,
 	       (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
 	if (!r)
@@ -492,11 +486,133 @@ int ptrace_stub_create(int memfd, struct ptrace_as *as)
 	}
 	if (!r && raw != (uint64_t)as->pid)
 		r = -EIO;
+	return r;
+}
+
+/* Fork a stub from the Sentry itself (it cleans itself up: see stub.S). */
+static int stub_fork_sentry(int memfd, struct ptrace_as *as)
+{
+	uint64_t rseq, rseq_len;
+	long pid;
+
+	rseq_area(&rseq, &rseq_len);
+	pid = ptrace_clone_stub(memfd, ptrace_stub_addr(ptrace_stub_entry), rseq, rseq_len);
+	if (pid < 0)
+		return (int)pid;
+	as->pid = (pid_t)pid;
+	return 0;
+}
+
+/* A started stub that failed later: kill and reap it. */
+static int stub_abort(struct ptrace_as *as, int r)
+{
+	log_warn("ptrace: stub %d failed to start: %s", as->pid, strerror(-r));
+	stub_kill(as);
+	return r == -ESRCH ? -ECHILD : r;
+}
+
+/*
+ * struct ptrace_zygote - a pristine stub per platform (memory file), forked from the
+ * Sentry once; every other stub is forked from it, so as_new no longer copies the
+ * Sentry's page tables and no stub ever held a copy of the Sentry's memory. Its SIGCHLD
+ * is SIG_IGN so the kernel reaps its children once their tracer (the service thread)
+ * has. Service thread only.
+ */
+struct ptrace_zygote {
+	struct ptrace_as as;
+	pid_t owner; /* the Sentry process whose service thread traces it */
+};
+
+static struct ptrace_zygote *zygote_get(struct platform *p)
+{
+	struct ptrace_zygote *z = p->priv;
+	uint64_t raw = 0, a[6] = { SIGCHLD, ptrace_stub_addr(ptrace_stub_sigign), 0, 8 };
+	uint64_t entry = ptrace_stub_addr(ptrace_stub_syscall);
+	int r;
+
+	if (z && z->owner == getpid() && !z->as.ctl.dead)
+		return z;
+	if (z && z->owner == getpid())
+		stub_kill(&z->as);
+	if (z) /* (another process's when we were forked: not ours to kill) */
+		pthread_mutex_destroy(&z->as.mu);
+	free(z);
+	p->priv = NULL;
+	z = calloc(1, sizeof(*z));
+	if (!z)
+		return NULL;
+	pthread_mutex_init(&z->as.mu, NULL);
+	z->owner = getpid();
+	r = stub_fork_sentry(p->memfd, &z->as);
+	if (r)
+		goto fail;
+	r = stub_seize_new(&z->as);
+	if (!r)
+		r = ptrace_inject(&z->as.ctl, entry, entry + 3, __NR_rt_sigaction, a, &raw);
+	if (!r && raw)
+		r = (int)(int64_t)raw;
 	if (r) {
-		log_warn("ptrace: stub %d failed to start: %s", as->pid, strerror(-r));
-		stub_kill(as);
-		return r == -ESRCH ? -ECHILD : r;
+		stub_abort(&z->as, r);
+		goto fail;
 	}
+	p->priv = z;
+	return z;
+fail:
+	log_warn("ptrace: no zygote stub (%s): forking stubs from the Sentry", strerror(-r));
+	pthread_mutex_destroy(&z->as.mu);
+	free(z);
+	return NULL;
+}
+
+/* Fork a stub from @p's zygote: 0, or -errno (then the caller forks from the Sentry). */
+static int stub_fork_zygote(struct platform *p, struct ptrace_as *as)
+{
+	const uint64_t a[6] = { SIGCHLD };
+	struct ptrace_zygote *z;
+	uint64_t raw = 0;
+	int r = -ENOENT;
+
+	/* A zygote killed behind our back fails with -ESRCH: replace it once. */
+	for (int tries = 0; tries < 2; tries++) {
+		z = zygote_get(p);
+		if (!z)
+			return -ENOENT;
+		r = ptrace_inject(&z->as.ctl, ptrace_stub_addr(ptrace_stub_fork),
+				  ptrace_stub_addr(ptrace_stub_fork_ret), __NR_clone, a, &raw);
+		if (!r && raw >= (uint64_t)-4095)
+			r = (int)(int64_t)raw;
+		if (!r) {
+			as->pid = (pid_t)raw;
+			return 0;
+		}
+		if (r != -ESRCH)
+			return r;
+		stub_kill(&z->as); /* marks it dead: zygote_get replaces it */
+	}
+	return r;
+}
+
+/* Set by tests to compare: fork every stub from the Sentry (no zygote). */
+int ptrace_no_zygote;
+
+/**
+ * ptrace_stub_create - in the service thread: create the stub of @as on platform @p
+ * (forked from @p's zygote, else from the Sentry), seize it and wait until it has stopped.
+ * Fills @as->pid and @as->ctl.
+ */
+int ptrace_stub_create(struct platform *p, struct ptrace_as *as)
+{
+	int r = -ENOENT;
+
+	if (!ptrace_no_zygote)
+		r = stub_fork_zygote(p, as);
+	if (r)
+		r = stub_fork_sentry(p->memfd, as);
+	if (r)
+		return r;
+	r = stub_seize_new(as);
+	if (r)
+		return stub_abort(as, r);
 	return 0;
 }
 
@@ -511,7 +627,7 @@ int ptrace_as_new(struct platform *p, struct addrspace **out)
 	as->base.p = p;
 	as->refs = 1;
 	pthread_mutex_init(&as->mu, NULL);
-	r = ptrace_service_new(as, p->memfd);
+	r = ptrace_service_new(as, p);
 	if (r) {
 		pthread_mutex_destroy(&as->mu);
 		free(as);

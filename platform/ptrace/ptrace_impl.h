@@ -35,6 +35,7 @@
 extern const char ptrace_stub_start[], ptrace_stub_end[];
 extern const char ptrace_stub_entry[], ptrace_stub_syscall[];
 extern const char ptrace_stub_clone[], ptrace_stub_clone_ret[], ptrace_stub_park[];
+extern const char ptrace_stub_fork[], ptrace_stub_fork_ret[], ptrace_stub_sigign[];
 /*
  * ptrace_clone_stub - fork (raw clone(SIGCHLD), no atfork handlers); the child jumps to
  * @entry with @memfd, @rseq, @rseq_len and never returns into C. Returns the pid or -errno.
@@ -142,7 +143,8 @@ int ptrace_wait_stop(struct ptrace_thread *t, int *status);
 void ptrace_bind_cpu(struct ptrace_thread *t);
 int ptrace_inject(struct ptrace_thread *t, uint64_t entry, uint64_t ret_at, uint64_t nr,
 		  const uint64_t a[6], uint64_t *ret);
-int ptrace_stub_create(int memfd, struct ptrace_as *as);
+int ptrace_stub_create(struct platform *p, struct ptrace_as *as);
+extern int ptrace_no_zygote;
 int ptrace_as_thread(struct ptrace_ctx *c, struct ptrace_as *as, struct ptrace_thread **out);
 void ptrace_thread_park(struct ptrace_thread *t);
 int ptrace_as_new(struct platform *p, struct addrspace **out);
@@ -161,8 +163,8 @@ struct ptrace_ctx *ptrace_ctx_tls_list(void);
 
 /* service.c: the service thread, process-wide (tracer of every control thread). */
 int ptrace_service_start(void);
-/* Fork a stub for @as over @memfd in the service thread (fills @as->pid and @as->ctl). */
-int ptrace_service_new(struct ptrace_as *as, int memfd);
+/* Create the stub of @as on @p in the service thread (fills @as->pid and @as->ctl). */
+int ptrace_service_new(struct ptrace_as *as, struct platform *p);
 /* Inject syscall @nr into @as's control thread at @entry (see ptrace_inject). */
 int ptrace_service_inject(struct ptrace_as *as, uint64_t entry, uint64_t ret_at, uint64_t nr,
 			  const uint64_t a[6], uint64_t *ret);

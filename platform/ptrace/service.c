@@ -21,7 +21,7 @@ enum svc_op { SVC_NEW, SVC_INJECT };
 struct svc_req {
 	enum svc_op op;
 	struct ptrace_as *as;
-	int memfd;
+	struct platform *p;
 	uint64_t entry, ret_at, nr, a[6], ret;
 	int r;
 	int done;
@@ -38,7 +38,7 @@ static void svc_do(struct svc_req *q)
 {
 	switch (q->op) {
 	case SVC_NEW:
-		q->r = ptrace_stub_create(q->memfd, q->as);
+		q->r = ptrace_stub_create(q->p, q->as);
 		break;
 	case SVC_INJECT:
 		if (q->as->ctl.dead)
@@ -123,9 +123,9 @@ static int svc_call(struct svc_req *q)
 	return q->r;
 }
 
-int ptrace_service_new(struct ptrace_as *as, int memfd)
+int ptrace_service_new(struct ptrace_as *as, struct platform *p)
 {
-	struct svc_req q = { .op = SVC_NEW, .as = as, .memfd = memfd };
+	struct svc_req q = { .op = SVC_NEW, .as = as, .p = p };
 
 	return svc_call(&q);
 }

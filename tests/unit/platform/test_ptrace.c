@@ -5,6 +5,7 @@
  * interrupt, FPU and fs_base tests come from platform_tests.c.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -184,6 +185,90 @@ START_TEST(test_tracer_thread_and_death)
 }
 END_TEST
 
+/* Field 4 (ppid) of /proc/<pid>/stat, -1 if unreadable. */
+static pid_t ppid_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 2, "%*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+static int fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		n += d->d_name[0] != '.';
+	closedir(dir);
+	return n;
+}
+
+static uint64_t as_new_cost(struct env *e)
+{
+	const int n = 30;
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < n; i++) {
+		struct addrspace *as;
+
+		ck_assert_int_eq(e->p.ops->as_new(&e->p, &as), 0);
+		e->p.ops->as_release(as);
+	}
+	return (now_ns() - t0) / n / 1000;
+}
+
+/*
+ * Stubs are forked from a pristine zygote stub (itself forked once from the Sentry): a
+ * stub's parent is the zygote, whose parent is us; it holds only the memory file.
+ */
+START_TEST(test_zygote)
+{
+	struct env *e = env_start(g_loop, g_loop_end);
+	pid_t pid = to_ptrace_as(e->as)->pid, zygote = ppid_of(pid);
+	uint64_t with, without;
+	struct trap t;
+
+	ck_assert_int_gt(zygote, 0);
+	ck_assert_int_ne(zygote, getpid());
+	ck_assert_int_eq(ppid_of(zygote), getpid());
+	ck_assert_int_eq(fd_count(pid), 1);
+	ck_assert_int_eq(fd_count(zygote), 1);
+	run_expect(e, TRAP_SYSCALL, &t);
+	with = as_new_cost(e);
+	ptrace_no_zygote = 1;
+	without = as_new_cost(e);
+	ptrace_no_zygote = 0;
+	printf("ptrace: as_new+as_release %llu us from the zygote, %llu us from the Sentry\n",
+	       (unsigned long long)with, (unsigned long long)without);
+	/* The zygote dies with its stubs' tracer... here: killing it kills its stubs. */
+	ck_assert_int_eq(kill(zygote, SIGKILL), 0);
+	ck_assert_int_eq(run(e, &t), -ESRCH);
+	/* The next address space gets a new zygote. */
+	e->p.ops->as_release(e->as);
+	e->as = NULL;
+	ck_assert_int_eq(e->p.ops->as_new(&e->p, &e->as), 0);
+	ck_assert_int_ne(ppid_of(to_ptrace_as(e->as)->pid), zygote);
+	ck_assert_int_eq(ppid_of(ppid_of(to_ptrace_as(e->as)->pid)), getpid());
+	env_free(e);
+}
+END_TEST
+
 Suite *ptrace_suite(void);
 Suite *ptrace_suite(void)
 {
@@ -198,6 +283,7 @@ Suite *ptrace_suite(void)
 	tcase_add_test(tc, test_int80);
 	tcase_add_test(tc, test_tracer_thread_and_death);
 	tcase_add_test(tc, test_as_lifecycle);
+	tcase_add_test(tc, test_zygote);
 	suite_add_tcase(s, tc);
 	return s;
 }
