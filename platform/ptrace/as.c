@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -512,37 +513,60 @@ static int stub_abort(struct ptrace_as *as, int r)
 }
 
 /*
- * struct ptrace_zygote - a pristine stub per platform (memory file), forked from the
- * Sentry once; every other stub is forked from it, so as_new no longer copies the
- * Sentry's page tables and no stub ever held a copy of the Sentry's memory. Its SIGCHLD
- * is SIG_IGN so the kernel reaps its children once their tracer (the service thread)
- * has. Service thread only.
+ * struct ptrace_zygote - a pristine stub per memory file, forked from the Sentry once;
+ * every other stub is forked from it, so as_new no longer copies the Sentry's page tables
+ * and no stub ever held a copy of the Sentry's memory. Its SIGCHLD is SIG_IGN so the
+ * kernel reaps its children once their tracer (the service thread) has. Zygotes are
+ * found by the memory file's inode (the zygote keeps it open, so the key cannot be
+ * reused) and live as long as the process: their stubs die with them (PDEATHSIG).
+ * Service thread only.
  */
 struct ptrace_zygote {
 	struct ptrace_as as;
 	pid_t owner; /* the Sentry process whose service thread traces it */
+	dev_t dev;
+	ino_t ino;
+	struct ptrace_zygote *next;
 };
+
+static struct ptrace_zygote *zygotes;
 
 static struct ptrace_zygote *zygote_get(struct platform *p)
 {
-	struct ptrace_zygote *z = p->priv;
 	uint64_t raw = 0, a[6] = { SIGCHLD, ptrace_stub_addr(ptrace_stub_sigign), 0, 8 };
 	uint64_t entry = ptrace_stub_addr(ptrace_stub_syscall);
+	struct ptrace_zygote *z, **pp;
+	struct stat sb;
 	int r;
 
-	if (z && z->owner == getpid() && !z->as.ctl.dead)
+	if (fstat(p->memfd, &sb) < 0)
+		return NULL;
+	for (pp = &zygotes; (z = *pp); pp = &z->next) {
+		if (z->owner != getpid()) { /* we were forked: another process's, not ours */
+			*pp = z->next;
+			pthread_mutex_destroy(&z->as.mu);
+			free(z);
+			z = NULL;
+			break;
+		}
+		if (z->dev == sb.st_dev && z->ino == sb.st_ino)
+			break;
+	}
+	if (z && !z->as.ctl.dead)
 		return z;
-	if (z && z->owner == getpid())
+	if (z) { /* died: replace it */
 		stub_kill(&z->as);
-	if (z) /* (another process's when we were forked: not ours to kill) */
+		*pp = z->next;
 		pthread_mutex_destroy(&z->as.mu);
-	free(z);
-	p->priv = NULL;
+		free(z);
+	}
 	z = calloc(1, sizeof(*z));
 	if (!z)
 		return NULL;
 	pthread_mutex_init(&z->as.mu, NULL);
 	z->owner = getpid();
+	z->dev = sb.st_dev;
+	z->ino = sb.st_ino;
 	r = stub_fork_sentry(p->memfd, &z->as);
 	if (r)
 		goto fail;
@@ -555,7 +579,8 @@ static struct ptrace_zygote *zygote_get(struct platform *p)
 		stub_abort(&z->as, r);
 		goto fail;
 	}
-	p->priv = z;
+	z->next = zygotes;
+	zygotes = z;
 	return z;
 fail:
 	log_warn("ptrace: no zygote stub (%s): forking stubs from the Sentry", strerror(-r));
