@@ -17,7 +17,7 @@
  * Returns -EBADF without a memory file.
  *
  * Threading (platform.h's contract; see README.md "Threading"): a stub process per address
- * space, forked and controlled by a process-wide service thread, plus one stub thread per
+ * space, forked from a zygote stub and controlled by a process-wide service thread, plus one stub thread per
  * (context, address space), created on the context's first switch_to() there and traced by
  * the context's host thread. switch_to() and ctx_release() only from the context's thread
  * (-EPERM otherwise); ctx_release() parks its stub threads in an idle pool that later
