@@ -288,6 +288,8 @@ void ptrace_thread_park(struct ptrace_thread *t)
 	struct ptrace_as *as = t->as;
 	struct user_regs_struct regs = t->tmpl;
 
+	if (t->owner && t->owner->fpu_thr == t)
+		t->owner->fpu_thr = NULL; /* (the owner is the caller) */
 	pthread_mutex_lock(&as->mu);
 	if (!as->released && !t->dead) {
 		regs.rip = ptrace_stub_addr(ptrace_stub_park);

@@ -253,6 +253,10 @@ static void *phase_worker(void *arg)
 			FAIL(w, "worker %d: switch_to %d", w->id, r);
 		if (t.kind == TRAP_INTERRUPT)
 			continue;
+		/* (The phase may have moved on while we ran: read it again after a fault.) */
+		if (t.kind == TRAP_FAULT && seen == PH_MAPPED &&
+		    __atomic_load_n(w->phase, __ATOMIC_SEQ_CST) >= PH_UNMAPPING)
+			seen = PH_UNMAPPING;
 		if (seen == PH_UNMAPPING && t.kind == TRAP_FAULT) {
 			/* The unmap has begun: wait for it to return, then it must fault. */
 			while (__atomic_load_n(w->phase, __ATOMIC_SEQ_CST) != PH_UNMAPPED)
