@@ -17,6 +17,7 @@
 	X(elf_suite)     \
 	X(stack_suite)   \
 	X(ptrace_suite)  \
+	X(ptrace_mt_suite) \
 	X(systrap_suite) \
 	X(systrap_mt_suite) \
 	X(p9_suite)      \
