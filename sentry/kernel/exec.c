@@ -332,6 +332,10 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 		log_debug("task %d: execve %s: %s", t->tid, path, why ? why : strerror((int)-r));
 		goto out;
 	}
+	/* The point of no return: the other threads go, then the old image. */
+	r = task_exec_dethread(t);
+	if (r < 0)
+		goto out;
 	exec_commit(t, nmm, &nregs, path);
 	nmm = NULL;
 	have_regs = false;

@@ -27,6 +27,10 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	strcpy(k->hostname, "sandbox");
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	k->ncpus = n > 0 ? (unsigned int)n : 1;
+	if (futex_table_new(&k->futex) < 0) {
+		free(k);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->cv, NULL);
 	k->next_tid = 1;
@@ -38,6 +42,7 @@ void kernel_free(struct kernel *k)
 {
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
+	futex_table_free(k->futex);
 	free(k);
 }
 
@@ -95,6 +100,8 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 	t->altstack.ss_flags = LINUX_SS_DISABLE;
 	t->tg->leader = t;
 	pthread_mutex_lock(&k->mu);
+	t->tg->tasks = t;
+	t->tg->live = 1;
 	t->tg->next = k->groups;
 	k->groups = t->tg;
 	k->init = t->tg;
@@ -127,30 +134,25 @@ void task_free(struct task *t)
 	arch_state_destroy(&t->regs);
 	pthread_mutex_lock(&k->mu);
 	k->ntasks--;
-	/* Init stays on the list until the end; unlink it if it is freed there. */
-	for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
-		if (*pp == t->tg) {
-			*pp = t->tg->next;
-			break;
+	/* Only a process's leader owns its group (threads and replaced leaders do not). */
+	bool owner = t->tg && t->tg->leader == t;
+	if (owner) {
+		/* Init stays on the list until the end; unlink it if it is freed there. */
+		for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
+			if (*pp == t->tg) {
+				*pp = t->tg->next;
+				break;
+			}
 		}
+		if (k->init == t->tg)
+			k->init = NULL;
 	}
-	if (k->init == t->tg)
-		k->init = NULL;
 	pthread_mutex_unlock(&k->mu);
-	pthread_mutex_destroy(&t->tg->mu);
-	free(t->tg);
-	free(t);
-}
-
-void task_exit_group(struct task *t, int status)
-{
-	pthread_mutex_lock(&t->tg->mu);
-	if (!t->tg->exiting) {
-		t->tg->exiting = true;
-		t->tg->exit_status = status;
+	if (owner) {
+		pthread_mutex_destroy(&t->tg->mu);
+		free(t->tg);
 	}
-	pthread_mutex_unlock(&t->tg->mu);
-	t->exiting = true;
+	free(t);
 }
 
 void task_get_rlimit(struct task *t, int res, struct rlimit *out)
@@ -197,7 +199,7 @@ int task_run(struct task *t)
 
 	for (;;) {
 		task_deliver_signals(t);
-		if (t->exiting)
+		if (__atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE))
 			break;
 		struct addrspace *as = mm_addrspace(t->mm);
 		int r = as ? ops->switch_to(t->pctx, as, &t->regs, &trap) : -ENOMEM;

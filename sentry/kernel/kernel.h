@@ -25,6 +25,7 @@
 
 struct fdtable;
 struct fs_context;
+struct futex_table;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
@@ -68,6 +69,8 @@ struct kernel {
 	int nthreads;
 	bool shutting_down;
 	pthread_cond_t cv;
+
+	struct futex_table *futex; /* sentry/kernel/futex.c: wait queues keyed by guest word */
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -81,6 +84,19 @@ struct thread_group {
 	struct ksigaction actions[KSIG_MAX + 1];    /* protected by mu; index = signo */
 	bool exiting;                               /* protected by mu */
 	int exit_status;                            /* wait status: code << 8, or signal */
+	/* Process-directed signals (kill, SIGCHLD), any thread may take them; under mu. */
+	uint64_t shared_pending;
+	struct linux_siginfo shared_info[KSIG_MAX + 1];
+
+	/*
+	 * Threads, protected by kernel->mu: every task that has not finished exiting (linked by
+	 * task->tg_next), how many of them still run, the thread in execve waiting for its
+	 * siblings to go, and a leader that a non-leader's execve replaced (freed at reap).
+	 */
+	struct task *tasks;
+	int live;
+	struct task *exec_task;
+	struct task *old_leader;
 
 	/* Process tree, protected by kernel->mu (pgid, sid and ppid above too). */
 	struct thread_group *parent; /* NULL for init */
@@ -112,7 +128,10 @@ struct task {
 	struct linux_stack altstack;                   /* sigaltstack(2) state */
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
-	bool exiting;
+	bool exiting;      /* set by the task or (group exit, execve) by another, under k->mu */
+	int exit_code;     /* exit(2)'s status for the last thread of a group */
+	struct task *tg_next; /* protected by k->mu: in tg->tasks */
+	bool joinable;     /* its host thread is joined at reap (process leaders), else detached */
 	pthread_t thread;  /* the host thread running the task (when tg->own_thread) */
 	struct waiter *waiter; /* protected by k->mu: the task thread's (lib/waitq.h), or NULL */
 	bool vfork_done;   /* protected by k->mu: a CLONE_VFORK child has exec'd or exited */
@@ -156,6 +175,20 @@ void task_exit_group(struct task *t, int status);
  * like Linux's force_sig_info.
  */
 void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info, bool forced);
+/*
+ * tg_send_signal_locked - a process-directed signal (kill, SIGCHLD, timers): pending for the
+ * whole group, taken by the first thread that does not block it, which is kicked. SIGKILL
+ * ends the group at once. Preconditions: k->mu held.
+ */
+void tg_send_signal_locked(struct kernel *k, struct thread_group *tg, int sig,
+			   const struct linux_siginfo *info);
+/* kernel_signal_group - tg_send_signal_locked taking k->mu (timers, the event thread). */
+void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
+			 const struct linux_siginfo *info);
+/* tg_queue_signal - make @sig pending for the group (no kick); false if ignored. */
+bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginfo *info);
+/* task_blocks - does @t's mask block @sig now? */
+bool task_blocks(const struct task *t, int sig);
 /* task_send_fault - a synchronous SIGSEGV/SIGBUS/SIGILL/... with si_code and address. */
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
 /*
@@ -181,19 +214,42 @@ bool task_signal_pending(struct task *t);
 bool task_on_altstack(const struct task *t);
 
 /*
- * task_futex - futex(2) (sentry/kernel/futex.c). Single-threaded for now: waits end only by
- * timeout, wakes find nobody. Returns what Linux returns to the caller.
+ * task_futex - futex(2) (sentry/kernel/futex.c). Returns what Linux returns to the caller,
+ * -ERESTART* codes included.
  */
 long task_futex(struct task *t, uint64_t addr, int op, uint32_t val, uint64_t ts_or_val2,
 		uint64_t addr2, uint32_t val3);
+int futex_table_new(struct futex_table **out);
+void futex_table_free(struct futex_table *ft);
+/* task_futex_exit - a thread ends: release its robust futexes, clear and wake its
+ * clear_child_tid word (pthread_join). */
+void task_futex_exit(struct task *t);
+/* task_tid_exists - is @tid a live task of the sandbox? */
+bool task_tid_exists(struct kernel *k, pid_t tid);
+/* task_exit_thread_code - exit(2): only this thread ends (the group with its last one). */
+void task_exit_thread_code(struct task *t, int code);
+/*
+ * task_exit_thread - after the run loop: release the thread's futexes, context and
+ * references; the last thread makes the process a zombie. Frees @t unless it leads its group.
+ */
+void task_exit_thread(struct task *t);
+/*
+ * task_exec_dethread - execve's point of no return in a multi-threaded process: end every
+ * other thread, wait for them, and take over the leader's tid. 0, or -EINTR when the group
+ * is exiting (then the caller ends too).
+ */
+int task_exec_dethread(struct task *t);
+/* task_tgkill - tgkill(2)/tkill(2) (@tgid 0: any group): a signal for one thread. */
+int task_tgkill(struct task *t, pid_t tgid, pid_t tid, int sig);
+/* task_pending - the signals pending for @t: its own and its process's. */
+uint64_t task_pending(struct task *t);
 
 /* ---- processes (sentry/kernel/process.c) ---- */
 
 /*
- * task_clone - fork/vfork/clone/clone3 for new processes (no threads yet: CLONE_THREAD or
- * CLONE_VM without CLONE_VFORK give -ENOSYS / -EINVAL). CLONE_VM|CLONE_VFORK copies the
- * address space like fork (the child cannot write into the parent's memory) and waits
- * like vfork. Returns the child's pid or -errno.
+ * task_clone - fork/vfork/clone/clone3: new processes (copy-on-write memory, or the same mm
+ * with CLONE_VM) and threads (CLONE_THREAD: same group, mm and handlers). Each new task
+ * runs on a host thread of its own. Returns the child's tid or -errno.
  */
 struct clone_args_k {
 	uint64_t flags, stack, stack_size, parent_tid, child_tid, tls;

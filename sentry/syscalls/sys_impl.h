@@ -100,12 +100,12 @@
 	X(mlockall, "x", SYS_PARTIAL, "accepted, no effect")                                     \
 	X(munlockall, "", SYS_PARTIAL, "accepted, no effect")                                    \
 	/* tasks and identity */                                                                 \
-	X(exit, "i", SYS_PARTIAL, "single-threaded: exits the group")                            \
+	X(exit, "i", SYS_FULL, NULL)                            \
 	X(exit_group, "i", SYS_FULL, NULL)                                                       \
 	/* processes (sentry/kernel/process.c, exec.c) */                                       \
 	X(fork, "", SYS_FULL, NULL)                                                              \
-	X(vfork, "", SYS_PARTIAL, "the child runs on a copy-on-write copy of the parent's memory") \
-	X(clone, "xpppx", SYS_PARTIAL, "processes only: CLONE_THREAD, and CLONE_VM without CLONE_VFORK, are ENOSYS") \
+	X(vfork, "", SYS_FULL, NULL) \
+	X(clone, "xpppx", SYS_PARTIAL, "namespaces: EINVAL; CLONE_SIGHAND without CLONE_THREAD copies handlers") \
 	X(clone3, "pu", SYS_PARTIAL, "as clone; no set_tid, pidfd or cgroup")                    \
 	X(execve, "spp", SYS_PARTIAL, "ELF and one level of #! scripts")                         \
 	X(execveat, "fsppx", SYS_PARTIAL, "AT_EMPTY_PATH (fexecve): ENOSYS")                      \
@@ -126,9 +126,9 @@
 	X(getpgrp, "", SYS_FULL, NULL)                                                           \
 	X(getpgid, "i", SYS_FULL, NULL)                                                                     \
 	X(getsid, "i", SYS_FULL, NULL)                                                                      \
-	X(futex, "pxupux", SYS_PARTIAL, "one thread per process: waits end by timeout, wakes find nobody") \
+	X(futex, "pxupux", SYS_PARTIAL, "no priority inheritance (PI ops hand the lock over in FIFO order)") \
 	X(set_tid_address, "p", SYS_FULL, NULL)                                                  \
-	X(set_robust_list, "pu", SYS_PARTIAL, "recorded; used when threads exist")               \
+	X(set_robust_list, "pu", SYS_FULL, NULL)               \
 	X(get_robust_list, "ipp", SYS_PARTIAL, "own thread only")                                             \
 	X(rseq, "puxx", SYS_NONE, "ENOSYS: glibc falls back")                                    \
 	X(arch_prctl, "xp", SYS_PARTIAL, "ARCH_SET/GET_FS/GS")                                   \
@@ -158,8 +158,8 @@
 	X(rt_sigpending, "pu", SYS_FULL, NULL)                                                   \
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
 	X(kill, "ii", SYS_PARTIAL, "no stop/continue (job control) yet")                             \
-	X(tgkill, "iii", SYS_PARTIAL, "own thread until threads exist")                          \
-	X(tkill, "ii", SYS_PARTIAL, "own thread until threads exist")
+	X(tgkill, "iii", SYS_FULL, NULL)                          \
+	X(tkill, "ii", SYS_FULL, NULL)
 
 #define DECLARE_SYS(name, args, support, note) long sys_##name(struct task *t, const struct syscall_args *a);
 SYSCALL_LIST(DECLARE_SYS)

@@ -18,8 +18,7 @@
 
 long sys_exit(struct task *t, const struct syscall_args *a)
 {
-	/* One thread per group until the threads issue: exit ends the group. */
-	task_exit_group(t, (ARG_INT(0) & 0xff) << 8);
+	task_exit_thread_code(t, ARG_INT(0));
 	return 0;
 }
 
