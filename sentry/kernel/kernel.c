@@ -40,6 +40,7 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 
 void kernel_free(struct kernel *k)
 {
+	kernel_stop_host_signals(k);
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	futex_table_free(k->futex);

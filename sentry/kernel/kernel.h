@@ -26,6 +26,7 @@
 struct fdtable;
 struct fs_context;
 struct futex_table;
+struct hostsig;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
@@ -71,6 +72,7 @@ struct kernel {
 	pthread_cond_t cv;
 
 	struct futex_table *futex; /* sentry/kernel/futex.c: wait queues keyed by guest word */
+	struct hostsig *hostsig;   /* sentry/kernel/hostsig.c: host signals forwarded, or NULL */
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -95,6 +97,14 @@ struct thread_group {
 	 */
 	struct task *tasks;
 	int live;
+	/*
+	 * Job control, protected by kernel->mu: stopped by a stop signal (every thread waits in
+	 * task_deliver_signals until SIGCONT or SIGKILL), and the changes wait(WUNTRACED /
+	 * WCONTINUED) has yet to report.
+	 */
+	bool stopped;
+	int stop_sig;
+	bool stop_report, cont_report;
 	struct task *exec_task;
 	struct task *old_leader;
 
@@ -147,6 +157,16 @@ struct task {
 	uint64_t saved_sigmask;
 	bool restore_sigmask;
 };
+
+/*
+ * Host signals for the guest (sentry/kernel/hostsig.c): kernel_block_host_signals blocks
+ * SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGUSR1/2 in the calling thread, first thing at boot
+ * (threads inherit it); kernel_start_host_signals forwards them to init (its process group
+ * for the terminal ones) until kernel_free.
+ */
+void kernel_block_host_signals(void);
+int kernel_start_host_signals(struct kernel *k);
+void kernel_stop_host_signals(struct kernel *k);
 
 /* kernel_new - a kernel over platform @p and memory file @mf. */
 int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out);
@@ -241,6 +261,13 @@ void task_exit_thread(struct task *t);
 int task_exec_dethread(struct task *t);
 /* task_tgkill - tgkill(2)/tkill(2) (@tgid 0: any group): a signal for one thread. */
 int task_tgkill(struct task *t, pid_t tgid, pid_t tid, int sig);
+/*
+ * task_group_stop - a stop signal's default action: stop every thread of @t's process and
+ * tell the parent (SIGCHLD CLD_STOPPED unless SA_NOCLDSTOP).
+ */
+void task_group_stop(struct task *t, int sig);
+/* task_stop_wait - park @t while its process is stopped (run loop). */
+void task_stop_wait(struct task *t);
 /* task_pending - the signals pending for @t: its own and its process's. */
 uint64_t task_pending(struct task *t);
 

@@ -114,6 +114,7 @@ static void task_stop_locked(struct task *u)
 /* Preconditions: k->mu held. The whole group ends with wait status @status (first wins). */
 static void group_exit_locked(struct thread_group *tg, int status)
 {
+	tg->stopped = false;
 	pthread_mutex_lock(&tg->mu);
 	if (!tg->exiting) {
 		tg->exiting = true;
@@ -137,13 +138,98 @@ void task_exit_thread_code(struct task *t, int code)
 	__atomic_store_n(&t->exiting, true, __ATOMIC_RELEASE);
 }
 
+static void chld_info(struct linux_siginfo *si, int sig, pid_t pid, uint32_t uid, int status);
+
+/* Preconditions: k->mu held. SIGCHLD CLD_STOPPED/CONTINUED to @g's parent. */
+static void notify_parent_stop(struct kernel *k, struct thread_group *g, int status)
+{
+	struct thread_group *p = g->parent;
+	struct linux_siginfo si;
+	bool nocldstop;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	nocldstop = p->actions[SIGCHLD].flags & SA_NOCLDSTOP;
+	pthread_mutex_unlock(&p->mu);
+	if (!nocldstop) {
+		chld_info(&si, SIGCHLD, g->tgid, g->leader->creds.ruid, status);
+		tg_send_signal_locked(k, p, SIGCHLD, &si);
+	}
+	pthread_cond_broadcast(&k->cv);
+}
+
+#define STOP_SIGS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+/*
+ * Linux's prepare_signal: SIGCONT discards pending stop signals and resumes a stopped
+ * process (even when SIGCONT itself is ignored or blocked); a stop signal discards a
+ * pending SIGCONT. Preconditions: k->mu held.
+ */
+static void prepare_signal_locked(struct kernel *k, struct thread_group *tg, int sig)
+{
+	uint64_t drop = sig == SIGCONT ? STOP_SIGS : (STOP_SIGS & SIGBIT(sig)) ? SIGBIT(SIGCONT) : 0;
+
+	if (!drop)
+		return;
+	pthread_mutex_lock(&tg->mu);
+	__atomic_and_fetch(&tg->shared_pending, ~drop, __ATOMIC_RELEASE);
+	for (struct task *u = tg->tasks; u; u = u->tg_next)
+		__atomic_and_fetch(&u->pending, ~drop, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&tg->mu);
+	if (sig == SIGCONT && tg->stopped) {
+		tg->stopped = false;
+		tg->stop_report = false;
+		tg->cont_report = true;
+		notify_parent_stop(k, tg, 0xffff);
+	}
+}
+
+void task_group_stop(struct task *t, int sig)
+{
+	struct kernel *k = t->k;
+	struct thread_group *g = t->tg;
+
+	pthread_mutex_lock(&k->mu);
+	if (!g->exiting && !g->stopped) {
+		g->stopped = true;
+		g->stop_sig = sig;
+		g->stop_report = true;
+		g->cont_report = false;
+		/* The other threads stop when they next pass through task_deliver_signals. */
+		for (struct task *u = g->tasks; u; u = u->tg_next) {
+			if (u == t)
+				continue;
+			task_kick_locked(u);
+			if (u->waiter)
+				waiter_interrupt(u->waiter);
+		}
+		notify_parent_stop(k, g, (sig << 8) | 0x7f);
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
+void task_stop_wait(struct task *t)
+{
+	struct kernel *k = t->k;
+
+	if (!__atomic_load_n(&t->tg->stopped, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&k->mu);
+	while (t->tg->stopped && !t->exiting && !k->shutting_down)
+		pthread_cond_wait(&k->cv, &k->mu);
+	pthread_mutex_unlock(&k->mu);
+}
+
 void tg_send_signal_locked(struct kernel *k, struct thread_group *tg, int sig,
 			   const struct linux_siginfo *info)
 {
 	struct task *target = NULL;
 
-	(void)k;
-	if (tg->zombie || !tg_queue_signal(tg, sig, info))
+	if (tg->zombie)
+		return;
+	prepare_signal_locked(k, tg, sig);
+	if (!tg_queue_signal(tg, sig, info))
 		return;
 	if (sig == SIGKILL) {
 		group_exit_locked(tg, SIGKILL);
@@ -208,14 +294,23 @@ static void tg_reap_locked(struct kernel *k, struct thread_group *g)
 	k->graveyard = g;
 }
 
-/* Fill @si as Linux's SIGCHLD siginfo for a child that ended with wait status @status. */
+/*
+ * Fill @si as Linux's SIGCHLD siginfo for a child with wait status @status: exited, killed,
+ * stopped ((sig << 8) | 0x7f) or continued (0xffff).
+ */
 static void chld_info(struct linux_siginfo *si, int sig, pid_t pid, uint32_t uid, int status)
 {
 	int32_t st;
 
 	memset(si, 0, sizeof(*si));
 	si->si_signo = sig;
-	if ((status & 0x7f) == 0) {
+	if (status == 0xffff) {
+		si->si_code = 6; /* CLD_CONTINUED */
+		st = SIGCONT;
+	} else if ((status & 0xff) == 0x7f) {
+		si->si_code = 5; /* CLD_STOPPED */
+		st = (status >> 8) & 0xff;
+	} else if ((status & 0x7f) == 0) {
 		si->si_code = 1; /* CLD_EXITED */
 		st = (status >> 8) & 0xff;
 	} else {
@@ -614,6 +709,24 @@ int task_wait(struct task *t, int idtype, pid_t id, int options, pid_t *pid, int
 			if (idtype == P_PGID && g->pgid != id)
 				continue;
 			any = true;
+			if (!g->zombie && (options & WSTOPPED) && g->stopped && g->stop_report) {
+				*pid = g->tgid;
+				*status = (g->stop_sig << 8) | 0x7f;
+				*uid = g->leader->creds.ruid;
+				if (!(options & WNOWAIT))
+					g->stop_report = false;
+				pthread_mutex_unlock(&k->mu);
+				return 1;
+			}
+			if (!g->zombie && (options & WCONTINUED) && g->cont_report) {
+				*pid = g->tgid;
+				*status = 0xffff;
+				*uid = g->leader->creds.ruid;
+				if (!(options & WNOWAIT))
+					g->cont_report = false;
+				pthread_mutex_unlock(&k->mu);
+				return 1;
+			}
 			if (g->zombie && (options & WEXITED)) {
 				*pid = g->tgid;
 				*status = g->exit_status;

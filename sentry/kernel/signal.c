@@ -282,6 +282,7 @@ void task_deliver_signals(struct task *t)
 	 * Waits of this task were interrupted for the signals about to be handled here; a
 	 * signal sent from now on sets the flag again (cleared first, checked after).
 	 */
+	task_stop_wait(t);
 	if (t->waiter && !t->exiting)
 		waiter_clear_interrupt(t->waiter);
 	while (!t->exiting) {
@@ -322,7 +323,8 @@ void task_deliver_signals(struct task *t)
 			if (sig != SIGKILL && (def == SIGDFL_IGNORE || def == SIGDFL_CONT))
 				continue;
 			if (sig != SIGKILL && def == SIGDFL_STOP) {
-				log_info("task %d: stop signal %d ignored (job control not yet)", t->tid, sig);
+				task_group_stop(t, sig);
+				task_stop_wait(t);
 				continue;
 			}
 			kill_group(t, sig);

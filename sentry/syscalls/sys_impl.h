@@ -109,8 +109,8 @@
 	X(clone3, "pu", SYS_PARTIAL, "as clone; no set_tid, pidfd or cgroup")                    \
 	X(execve, "spp", SYS_PARTIAL, "ELF and one level of #! scripts")                         \
 	X(execveat, "fsppx", SYS_PARTIAL, "AT_EMPTY_PATH (fexecve): ENOSYS")                      \
-	X(wait4, "ipxp", SYS_PARTIAL, "no stopped/continued children; rusage zeroed")            \
-	X(waitid, "iipxp", SYS_PARTIAL, "P_ALL/P_PID/P_PGID; no stopped/continued children; rusage zeroed") \
+	X(wait4, "ipxp", SYS_PARTIAL, "rusage zeroed")            \
+	X(waitid, "iipxp", SYS_PARTIAL, "P_ALL/P_PID/P_PGID; rusage zeroed") \
 	X(setpgid, "ii", SYS_FULL, NULL)                                                         \
 	X(setsid, "", SYS_FULL, NULL)                                                            \
 	X(getpid, "", SYS_FULL, NULL)                                                            \
@@ -157,7 +157,7 @@
 	X(restart_syscall, "", SYS_FULL, NULL)                                                   \
 	X(rt_sigpending, "pu", SYS_FULL, NULL)                                                   \
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
-	X(kill, "ii", SYS_PARTIAL, "no stop/continue (job control) yet")                             \
+	X(kill, "ii", SYS_FULL, NULL)                             \
 	X(tgkill, "iii", SYS_FULL, NULL)                          \
 	X(tkill, "ii", SYS_FULL, NULL)
 

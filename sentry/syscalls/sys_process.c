@@ -121,7 +121,10 @@ long sys_wait4(struct task *t, const struct syscall_args *a)
 		idtype = P_PGID;
 		id = pid == 0 ? t->tg->pgid : -pid;
 	}
-	r = task_wait(t, idtype, id, (options & WNOHANG) | WEXITED, &got, &status, &uid);
+	r = task_wait(t, idtype, id,
+		      (options & (WNOHANG | WCONTINUED)) | ((options & WUNTRACED) ? WSTOPPED : 0) |
+			      WEXITED,
+		      &got, &status, &uid);
 	if (r == -EINTR)
 		return -ERESTARTSYS;
 	if (r <= 0)
@@ -170,7 +173,13 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 		int32_t st;
 
 		si.si_signo = SIGCHLD;
-		if ((status & 0x7f) == 0) {
+		if (status == 0xffff) {
+			si.si_code = CLD_CONTINUED;
+			st = SIGCONT;
+		} else if ((status & 0xff) == 0x7f) {
+			si.si_code = CLD_STOPPED;
+			st = (status >> 8) & 0xff;
+		} else if ((status & 0x7f) == 0) {
 			si.si_code = CLD_EXITED;
 			st = (status >> 8) & 0xff;
 		} else {
