@@ -3,6 +3,7 @@
 #include "sentry/kernel/kernel.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,7 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 		goto err_mm;
 	fdtable_get(fdt);
 	t->fdt = fdt;
-	t->creds.ruid = t->creds.euid = t->creds.suid = t->creds.fsuid = getuid();
-	t->creds.rgid = t->creds.egid = t->creds.sgid = t->creds.fsgid = getgid();
+	creds_init(&t->creds, getuid(), getgid());
 	t->umask = 022;
 	t->fs = NULL; /* boot attaches the root (fs_context_new) */
 	t->altstack.ss_flags = LINUX_SS_DISABLE;
@@ -173,7 +173,7 @@ int task_set_rlimit(struct task *t, int res, const struct rlimit *in)
 		return -EPERM; /* Linux's nr_open */
 	pthread_mutex_lock(&t->tg->mu);
 	/* Raising the hard limit needs CAP_SYS_RESOURCE, which only root holds here. */
-	if (in->rlim_max > t->tg->rlimits[res].rlim_max && t->creds.euid != 0)
+	if (in->rlim_max > t->tg->rlimits[res].rlim_max && !task_capable(t, CAP_SYS_RESOURCE))
 		r = -EPERM;
 	else
 		t->tg->rlimits[res] = *in;

@@ -42,9 +42,23 @@ struct ksigaction {
 	uint64_t mask;
 };
 
+#define NGROUPS_MAX_K 256 /* supplementary groups per task (Linux allows 65536) */
+#define CAP_LAST_CAP_K 40 /* CAP_CHECKPOINT_RESTORE */
+#define CAP_FULL_SET ((1ULL << (CAP_LAST_CAP_K + 1)) - 1)
+
+/*
+ * struct creds - a task's credentials (sentry/kernel/creds.c): ids, supplementary groups,
+ * capabilities (effective/permitted/inheritable/bounding/ambient as capabilities(7)) and
+ * securebits. Each task changes only its own (glibc broadcasts set*id to every thread).
+ */
 struct creds {
 	uint32_t ruid, euid, suid, fsuid;
 	uint32_t rgid, egid, sgid, fsgid;
+	int ngroups;
+	uint32_t groups[NGROUPS_MAX_K];
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bounding, cap_ambient;
+	bool keep_caps; /* PR_SET_KEEPCAPS */
+	bool no_new_privs;
 };
 
 struct kernel {
@@ -307,6 +321,29 @@ int kernel_run_init(struct task *init);
 /* task_execve - execve/execveat (sentry/kernel/exec.c). */
 long task_execve(struct task *t, int dirfd, uint64_t path, uint64_t argv, uint64_t envp,
 		 int flags);
+
+/* ---- credentials (sentry/kernel/creds.c) ---- */
+
+struct vfs_cred;
+/* creds_init - the first task's: the caller's ids, all capabilities for root. */
+void creds_init(struct creds *c, uint32_t uid, uint32_t gid);
+/* task_capable - does @t hold capability @cap (CAP_*) in its effective set? */
+bool task_capable(const struct task *t, int cap);
+/* task_vfs_cred - @t's credentials for file access (fs ids when @fsids, else real ids). */
+void task_vfs_cred(const struct task *t, bool fsids, struct vfs_cred *out);
+int task_setresuid(struct task *t, uint32_t r, uint32_t e, uint32_t s);
+int task_setresgid(struct task *t, uint32_t r, uint32_t e, uint32_t s);
+int task_setreuid(struct task *t, uint32_t r, uint32_t e);
+int task_setregid(struct task *t, uint32_t r, uint32_t e);
+int task_setuid(struct task *t, uint32_t uid);
+int task_setgid(struct task *t, uint32_t gid);
+/* task_setfsuid/gid - return the old fs id; change it only when allowed (no errors). */
+uint32_t task_setfsuid(struct task *t, uint32_t uid);
+uint32_t task_setfsgid(struct task *t, uint32_t gid);
+/* task_get_creds - a copy of the credentials of task @tid (capget of another thread). */
+int task_get_creds(struct kernel *k, pid_t tid, struct creds *out);
+/* creds_exec - execve's capability and set-id transform (@mode/@uid/@gid: the file's). */
+void creds_exec(struct creds *c, uint32_t mode, uint32_t uid, uint32_t gid);
 
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);

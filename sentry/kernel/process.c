@@ -94,6 +94,16 @@ static struct task *task_find_locked(struct kernel *k, pid_t tid)
 	return NULL;
 }
 
+int task_get_creds(struct kernel *k, pid_t tid, struct creds *out)
+{
+	pthread_mutex_lock(&k->mu);
+	struct task *u = task_find_locked(k, tid);
+	if (u)
+		*out = u->creds;
+	pthread_mutex_unlock(&k->mu);
+	return u ? 0 : -ESRCH;
+}
+
 bool task_tid_exists(struct kernel *k, pid_t tid)
 {
 	pthread_mutex_lock(&k->mu);

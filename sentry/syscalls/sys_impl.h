@@ -59,9 +59,9 @@
 	X(symlinkat, "sfs", SYS_FULL, NULL)                                                       \
 	X(readlink, "spu", SYS_FULL, NULL)                                                        \
 	X(readlinkat, "fspu", SYS_FULL, NULL)                                                     \
-	X(access, "so", SYS_PARTIAL, "no supplementary groups")                                   \
-	X(faccessat, "fso", SYS_PARTIAL, "no supplementary groups")                               \
-	X(faccessat2, "fsox", SYS_PARTIAL, "no supplementary groups")                             \
+	X(access, "so", SYS_FULL, NULL)                                                          \
+	X(faccessat, "fso", SYS_FULL, NULL)                                                      \
+	X(faccessat2, "fsox", SYS_FULL, NULL)                                                    \
 	X(chmod, "so", SYS_FULL, NULL)                                                            \
 	X(fchmod, "fo", SYS_FULL, NULL)                                                           \
 	X(fchmodat, "fso", SYS_FULL, NULL)                                                        \
@@ -122,7 +122,19 @@
 	X(getegid, "", SYS_FULL, NULL)                                                           \
 	X(getresuid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
-	X(getgroups, "ip", SYS_PARTIAL, "no supplementary groups")                               \
+	X(getgroups, "ip", SYS_FULL, NULL)                                                       \
+	/* credentials (sentry/kernel/creds.c) */                                                \
+	X(setuid, "i", SYS_FULL, NULL)                                                           \
+	X(setgid, "i", SYS_FULL, NULL)                                                           \
+	X(setreuid, "ii", SYS_FULL, NULL)                                                        \
+	X(setregid, "ii", SYS_FULL, NULL)                                                        \
+	X(setresuid, "iii", SYS_FULL, NULL)                                                      \
+	X(setresgid, "iii", SYS_FULL, NULL)                                                      \
+	X(setfsuid, "i", SYS_FULL, NULL)                                                         \
+	X(setfsgid, "i", SYS_FULL, NULL)                                                         \
+	X(setgroups, "ip", SYS_PARTIAL, "at most 256 groups per task (ENOMEM beyond)")           \
+	X(capget, "pp", SYS_FULL, NULL)                                                          \
+	X(capset, "pp", SYS_PARTIAL, "own thread only; no securebits")                           \
 	X(getpgrp, "", SYS_FULL, NULL)                                                           \
 	X(getpgid, "i", SYS_FULL, NULL)                                                                     \
 	X(getsid, "i", SYS_FULL, NULL)                                                                      \

@@ -82,11 +82,6 @@ long sys_getresgid(struct task *t, const struct syscall_args *a)
 	return put_three(t, a, t->creds.rgid, t->creds.egid, t->creds.sgid);
 }
 
-long sys_getgroups(struct task *t, const struct syscall_args *a)
-{
-	return ARG_INT(0) < 0 ? -EINVAL : 0;
-}
-
 long sys_getpgrp(struct task *t, const struct syscall_args *a)
 {
 	return t->tg->pgid;
