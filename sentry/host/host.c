@@ -165,3 +165,12 @@ int host_sigtimedwait(const sigset_t *set, const struct timespec *ts)
 {
 	RET(sigtimedwait(set, NULL, ts));
 }
+
+int host_getcpu(void)
+{
+	unsigned int cpu = 0;
+
+	if (syscall(SYS_getcpu, &cpu, NULL, NULL) < 0)
+		return 0;
+	return (int)cpu;
+}

@@ -50,6 +50,8 @@ ssize_t host_getrandom(void *buf, size_t len, unsigned int flags);
 
 /* Threads. */
 pid_t host_gettid(void);
+/* host_getcpu - the CPU the calling thread runs on (0 if unknown). */
+int host_getcpu(void);
 int host_futex_wait(uint32_t *addr, uint32_t val, const struct timespec *rel);
 int host_futex_wake(uint32_t *addr, int n);
 

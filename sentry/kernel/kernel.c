@@ -100,6 +100,9 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 	t->fs = NULL; /* boot attaches the root (fs_context_new) */
 	t->altstack.ss_flags = LINUX_SS_DISABLE;
 	t->tg->leader = t;
+	t->tg->dumpable = true;
+	t->thread = pthread_self(); /* init runs on the thread that boots it */
+	t->timer_slack_ns = 50000;
 	pthread_mutex_lock(&k->mu);
 	t->tg->tasks = t;
 	t->tg->live = 1;
@@ -203,7 +206,14 @@ int task_run(struct task *t)
 		if (__atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE))
 			break;
 		struct addrspace *as = mm_addrspace(t->mm);
+		struct timespec t0, t1;
+		host_clock_gettime(CLOCK_MONOTONIC, &t0);
 		int r = as ? ops->switch_to(t->pctx, as, &t->regs, &trap) : -ENOMEM;
+		host_clock_gettime(CLOCK_MONOTONIC, &t1);
+		__atomic_add_fetch(&t->utime_ns,
+				   (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+					      (t1.tv_nsec - t0.tv_nsec)),
+				   __ATOMIC_RELAXED);
 		if (r < 0) {
 			log_warn("task %d: platform failure: %s", t->tid, strerror(-r));
 			task_exit_group(t, SIGKILL);

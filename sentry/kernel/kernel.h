@@ -119,6 +119,12 @@ struct thread_group {
 	bool stopped;
 	int stop_sig;
 	bool stop_report, cont_report;
+
+	/* CPU time (ns) of exited threads and of reaped children; protected by kernel->mu. */
+	uint64_t dead_utime, dead_stime, child_utime, child_stime;
+	bool child_subreaper;   /* PR_SET_CHILD_SUBREAPER; protected by kernel->mu */
+	bool dumpable;          /* PR_SET_DUMPABLE (reset by exec) */
+	uint32_t personality;   /* personality(2), inherited */
 	struct task *exec_task;
 	struct task *old_leader;
 
@@ -159,6 +165,14 @@ struct task {
 	pthread_t thread;  /* the host thread running the task (when tg->own_thread) */
 	struct waiter *waiter; /* protected by k->mu: the task thread's (lib/waitq.h), or NULL */
 	bool vfork_done;   /* protected by k->mu: a CLONE_VFORK child has exec'd or exited */
+
+	/* Scheduling attributes: reported back, the host schedules (sentry/kernel/sched.c). */
+	int nice;            /* -20..19 */
+	int sched_policy;    /* SCHED_OTHER, SCHED_FIFO, ... */
+	int sched_priority;  /* 1..99 for FIFO/RR */
+	uint64_t timer_slack_ns;
+	int pdeath_signal;   /* PR_SET_PDEATHSIG: sent when the parent process exits */
+	uint64_t utime_ns;   /* guest (user) time: time spent in platform switch_to; atomic */
 
 	/* Syscall restart state (task thread only). */
 	long syscall_result;   /* the last syscall's result if it is an -ERESTART* code, else 0 */
@@ -344,6 +358,20 @@ uint32_t task_setfsgid(struct task *t, uint32_t gid);
 int task_get_creds(struct kernel *k, pid_t tid, struct creds *out);
 /* creds_exec - execve's capability and set-id transform (@mode/@uid/@gid: the file's). */
 void creds_exec(struct creds *c, uint32_t mode, uint32_t uid, uint32_t gid);
+
+/* ---- CPU time (sentry/kernel/cputime.c) ---- */
+
+/*
+ * User time is the time a task spends running guest code (inside the platform's
+ * switch_to); system time is its host thread's CPU time (the Sentry working for it).
+ */
+void task_cputime(struct task *t, uint64_t *utime, uint64_t *stime);
+/* tg_cputime - the whole process: live threads plus exited ones. */
+void tg_cputime(struct thread_group *tg, uint64_t *utime, uint64_t *stime);
+/* tg_child_cputime - of the reaped children (RUSAGE_CHILDREN, times' cutime/cstime). */
+void tg_child_cputime(struct thread_group *tg, uint64_t *utime, uint64_t *stime);
+/* task_find_group - the process @pid (0: @t's), or NULL; for getpriority and friends. */
+struct thread_group *task_find_group_locked(struct kernel *k, pid_t pid);
 
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);

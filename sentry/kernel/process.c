@@ -291,9 +291,18 @@ int task_tgkill(struct task *t, pid_t tgid, pid_t tid, int sig)
 	return r;
 }
 
+struct thread_group *task_find_group_locked(struct kernel *k, pid_t pid)
+{
+	return tg_find(k, pid);
+}
+
 /* Preconditions: k->mu held. Move @g from the live list to the graveyard. */
 static void tg_reap_locked(struct kernel *k, struct thread_group *g)
 {
+	if (g->parent) {
+		g->parent->child_utime += g->dead_utime + g->child_utime;
+		g->parent->child_stime += g->dead_stime + g->child_stime;
+	}
 	for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
 		if (*pp == g) {
 			*pp = g->next;
@@ -365,7 +374,11 @@ void task_exit_thread(struct task *t)
 		fs_context_put(t->fs);
 	t->fs = NULL;
 
+	uint64_t ut, st;
 	pthread_mutex_lock(&k->mu);
+	task_cputime(t, &ut, &st);
+	g->dead_utime += ut;
+	g->dead_stime += st;
 	for (struct task **pp = &g->tasks; *pp; pp = &(*pp)->tg_next) {
 		if (*pp == t) {
 			*pp = t->tg_next;
@@ -399,10 +412,33 @@ static void task_exit_process(struct task *t, int status)
 	uint32_t uid = t->creds.ruid;
 
 	pthread_mutex_lock(&k->mu);
+	/* Orphans go to the nearest live subreaper ancestor, else to init (find_new_reaper). */
+	struct thread_group *reaper = k->init;
+	for (struct thread_group *a = g->parent; a; a = a->parent) {
+		if (a->child_subreaper && !a->zombie && !a->exiting) {
+			reaper = a;
+			break;
+		}
+	}
 	for (struct thread_group *h = k->groups; h; h = h->next) {
-		if (h->parent == g) {
-			h->parent = k->init;
-			h->ppid = k->init ? k->init->tgid : 0;
+		if (h->parent != g)
+			continue;
+		h->parent = reaper;
+		h->ppid = reaper ? reaper->tgid : 0;
+		for (struct task *u = h->tasks; u; u = u->tg_next) {
+			if (u->pdeath_signal) {
+				struct linux_siginfo si = { .si_signo = u->pdeath_signal,
+							    .si_code = SI_USER };
+				si.kill.pid = g->tgid;
+				task_send_signal(u, u->pdeath_signal, &si, false);
+				task_kick_signal_locked(u, u->pdeath_signal);
+			}
+		}
+		/* A zombie orphan: its new parent hears of it (Linux's reparent_leader). */
+		if (h->zombie && reaper && h->exit_signal) {
+			struct linux_siginfo si;
+			chld_info(&si, h->exit_signal, h->tgid, h->leader->creds.ruid, h->exit_status);
+			tg_send_signal_locked(k, reaper, h->exit_signal, &si);
 		}
 	}
 	pthread_mutex_lock(&g->mu);
@@ -516,6 +552,11 @@ static int clone_task_state(struct task *t, struct task *c, const struct clone_a
 	else
 		c->altstack = t->altstack;
 	c->clear_child_tid = (fl & CLONE_CHILD_CLEARTID) ? ca->child_tid : 0;
+	c->nice = t->nice;
+	c->sched_policy = t->sched_policy;
+	c->sched_priority = t->sched_priority;
+	c->timer_slack_ns = t->timer_slack_ns;
+	c->thread = (pthread_t)0;
 	return 0;
 }
 
@@ -581,6 +622,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		g->exit_signal = ca->exit_signal;
 		g->leader = c;
 		g->own_thread = true;
+		g->dumpable = t->tg->dumpable;
+		g->personality = t->tg->personality;
 		c->joinable = true;
 	}
 	c->tg = g;

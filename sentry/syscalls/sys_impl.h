@@ -144,13 +144,26 @@
 	X(get_robust_list, "ipp", SYS_PARTIAL, "own thread only")                                             \
 	X(rseq, "puxx", SYS_NONE, "ENOSYS: glibc falls back")                                    \
 	X(arch_prctl, "xp", SYS_PARTIAL, "ARCH_SET/GET_FS/GS")                                   \
-	X(prctl, "ixxxx", SYS_PARTIAL, "PR_SET/GET_NAME, PR_GET/SET_DUMPABLE, NO_NEW_PRIVS")     \
+	X(prctl, "ixxxx", SYS_PARTIAL, "names, dumpable, no_new_privs, pdeathsig, subreaper, keepcaps, capability sets, timerslack; PR_SET_SECCOMP: EINVAL")     \
 	X(uname, "p", SYS_FULL, NULL)                                                            \
 	X(sysinfo, "p", SYS_FULL, NULL)                                                          \
 	X(getrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(setrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(prlimit64, "iipp", SYS_PARTIAL, "own process only")                                    \
-	X(getrusage, "ip", SYS_PARTIAL, "times only")                                            \
+	X(getrusage, "ip", SYS_PARTIAL, "utime (guest) and stime (Sentry thread CPU); other fields 0") \
+	X(times, "p", SYS_PARTIAL, "as getrusage")                                               \
+	X(getpriority, "ii", SYS_FULL, NULL)                                                     \
+	X(setpriority, "iii", SYS_PARTIAL, "recorded and reported; the host schedules")         \
+	X(sched_setscheduler, "iip", SYS_PARTIAL, "recorded and reported; the host schedules")  \
+	X(sched_getscheduler, "i", SYS_FULL, NULL)                                               \
+	X(sched_setparam, "ip", SYS_PARTIAL, "recorded and reported; the host schedules")       \
+	X(sched_getparam, "ip", SYS_FULL, NULL)                                                  \
+	X(sched_get_priority_max, "i", SYS_FULL, NULL)                                           \
+	X(sched_get_priority_min, "i", SYS_FULL, NULL)                                           \
+	X(sched_rr_get_interval, "ip", SYS_FULL, NULL)                                           \
+	X(getcpu, "ppp", SYS_FULL, NULL)                                                         \
+	X(personality, "x", SYS_PARTIAL, "recorded; no flag changes behaviour")                 \
+	X(unshare, "x", SYS_PARTIAL, "CLONE_FILES, CLONE_FS; namespaces: EPERM/EINVAL")          \
 	X(getrandom, "Bux", SYS_FULL, NULL)                                                      \
 	X(sched_yield, "", SYS_FULL, NULL)                                                       \
 	X(sched_getaffinity, "iup", SYS_FULL, NULL)                                              \
