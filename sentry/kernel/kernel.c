@@ -34,6 +34,7 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	}
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->cv, NULL);
+	waitq_init(&k->exit_wq);
 	k->next_tid = 1;
 	*out = k;
 	return 0;
@@ -45,6 +46,7 @@ void kernel_free(struct kernel *k)
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	futex_table_free(k->futex);
+	waitq_destroy(&k->exit_wq);
 	free(k);
 }
 

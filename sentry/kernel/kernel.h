@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "lib/abi/linux/errno.h"
+#include "lib/waitq.h"
 #include "lib/abi/linux/signal.h"
 #include "platform/platform.h"
 #include "sentry/arch/arch.h"
@@ -87,6 +88,7 @@ struct kernel {
 
 	struct futex_table *futex; /* sentry/kernel/futex.c: wait queues keyed by guest word */
 	struct hostsig *hostsig;   /* sentry/kernel/hostsig.c: host signals forwarded, or NULL */
+	struct waitq exit_wq;      /* woken whenever a process exits (pidfd poll) */
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -358,6 +360,14 @@ uint32_t task_setfsgid(struct task *t, uint32_t gid);
 int task_get_creds(struct kernel *k, pid_t tid, struct creds *out);
 /* creds_exec - execve's capability and set-id transform (@mode/@uid/@gid: the file's). */
 void creds_exec(struct creds *c, uint32_t mode, uint32_t uid, uint32_t gid);
+
+/* ---- pidfds (sentry/kernel/pidfd.c) ---- */
+
+struct file;
+/* pidfd_new - a pidfd for the live process @pid: 0 and *@out, or -ESRCH / -ENOMEM. */
+int pidfd_new(struct task *t, pid_t pid, int flags, struct file **out);
+/* pidfd_pid - the pid a pidfd names, or -EBADF if @f is no pidfd. */
+pid_t pidfd_pid(struct file *f);
 
 /* ---- CPU time (sentry/kernel/cputime.c) ---- */
 

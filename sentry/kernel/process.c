@@ -465,6 +465,7 @@ static void task_exit_process(struct task *t, int status)
 	}
 	pthread_cond_broadcast(&k->cv);
 	pthread_mutex_unlock(&k->mu);
+	waitq_wake_all(&k->exit_wq);
 }
 
 static void *task_thread(void *arg)

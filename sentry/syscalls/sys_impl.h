@@ -110,8 +110,10 @@
 	X(execve, "spp", SYS_PARTIAL, "ELF and one level of #! scripts")                         \
 	X(execveat, "fsppx", SYS_PARTIAL, "AT_EMPTY_PATH (fexecve): ENOSYS")                      \
 	X(wait4, "ipxp", SYS_PARTIAL, "rusage zeroed")            \
-	X(waitid, "iipxp", SYS_PARTIAL, "P_ALL/P_PID/P_PGID; rusage zeroed") \
+	X(waitid, "iipxp", SYS_PARTIAL, "rusage zeroed") \
 	X(setpgid, "ii", SYS_FULL, NULL)                                                         \
+	X(pidfd_open, "ix", SYS_FULL, NULL)                                                      \
+	X(pidfd_send_signal, "fipx", SYS_PARTIAL, "no caller-supplied siginfo (EINVAL)")        \
 	X(setsid, "", SYS_FULL, NULL)                                                            \
 	X(getpid, "", SYS_FULL, NULL)                                                            \
 	X(gettid, "", SYS_FULL, NULL)                                                            \
