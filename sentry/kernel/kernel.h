@@ -31,6 +31,8 @@ struct hostsig;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
+/* Tasks per sandbox (each is a Sentry host thread): clone fails with EAGAIN beyond. */
+#define KERNEL_MAX_TASKS 8192
 
 /* Restartable-syscall results (ERESTARTSYS...): lib/abi/linux/errno.h. */
 #define RLIM_NLIMITS_K 16

@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -502,6 +503,17 @@ static bool task_interrupted(struct task *t)
 #define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 			CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
+/* Preconditions: k->mu held. Live tasks whose real uid is @uid. */
+static long count_user_tasks_locked(struct kernel *k, uint32_t uid)
+{
+	long n = 0;
+
+	for (struct thread_group *g = k->groups; g; g = g->next)
+		for (struct task *u = g->tasks; u; u = u->tg_next)
+			n += u->creds.ruid == uid;
+	return n;
+}
+
 /* The parts of a new task that do not depend on it being a thread or a process. */
 static int clone_task_state(struct task *t, struct task *c, const struct clone_args_k *ca)
 {
@@ -629,10 +641,23 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 	}
 	c->tg = g;
 
+	struct rlimit nproc;
+	task_get_rlimit(t, RLIMIT_NPROC, &nproc);
 	pthread_mutex_lock(&k->mu);
 	if (k->shutting_down || (thread && (g->exiting || g->exec_task))) {
 		pthread_mutex_unlock(&k->mu);
 		r = -EINTR;
+		goto err;
+	}
+	/*
+	 * Fork bombs: every task is a host thread, so the sandbox has a hard cap of its own,
+	 * and RLIMIT_NPROC counts the caller's user's tasks as Linux does (root is exempt).
+	 */
+	if (k->ntasks >= KERNEL_MAX_TASKS ||
+	    (nproc.rlim_cur != RLIM_INFINITY && t->creds.ruid != 0 &&
+	     (rlim_t)count_user_tasks_locked(k, t->creds.ruid) >= nproc.rlim_cur)) {
+		pthread_mutex_unlock(&k->mu);
+		r = -EAGAIN;
 		goto err;
 	}
 	tid = k->next_tid++;
