@@ -28,7 +28,8 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	strcpy(k->hostname, "sandbox");
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	k->ncpus = n > 0 ? (unsigned int)n : 1;
-	if (futex_table_new(&k->futex) < 0) {
+	if (futex_table_new(&k->futex) < 0 || sysv_new(&k->sysv) < 0) {
+		futex_table_free(k->futex);
 		free(k);
 		return -ENOMEM;
 	}
@@ -46,6 +47,7 @@ void kernel_free(struct kernel *k)
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	futex_table_free(k->futex);
+	sysv_free(k->sysv);
 	waitq_destroy(&k->exit_wq);
 	free(k);
 }

@@ -28,6 +28,7 @@ struct fdtable;
 struct fs_context;
 struct futex_table;
 struct hostsig;
+struct sysv;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
@@ -91,6 +92,7 @@ struct kernel {
 	struct futex_table *futex; /* sentry/kernel/futex.c: wait queues keyed by guest word */
 	struct hostsig *hostsig;   /* sentry/kernel/hostsig.c: host signals forwarded, or NULL */
 	struct waitq exit_wq;      /* woken whenever a process exits (pidfd poll) */
+	struct sysv *sysv;         /* sentry/kernel/sysv.c: the sandbox's SysV IPC objects */
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -362,6 +364,39 @@ uint32_t task_setfsgid(struct task *t, uint32_t gid);
 int task_get_creds(struct kernel *k, pid_t tid, struct creds *out);
 /* creds_exec - execve's capability and set-id transform (@mode/@uid/@gid: the file's). */
 void creds_exec(struct creds *c, uint32_t mode, uint32_t uid, uint32_t gid);
+
+/* ---- System V IPC (sentry/kernel/sysv.c): message queues and semaphore sets ---- */
+
+#include <sys/msg.h>
+#include <sys/sem.h>
+
+#define SYSV_SEMARG_MAX 32000
+/* semctl's argument, already copied in (or to copy out) by the syscall layer. */
+union sysv_semarg {
+	int val;
+	struct semid_ds ds;
+	struct seminfo info;
+	struct {
+		int count;
+		unsigned short vals[SYSV_SEMARG_MAX];
+	};
+};
+int sysv_new(struct sysv **out);
+void sysv_free(struct sysv *s);
+long sysv_msgget(struct task *t, key_t key, int flags);
+long sysv_msgsnd(struct task *t, int id, long type, const void *text, size_t len, int flags);
+/* sysv_msgrcv - the message text into @buf (at most @max bytes): its length, *@got_type. */
+long sysv_msgrcv(struct task *t, int id, void *buf, size_t max, long type, int flags,
+		 long *got_type);
+long sysv_msgctl(struct task *t, int id, int cmd, struct msqid_ds *ds);
+long sysv_semget(struct task *t, key_t key, int nsems, int flags);
+/* sysv_semop - @dl: absolute CLOCK_MONOTONIC deadline (semtimedop) or NULL. */
+long sysv_semop(struct task *t, int id, struct sembuf *ops, int n, const struct timespec *dl);
+long sysv_semctl(struct task *t, int id, int num, int cmd, union sysv_semarg *arg);
+/* sysv_semset_size - semaphores in set @id, or -EINVAL. */
+int sysv_semset_size(struct task *t, int id);
+/* sysv_exit - process @tgid exits: apply its SEM_UNDO adjustments. */
+void sysv_exit(struct kernel *k, pid_t tgid);
 
 /* ---- pidfds (sentry/kernel/pidfd.c) ---- */
 

@@ -412,6 +412,7 @@ static void task_exit_process(struct task *t, int status)
 	struct thread_group *g = t->tg, *p;
 	uint32_t uid = t->creds.ruid;
 
+	sysv_exit(k, g->tgid);
 	pthread_mutex_lock(&k->mu);
 	/* Orphans go to the nearest live subreaper ancestor, else to init (find_new_reaper). */
 	struct thread_group *reaper = k->init;

@@ -125,6 +125,15 @@
 	X(getresuid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getgroups, "ip", SYS_FULL, NULL)                                                       \
+	/* System V IPC (sentry/kernel/sysv.c); shared memory comes with file mappings */       \
+	X(msgget, "ix", SYS_FULL, NULL)                                                          \
+	X(msgsnd, "ipux", SYS_FULL, NULL)                                                        \
+	X(msgrcv, "ipuix", SYS_PARTIAL, "no MSG_COPY")                                           \
+	X(msgctl, "iip", SYS_FULL, NULL)                                                         \
+	X(semget, "iix", SYS_FULL, NULL)                                                         \
+	X(semop, "ipu", SYS_FULL, NULL)                                                          \
+	X(semtimedop, "ipup", SYS_FULL, NULL)                                                    \
+	X(semctl, "iiix", SYS_PARTIAL, "GETNCNT/GETZCNT report 0")                              \
 	/* credentials (sentry/kernel/creds.c) */                                                \
 	X(setuid, "i", SYS_FULL, NULL)                                                           \
 	X(setgid, "i", SYS_FULL, NULL)                                                           \
