@@ -23,7 +23,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
 	hostroot_python escape_calls escape_stubjump
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
-	host_sigterm host_sigint"}
+	host_sigterm host_sigint host_sigint_group"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -262,6 +262,17 @@ got TERM"
 }
 check_host_sigint() {
 	host_signal INT 'echo ready; while :; do :; done'
+	expect 130 "ready"
+}
+
+# Ctrl-C signals the whole process group: the sandbox, its stubs and the gofer. Only the
+# guest may see it (stubs and gofer live in sessions of their own).
+check_host_sigint_group() {
+	rm -f "$tmp/left"
+	"$REAPER" "$tmp/left" "$TIMEOUT_BIN" --preserve-status -s INT 2 \
+		"$SANDBOX" run --platform="$P" --host-root /bin/sh -c 'echo ready; while :; do :; done' \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
 	expect 130 "ready"
 }
 
