@@ -8,7 +8,8 @@
  *
  * Lock order: fdtable->mu > file->pos_mu > vfs_tree_mu > inode->mu > fs_context->mu.
  * vfs_tree_mu (fs/dentry.c) protects the whole dentry tree and mount table and every
- * directory's contents: path walks and namespace changes hold it throughout. That is
+ * directory's contents: path walks and namespace changes hold it throughout. It is recursive
+ * (the overlay copies up from setattr and open, with or without it held). That is
  * simple and race-free while filesystems are in memory; the gofer will need per-dentry
  * locks (Linux's i_rwsem) before a walk may block on the host.
  */
@@ -465,6 +466,16 @@ int vfs_path_string(const struct path *root, const struct path *p, char *buf, si
 int tmpfs_new_root(uint32_t mode, uint32_t uid, uint32_t gid, struct dentry **out);
 /* vfs_mount_root - the sandbox's root: a tmpfs with /tmp (1777). One reference in *out. */
 int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out);
+
+/* ---- overlay (fs/overlay/) ---- */
+
+/*
+ * overlay_new_root - an overlay of the writable tree @upper (a fresh tmpfs) over @lower (read
+ * only, e.g. the gofer's host "/"): lookups and listings merge, changes copy lower files up,
+ * removals leave whiteouts; the lower tree is never written. References to both roots are
+ * taken; one dentry reference in *out. See fs/overlay/overlay.c for what differs from Linux.
+ */
+int overlay_new_root(struct dentry *upper, struct dentry *lower, struct dentry **out);
 
 /* ---- host files (fs/host/): wrap an fd the Sentry was given, such as the caller's stdio ---- */
 
