@@ -274,9 +274,9 @@ check_hostroot_cwd() {
 check_hostroot_erofs() {
 	local name="/etc/sbx-erofs-$$" before after
 	before=$(cksum </etc/os-release)
-	hostroot "$BUSYBOX" touch "$name"
+	SBX_WRAP=(env -i); sbx --readonly "$BUSYBOX" touch "$name"
 	local rc1=$RC
-	hostroot "$BUSYBOX" sh -c 'echo x >>/etc/os-release'
+	sbx --readonly "$BUSYBOX" sh -c 'echo x >>/etc/os-release'; SBX_WRAP=()
 	local rc2=$RC
 	after=$(cksum </etc/os-release)
 	if [ "$rc1" -eq 0 ] || [ "$rc2" -eq 0 ]; then
