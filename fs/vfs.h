@@ -359,6 +359,8 @@ struct mount {
 	struct mount *parent;
 	struct dentry *mountpoint;
 	struct mount *next_mount; /* the mount table; protected by vfs_tree_mu */
+	struct mount *bind_of;    /* a bind mount: the mount whose tree it shows (referenced) */
+	bool readonly;            /* MS_RDONLY: namespace changes and writes get EROFS */
 };
 
 /*
@@ -375,6 +377,24 @@ void mount_put(struct mount *m);
 void mount_detach(struct mount *m);
 /* mount_lookup - the mount on (@parent, @d), or NULL. Preconditions: vfs_tree_mu. */
 struct mount *mount_lookup(struct mount *parent, struct dentry *d);
+/*
+ * mount_new_bind - a bind mount of @src (any directory or file of a mounted tree) on
+ * @target (mount(2) MS_BIND; submounts of @src are not carried along). The bind shares the
+ * tree: unmounting it prunes nothing. One reference in *out (the table holds another).
+ */
+int mount_new_bind(const struct path *src, const struct path *target, bool readonly,
+		   struct mount **out);
+/*
+ * mount_umount - umount2(2) of @m (the root of a mount with a parent): -EINVAL for the
+ * namespace root, -EBUSY while it has submounts or (without @detach) users beyond @holders
+ * references the caller knows of. Detaches it from the table.
+ */
+int mount_umount(struct mount *m, bool detach, long holders);
+/* mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)? */
+static inline bool mount_readonly(const struct mount *m)
+{
+	return m && m->readonly;
+}
 
 void path_get(const struct path *p);
 void path_put(struct path *p);

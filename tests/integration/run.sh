@@ -23,7 +23,7 @@ CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	hostroot_python escape_calls escape_stubjump
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
-	run_cwd run_env run_rootfs run_bad_flags"
+	run_cwd run_env run_rootfs run_bad_flags guest_mount"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -516,6 +516,22 @@ check_run_bad_flags() {
 	else
 		pass
 	fi
+}
+
+# mount(2)/umount2(2) in the guest: tmpfs, bind, read-only remount (MS_REMOUNT|MS_BIND|
+# MS_RDONLY through python's ctypes: busybox wants /proc/mounts for it), EBUSY, EPERM.
+check_guest_mount() {
+	hostroot "$BUSYBOX" sh -c 'b=$1
+		mkdir -p /mnt/a /mnt/b; $b mount -t tmpfs -o mode=0700 none /mnt/a && $b stat -c %a /mnt/a
+		echo x >/mnt/a/f; $b mount --bind /mnt/a /mnt/b && cat /mnt/b/f
+		/usr/bin/python3 -c "import ctypes; ctypes.CDLL(None).mount(b\"none\", b\"/mnt/b\", None, 32 | 4096 | 1, None)"
+		(echo y >/mnt/b/g) 2>/dev/null || echo ro
+		echo z >/mnt/a/h && echo a-rw
+		cd /mnt/b; $b umount /mnt/b 2>/dev/null || echo busy; cd /
+		$b umount /mnt/b && ls /mnt/b && cat /mnt/a/f
+		$b mount -t ext4 /dev/null /mnt/b 2>/dev/null || echo eperm
+		$b umount /mnt/a && ls /mnt/a; $b umount / 2>/dev/null || echo root-busy' sh "$BUSYBOX"
+	expect 0 "$(printf '700\nx\nro\na-rw\nbusy\nx\neperm\nroot-busy')"
 }
 
 # Build the helper programs.
