@@ -391,8 +391,8 @@ check_overlay_ls_la() {
 	hostroot /bin/ls -la /etc
 	local want
 	want=$(env -i /bin/ls -la /etc | awk 'NR > 1 { print $9 }')
-	if [ "$RC" -ne 0 ]; then
-		fail "exit $RC" "$tmp/err"
+	if [ "$RC" -ne 0 ] || [ -s "$tmp/err" ]; then
+		fail "exit $RC or complaints" "$tmp/err"
 	elif [ "$(awk 'NR > 1 { print $9 }' "$tmp/out")" != "$want" ]; then
 		awk 'NR > 1 { print $9 }' "$tmp/out" >"$tmp/got"
 		printf '%s\n' "$want" >"$tmp/want"
