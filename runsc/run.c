@@ -70,6 +70,8 @@ struct run_opts {
 	const char *env_set[MAX_ENV];
 	size_t nenv;
 	bool clear_env;
+	char *owned[MAX_ENV]; /* NAME=VALUE strings made for -e NAME */
+	size_t nowned;
 	const char *cwd;
 };
 
@@ -150,7 +152,7 @@ static int parse_tmpfs(struct run_opts *o, const char *prog, const char *guest)
 }
 
 /* The guest's environment: the caller's (unless --clear-env) with -e applied in order. */
-static char **build_env(const struct run_opts *o)
+static char **build_env(struct run_opts *o)
 {
 	size_t n = 0, cap;
 	char **env;
@@ -175,8 +177,11 @@ static char **build_env(const struct run_opts *o)
 			const char *v = getenv(e);
 			if (!v)
 				continue;
-			if (asprintf(&val, "%s=%s", e, v) < 0)
+			if (asprintf(&val, "%s=%s", e, v) < 0) {
+				free(env);
 				return NULL;
+			}
+			o->owned[o->nowned++] = val;
 		}
 		for (j = 0; j < n; j++)
 			if (!strncmp(env[j], e, klen) && env[j][klen] == '=')
@@ -445,5 +450,7 @@ out:
 	for (size_t i = 0; i < o.nmounts; i++)
 		reap(vol_pids[i]);
 	free((void *)c.envp);
+	for (size_t i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
 	return ret;
 }
