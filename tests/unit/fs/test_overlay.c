@@ -248,6 +248,41 @@ START_TEST(test_links_and_symlinks)
 }
 END_TEST
 
+/* Bind mounts share their source's tree; read-only mounts refuse changes; umount rules. */
+START_TEST(test_bind_mounts)
+{
+	struct path src, dst, p;
+	struct mount *m;
+	struct file *f;
+
+	ck_assert_int_eq(vfs_lookup(&L, "/etc", 0, &src), 0);
+	ck_assert_int_eq(vfs_lookup(&L, "/tmp", 0, &dst), 0);
+	ck_assert_int_eq(mount_new_bind(&src, &dst, true, &m), 0);
+	path_put(&src);
+	path_put(&dst);
+	ck_assert_str_eq(get_file(&L, "/tmp/passwd"), "root:x:0:0\n");
+	ck_assert_int_eq(vfs_mknod_reg(&L, "/tmp/new", 0644), -EROFS);
+	ck_assert_int_eq(vfs_unlink(&L, "/tmp/passwd"), -EROFS);
+	ck_assert_int_eq(vfs_mkdir(&L, "/tmp/sub", 0755), -EEXIST); /* EEXIST first, as Linux */
+	ck_assert_int_eq(vfs_open(&L, "/tmp/passwd", O_WRONLY, 0, &f), -EROFS);
+	ck_assert_int_eq(vfs_open(&L, "/tmp/x", O_WRONLY | O_CREAT, 0644, &f), -EROFS);
+	ck_assert_int_eq(vfs_rename(&L, "/tmp/hosts", &L, "/tmp/h2", 0), -EROFS);
+	/* The source stays writable. */
+	ck_assert_int_eq(vfs_mknod_reg(&L, "/etc/new", 0644), 0);
+	ck_assert_int_eq(st_of(&L, "/tmp/new").st_mode, S_IFREG | 0644);
+	/* Busy while someone holds it (the caller's reference and one more), then gone. */
+	ck_assert_int_eq(vfs_lookup(&L, "/tmp/sub", 0, &p), 0);
+	ck_assert_int_eq(mount_umount(m, false, 1), -EBUSY);
+	path_put(&p);
+	ck_assert_int_eq(mount_umount(m, false, 1), 0);
+	ck_assert_int_eq(mount_umount(m, false, 1), -EINVAL);
+	mount_put(m);
+	ck_assert_str_eq(list(&L, "/tmp"), "");
+	ck_assert_str_eq(get_file(&L, "/etc/sub/deep"), "deep\n"); /* nothing pruned */
+	ck_assert_int_eq(mount_umount(lowm, false, 0), -EINVAL);
+}
+END_TEST
+
 Suite *overlay_suite(void);
 Suite *overlay_suite(void)
 {
@@ -261,6 +296,7 @@ Suite *overlay_suite(void)
 	tcase_add_test(tc, test_opaque_dirs);
 	tcase_add_test(tc, test_rename);
 	tcase_add_test(tc, test_links_and_symlinks);
+	tcase_add_test(tc, test_bind_mounts);
 	suite_add_tcase(s, tc);
 	return s;
 }
