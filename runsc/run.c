@@ -70,7 +70,7 @@ struct run_opts {
 	const char *env_set[MAX_ENV];
 	size_t nenv;
 	bool clear_env;
-	char *owned[MAX_ENV]; /* NAME=VALUE strings made for -e NAME */
+	char *owned[MAX_ENV + MAX_MOUNTS]; /* strings made for -e NAME and --volume paths */
 	size_t nowned;
 	const char *cwd;
 };
@@ -130,7 +130,13 @@ static int parse_volume(struct run_opts *o, const char *prog, char *spec)
 		fprintf(stderr, "%s: --volume %s: not a directory\n", prog, spec);
 		return -1;
 	}
-	o->vol_host[o->nmounts] = spec;
+	/* Absolute, symlinks resolved: the gofer serves exactly the directory named now. */
+	o->vol_host[o->nmounts] = realpath(spec, NULL);
+	if (!o->vol_host[o->nmounts]) {
+		fprintf(stderr, "%s: --volume %s: %s\n", prog, spec, strerror(errno));
+		return -1;
+	}
+	o->owned[o->nowned++] = (char *)o->vol_host[o->nmounts];
 	o->mounts[o->nmounts++] = (struct boot_mount){ .guest = guest, .gofer_fd = -1,
 						       .readonly = ro };
 	return 0;
