@@ -736,20 +736,33 @@ static int ovl_rename(struct inode *odir, struct dentry *od, struct inode *ndir,
 
 static int ovl_get_link(struct inode *ino, char **out)
 {
-	struct inode *real = ovl_real(to_ovl(ino))->inode;
+	struct inode *real;
+	int r;
 
-	return real->ops->get_link ? real->ops->get_link(real, out) : -EINVAL;
+	pthread_mutex_lock(&vfs_tree_mu);
+	real = ovl_real(to_ovl(ino))->inode;
+	r = real->ops->get_link ? real->ops->get_link(real, out) : -EINVAL;
+	pthread_mutex_unlock(&vfs_tree_mu);
+	return r;
 }
 
 static int ovl_getattr(struct inode *ino, struct stat *st)
 {
 	struct ovl_inode *oi = to_ovl(ino);
-	int r = vfs_getattr(ovl_real(oi)->inode, st);
+	bool merged;
+	int r;
 
+	pthread_mutex_lock(&vfs_tree_mu); /* oi->upper may be set by a copy-up */
+	merged = oi->upper && oi->lower;
+	r = vfs_getattr(ovl_real(oi)->inode, st);
+	pthread_mutex_unlock(&vfs_tree_mu);
 	if (r < 0)
 		return r;
 	st->st_dev = ino->sb->dev;
 	st->st_ino = ino->ino;
+	/* Like overlayfs: a merged directory's link count is unknown (find must not trust it). */
+	if (merged && S_ISDIR(st->st_mode))
+		st->st_nlink = 1;
 	pthread_mutex_lock(&ino->mu);
 	ino->mode = st->st_mode;
 	ino->uid = st->st_uid;
