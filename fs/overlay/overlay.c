@@ -263,7 +263,7 @@ out:
  * Make the upper copy of @oi's lower file as @name in upper directory @udir: same type,
  * data, mode, owner and times. *out is the new upper dentry (attached, one reference).
  */
-static int copy_one(struct ovl_inode *oi, struct dentry *udir, const char *name,
+static int copy_one(struct ovl_inode *oi, struct dentry *udir, const char *name, bool data,
 		    struct dentry **out)
 {
 	struct inode *dir = udir->inode, *lo = oi->lower->inode;
@@ -301,7 +301,7 @@ static int copy_one(struct ovl_inode *oi, struct dentry *udir, const char *name,
 		return r;
 	}
 	dentry_attach(ud);
-	if (S_ISREG(st.st_mode) && st.st_size) {
+	if (S_ISREG(st.st_mode) && st.st_size && data) {
 		r = copy_data(oi->fs, oi->lower, ud);
 		if (r < 0)
 			goto fail;
@@ -325,9 +325,10 @@ fail:
 
 /*
  * Give @oi an upper copy (Linux's ovl_copy_up): its parents first. A file unlinked while
- * open is copied to a temporary upper name that is removed again at once.
+ * open is copied to a temporary upper name that is removed again at once. Without @data
+ * the copy is empty (it is about to be truncated to 0).
  */
-static int ovl_copy_up(struct ovl_inode *oi)
+static int ovl_copy_up_data(struct ovl_inode *oi, bool data)
 {
 	struct dentry *d = oi->alias, *ud, *udir;
 	struct ovl_inode *parent;
@@ -353,13 +354,13 @@ static int ovl_copy_up(struct ovl_inode *oi)
 		name = tmp;
 	} else {
 		parent = to_ovl(d->parent->inode);
-		r = ovl_copy_up(parent);
+		r = ovl_copy_up_data(parent, true);
 		if (r < 0)
 			goto out;
 		udir = parent->upper;
 		name = d->name;
 	}
-	r = copy_one(oi, udir, name, &ud);
+	r = copy_one(oi, udir, name, data, &ud);
 	if (r < 0)
 		goto out;
 	if (!parent && udir->inode->ops->unlink(udir->inode, ud) == 0)
@@ -369,6 +370,11 @@ static int ovl_copy_up(struct ovl_inode *oi)
 out:
 	pthread_mutex_unlock(&vfs_tree_mu);
 	return r;
+}
+
+static int ovl_copy_up(struct ovl_inode *oi)
+{
+	return ovl_copy_up_data(oi, true);
 }
 
 /* ---- merged directory listings ---- */
@@ -779,7 +785,9 @@ static int ovl_getattr(struct inode *ino, struct stat *st)
 static int ovl_setattr(struct inode *ino, const struct iattr *ia)
 {
 	struct ovl_inode *oi = to_ovl(ino);
-	int r = ovl_copy_up(oi);
+	/* O_TRUNC and truncate to 0: no need to copy the bytes that go away. */
+	bool data = !((ia->valid & ATTR_SIZE) && ia->size == 0);
+	int r = ovl_copy_up_data(oi, data);
 
 	if (r < 0)
 		return r;

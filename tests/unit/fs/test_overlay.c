@@ -248,6 +248,28 @@ START_TEST(test_links_and_symlinks)
 }
 END_TEST
 
+/* O_TRUNC copies nothing but still replaces; a file unlinked while open can still change. */
+START_TEST(test_truncate_and_unlinked)
+{
+	struct file *f;
+	struct iattr ia = { .valid = ATTR_MODE, .mode = 0640 };
+	struct stat st;
+
+	put_file(&O, "/etc/passwd", "r");
+	ck_assert_str_eq(get_file(&O, "/etc/passwd"), "r");
+	ck_assert_str_eq(get_file(&L, "/etc/passwd"), "root:x:0:0\n");
+	ck_assert_int_eq(vfs_open(&O, "/etc/hosts", O_RDONLY, 0, &f), 0);
+	ck_assert_int_eq(vfs_unlink(&O, "/etc/hosts"), 0);
+	ck_assert_int_eq(vfs_setattr(file_inode(f), &ia), 0);
+	ck_assert_int_eq(vfs_fstat(f, &st), 0);
+	ck_assert_uint_eq(st.st_mode, S_IFREG | 0640);
+	file_put(f);
+	ck_assert_str_eq(list(&O, "/"), "etc tmp ");
+	ck_assert_str_eq(list(&O, "/etc"), "passwd sub pw "); /* upper first */
+	ck_assert_uint_eq(st_of(&L, "/etc/hosts").st_mode, S_IFREG | 0644);
+}
+END_TEST
+
 /* Bind mounts share their source's tree; read-only mounts refuse changes; umount rules. */
 START_TEST(test_bind_mounts)
 {
@@ -297,6 +319,7 @@ Suite *overlay_suite(void)
 	tcase_add_test(tc, test_rename);
 	tcase_add_test(tc, test_links_and_symlinks);
 	tcase_add_test(tc, test_bind_mounts);
+	tcase_add_test(tc, test_truncate_and_unlinked);
 	suite_add_tcase(s, tc);
 	return s;
 }
