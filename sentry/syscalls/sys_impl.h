@@ -88,6 +88,20 @@
 	X(epoll_wait, "fpii", SYS_PARTIAL, "level-triggered; EPOLLONESHOT honoured")              \
 	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
+	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds one level; other types EPERM") \
+	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN") \
+	X(getxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(lgetxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(fgetxattr, "fspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(listxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(llistxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(flistxattr, "fpu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(setxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(lsetxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(fsetxattr, "fspui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(removexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(lremovexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
 	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
