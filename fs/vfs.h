@@ -135,6 +135,20 @@ struct file {
 	struct path path; /* where it was opened (references owned); NULLs for host files */
 };
 
+/*
+ * File locks (fs/locks.c). vfs_fcntl_lock - F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ forms
+ * on @f for the fd table @files (the POSIX owner) and process @pid (F_GETLK's l_pid): 0,
+ * -EAGAIN (conflict), -EDEADLK, -ERESTARTSYS (interrupted wait), -EINVAL, -EOVERFLOW,
+ * -ENOLCK. The caller has checked l_type against the access mode. vfs_flock - flock(2).
+ * vfs_locks_close - @files closed an fd of @f (its POSIX locks on the inode go);
+ * vfs_locks_file_release - @f's last reference went (its OFD and flock locks go).
+ */
+struct flock;
+int vfs_fcntl_lock(struct file *f, const void *files, pid_t pid, int cmd, struct flock *fl);
+int vfs_flock(struct file *f, int op);
+void vfs_locks_close(struct file *f, const void *files);
+void vfs_locks_file_release(struct file *f);
+
 /* file_init - a new file with one reference; the creator owns it. */
 void file_init(struct file *f, const struct file_ops *ops, int flags, void *priv);
 void file_get(struct file *f);

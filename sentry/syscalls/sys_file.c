@@ -171,15 +171,13 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 	return r;
 }
 
-/*
- * Record locks. With one process in the sandbox no POSIX lock can conflict, so after Linux's
- * checks set/get succeed and F_GETLK reports F_UNLCK. OFD locks between two descriptions of
- * one file would conflict on Linux: not tracked yet (noted in the table).
- */
+/* Record locks (fs/locks.c): Linux's checks here, the lock table there. */
 static long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t addr)
 {
 	struct flock fl;
 	int acc = f->flags & O_ACCMODE;
+	bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+	long r;
 
 	if (mm_copy_in(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
 		return -EFAULT;
@@ -189,26 +187,36 @@ static long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t addr)
 		return -EINVAL;
 	switch (fl.l_type) {
 	case F_RDLCK:
-		if (cmd != F_GETLK && cmd != F_OFD_GETLK && acc == O_WRONLY)
+		if (!get && acc == O_WRONLY)
 			return -EBADF;
 		break;
 	case F_WRLCK:
-		if (cmd != F_GETLK && cmd != F_OFD_GETLK && acc == O_RDONLY)
+		if (!get && acc == O_RDONLY)
 			return -EBADF;
 		break;
 	case F_UNLCK:
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+		if (get)
 			return -EINVAL;
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		fl.l_type = F_UNLCK;
-		if (mm_copy_out(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
-			return -EFAULT;
-	}
-	return 0;
+	r = vfs_fcntl_lock(f, t->fdt, t->tg->tgid, cmd, &fl);
+	if (r == 0 && get && mm_copy_out(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
+		return -EFAULT;
+	return r;
+}
+
+long sys_flock(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = (f->flags & O_PATH) ? -EBADF : vfs_flock(f, ARG_INT(1));
+	file_put(f);
+	return r;
 }
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */

@@ -25,8 +25,9 @@
 	X(pwritev, "fpii", SYS_FULL, NULL)                                                        \
 	X(lseek, "fii", SYS_FULL, NULL)                                                           \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
-	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; record locks never conflict (one process)")          \
+	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
+	X(flock, "fi", SYS_FULL, NULL)                                                            \
 	X(dup2, "ff", SYS_FULL, NULL)                                                             \
 	X(dup3, "ffx", SYS_FULL, NULL)                                                            \
 	X(close, "f", SYS_FULL, NULL)                                                             \
