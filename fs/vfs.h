@@ -495,6 +495,13 @@ int hostfile_new(int fd, int flags, struct file **out);
  * reader returns -EPIPE: the caller sends SIGPIPE.
  */
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr);
+/* file_is_pipe - is @f either end of a pipe? */
+bool file_is_pipe(const struct file *f);
+/*
+ * pipe_peek - copy up to @len bytes of @f's pipe (a read end) without consuming them
+ * (tee(2)); blocks while empty with writers unless @nonblock. Bytes, 0 at EOF, -EAGAIN.
+ */
+ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock);
 /* eventfd_new - an eventfd with counter @initval; @flags EFD_SEMAPHORE | EFD_NONBLOCK. */
 int eventfd_new(uint64_t initval, int flags, struct file **out);
 

@@ -24,6 +24,13 @@
 	X(preadv, "fpii", SYS_FULL, NULL)                                                         \
 	X(pwritev, "fpii", SYS_FULL, NULL)                                                        \
 	X(lseek, "fii", SYS_FULL, NULL)                                                           \
+	X(preadv2, "fpiiix", SYS_PARTIAL, "RWF_* flags accepted as hints")                      \
+	X(pwritev2, "fpiiix", SYS_PARTIAL, "RWF_* flags accepted as hints")                     \
+	X(sendfile, "ffpu", SYS_FULL, NULL)                                                      \
+	X(copy_file_range, "fpfpux", SYS_FULL, NULL)                                             \
+	X(splice, "fpfpux", SYS_PARTIAL, "copies through a buffer; SPLICE_F_NONBLOCK follows the pipe's O_NONBLOCK") \
+	X(tee, "ffux", SYS_FULL, NULL)                                                           \
+	X(vmsplice, "fpix", SYS_PARTIAL, "copies (no page gifting)")                             \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
 	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
