@@ -234,7 +234,12 @@ void fdtable_close_on_exec(struct fdtable *t);
 /* struct vfs_cred - who is asking: the task's fsuid/fsgid (root overrides DAC like Linux). */
 struct vfs_cred {
 	uint32_t uid, gid;
+	const uint32_t *groups; /* supplementary groups (may be NULL when @ngroups is 0) */
+	int ngroups;
 };
+
+/* vfs_cred_in_group - is @gid the credential's gid or one of its supplementary groups? */
+bool vfs_cred_in_group(const struct vfs_cred *cr, uint32_t gid);
 
 /* struct iattr - a setattr request; only the fields named in @valid are applied. */
 #define ATTR_MODE 1

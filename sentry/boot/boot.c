@@ -168,6 +168,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	bool gofer_fd_taken = false;
 	int r;
 
+	kernel_block_host_signals(); /* before any thread exists: they inherit the mask */
 	r = arch_init();
 	if (r < 0) {
 		snprintf(err, errlen, "unsupported CPU");
@@ -188,6 +189,9 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	if (r < 0)
 		goto out_platform;
 	k->strace = c->strace;
+	r = kernel_start_host_signals(k);
+	if (r < 0)
+		goto out_kernel;
 	r = fdtable_new(&fdt);
 	if (r < 0)
 		goto out_kernel;

@@ -4,6 +4,7 @@
 # Env: BIN (default bin), BUILD (default build), PLATFORMS (default "ptrace systrap"),
 #      TIMEOUT seconds per command (default 60), BUSYBOX (default: busybox on PATH).
 # Adding a check: write check_NAME (uses $P, calls pass/fail) and add NAME to CHECKS.
+# CHECKS="a b" in the environment runs only those.
 set -u
 
 BIN=${BIN:-bin}
@@ -17,11 +18,12 @@ PROGS="$BUILD/tests/integration"
 REAPER="$PROGS/subreaper"
 BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 
-CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
+CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
 	hostroot_python escape_calls escape_stubjump
-	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors"
+	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
+	host_sigterm host_sigint host_sigint_group"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -232,6 +234,46 @@ check_kill_sandbox() {
 		"$PROGS/die" sleep </dev/null >"$tmp/out" 2>"$tmp/err"
 	RC=$?
 	expect 137 ""
+}
+
+# Host signals to the sandbox reach the guest: SIGTERM to init (a shell trap runs), SIGINT
+# to init's process group. The guest says "ready" once it can take the signal.
+host_signal() { # host_signal SIG SCRIPT
+	rm -f "$tmp/out"
+	# Not under timeout(1), which signals its whole process group: the sandbox alone.
+	"$SANDBOX" run --platform="$P" "$BUSYBOX" sh -c "$2" </dev/null >"$tmp/out" 2>"$tmp/err" &
+	local pid=$! i
+	for i in $(seq 100); do
+		grep -q ready "$tmp/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -"$1" "$pid"
+	( sleep "$TIMEOUT"; kill -KILL "$pid" 2>/dev/null ) &
+	local watchdog=$!
+	wait "$pid"
+	RC=$?
+	kill "$watchdog" 2>/dev/null
+	rm -f "$tmp/left"
+}
+check_host_sigterm() {
+	host_signal TERM 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do :; done'
+	expect 3 "ready
+got TERM"
+}
+check_host_sigint() {
+	host_signal INT 'echo ready; while :; do :; done'
+	expect 130 "ready"
+}
+
+# Ctrl-C signals the whole process group: the sandbox, its stubs and the gofer. Only the
+# guest may see it (stubs and gofer live in sessions of their own).
+check_host_sigint_group() {
+	rm -f "$tmp/left"
+	"$REAPER" "$tmp/left" "$TIMEOUT_BIN" --preserve-status -s INT 2 \
+		"$SANDBOX" run --platform="$P" --host-root /bin/sh -c 'echo ready; while :; do :; done' \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	expect 130 "ready"
 }
 
 # --host-root: the host's / read-only through the gofer, tmpfs on /tmp. Dynamic programs
