@@ -424,6 +424,8 @@ void fs_context_put(struct fs_context *fs);
 void fs_context_paths(struct fs_context *fs, struct path *root, struct path *cwd);
 /* fs_context_set_cwd - replace the cwd (reference taken). */
 void fs_context_set_cwd(struct fs_context *fs, const struct path *p);
+/* fs_context_set_root - replace the root (chroot; reference taken). */
+void fs_context_set_root(struct fs_context *fs, const struct path *p);
 
 /* ---- path walk and namespace operations (fs/namei.c, fs/ops.c, fs/open.c) ---- */
 
