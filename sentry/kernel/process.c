@@ -349,7 +349,7 @@ static void chld_info(struct linux_siginfo *si, int sig, pid_t pid, uint32_t uid
  * leader's struct stays until the process is reaped. Returns with @t freed or not: callers
  * must not touch it afterwards.
  */
-static void task_exit_process(struct task *t, int status);
+static void task_exit_process(struct task *t, struct thread_group *g, int status);
 
 void task_exit_thread(struct task *t)
 {
@@ -396,20 +396,26 @@ void task_exit_thread(struct task *t)
 	int status = g->exit_status;
 	pthread_mutex_unlock(&g->mu);
 	t->vfork_done = true;
+	/*
+	 * A thread is not its group's owner: once the group is reaped (which can happen as
+	 * soon as the last thread drops k->mu below) its struct must not be looked at.
+	 */
+	if (!leader)
+		t->tg = NULL;
 	pthread_cond_broadcast(&k->cv); /* execve waits for its siblings to go */
 	pthread_mutex_unlock(&k->mu);
 	if (last)
-		task_exit_process(t, status);
+		task_exit_process(t, g, status);
 	if (!leader)
 		task_free(t);
 }
 
 /* The last thread of a process is gone: become a zombie, hand the children to init, tell
  * the parent. */
-static void task_exit_process(struct task *t, int status)
+static void task_exit_process(struct task *t, struct thread_group *g, int status)
 {
 	struct kernel *k = t->k;
-	struct thread_group *g = t->tg, *p;
+	struct thread_group *p;
 	uint32_t uid = t->creds.ruid;
 
 	sysv_exit(k, g->tgid);
