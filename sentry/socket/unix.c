@@ -330,7 +330,13 @@ int sock_bind(struct file *f, const struct vfs_start *vs, const void *addr, uint
 	if (r < 0)
 		return r;
 	pthread_mutex_lock(&unix_mu);
-	if (s->bound) {
+	if (s->bound && !is_abstract(&a)) {
+		/* Linux makes the node before it looks at the socket: an existing name wins. */
+		r = vfs_lookup(vs, a.un.sun_path, 0, &p);
+		if (r == 0)
+			path_put(&p);
+		r = r == 0 ? -EADDRINUSE : -EINVAL;
+	} else if (s->bound) {
 		r = -EINVAL;
 	} else if (is_abstract(&a)) {
 		if (abstract_find(&a))

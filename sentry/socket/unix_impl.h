@@ -35,9 +35,9 @@
 #define UNIX_MIN_RCVBUF 2304
 /* Charged per message besides its data, like an skb's truesize: bounds empty records. */
 #define UNIX_MSG_OVERHEAD 256
-/* Datagrams queued at a receiver not connected back to the sender (net.unix.max_dgram_qlen,
- * 512 as systemd sets it). */
-#define UNIX_DGRAM_QLEN 512
+/* Datagrams queued at a receiver not connected back to the sender: Linux's default
+ * net.unix.max_dgram_qlen (a queue of N admits N + 1). */
+#define UNIX_DGRAM_QLEN 10
 #define UNIX_SOMAXCONN 4096
 
 enum unix_state {

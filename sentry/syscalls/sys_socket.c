@@ -539,7 +539,8 @@ static long do_recvmsg(struct task *t, struct file *f, gva_t umh, struct msghdr 
 	struct sock_scm *scm = calloc(1, sizeof(*scm));
 	struct sock_addr from;
 	struct cbuf cb = { NULL, 0, 0, 0 };
-	int mflags = 0;
+	/* Linux's ___sys_recvmsg starts msg_flags from the caller's MSG_CMSG_CLOEXEC. */
+	int mflags = 0, mflags0 = flags & MSG_CMSG_CLOEXEC;
 	long r;
 
 	if (!scm)
@@ -559,7 +560,7 @@ static long do_recvmsg(struct task *t, struct file *f, gva_t umh, struct msghdr 
 	}
 	if (scm->nfiles)
 		detach_fds(t, &cb, scm, flags);
-	mflags |= cb.flags;
+	mflags |= cb.flags | mflags0;
 	{
 		mh->msg_flags = mflags;
 		mh->msg_controllen = cb.used;
