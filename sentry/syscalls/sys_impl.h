@@ -91,14 +91,14 @@
 	/* sockets (sentry/socket/): AF_UNIX inside the Sentry; other families EAFNOSUPPORT */    \
 	X(socket, "iii", SYS_PARTIAL, "AF_UNIX stream/dgram/seqpacket; other families EAFNOSUPPORT") \
 	X(socketpair, "iiip", SYS_PARTIAL, "AF_UNIX only")                                        \
-	X(bind, "fpu", SYS_PARTIAL, "AF_UNIX: path names (socket inodes in the VFS), abstract names, autobind") \
+	X(bind, "fau", SYS_PARTIAL, "AF_UNIX: path names (socket inodes in the VFS), abstract names, autobind") \
 	X(listen, "fi", SYS_FULL, NULL)                                                           \
 	X(accept, "fpp", SYS_FULL, NULL)                                                          \
 	X(accept4, "fppx", SYS_FULL, NULL)                                                        \
-	X(connect, "fpu", SYS_PARTIAL, "AF_UNIX; blocking connect waits for backlog room")        \
+	X(connect, "fau", SYS_PARTIAL, "AF_UNIX; blocking connect waits for backlog room")        \
 	X(getsockname, "fpp", SYS_FULL, NULL)                                                     \
 	X(getpeername, "fpp", SYS_FULL, NULL)                                                     \
-	X(sendto, "fbuxpu", SYS_PARTIAL, "no MSG_OOB")                                            \
+	X(sendto, "fbuxau", SYS_PARTIAL, "no MSG_OOB")                                            \
 	X(recvfrom, "fBuxpp", SYS_PARTIAL, "no MSG_OOB, MSG_ERRQUEUE")                            \
 	X(sendmsg, "fpx", SYS_PARTIAL, "SCM_RIGHTS, SCM_CREDENTIALS; a send that would make an in-flight fd cycle fails ETOOMANYREFS (Linux collects cycles)") \
 	X(recvmsg, "fpx", SYS_PARTIAL, "SCM_RIGHTS (MSG_CMSG_CLOEXEC, MSG_CTRUNC), SCM_CREDENTIALS; no MSG_OOB/ERRQUEUE") \
