@@ -42,7 +42,11 @@ struct sock_creds {
  */
 struct sock_addr {
 	uint32_t len;
-	struct sockaddr_un un;
+	union {
+		struct sockaddr_un un;
+		/* A path may fill all of sun_path; Linux then reports family + 108 + NUL. */
+		char raw[sizeof(struct sockaddr_un) + 1];
+	};
 };
 
 /*
@@ -70,6 +74,11 @@ int sock_pair(int family, int type, int protocol, int flags, const struct sock_c
 	      struct file **a, struct file **b);
 /* file_is_socket - is @f a socket (else the socket calls answer -ENOTSOCK)? */
 bool file_is_socket(const struct file *f);
+/*
+ * sock_sends_sigpipe - does -EPIPE from write(2) on socket @f come with SIGPIPE? Stream
+ * sockets yes; datagram and seqpacket sockets no (Linux's unix_dgram_sendmsg never signals).
+ */
+bool sock_sends_sigpipe(const struct file *f);
 
 /*
  * sock_bind - bind(2) to the guest address @addr (@len bytes, validated here). A path name

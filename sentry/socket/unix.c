@@ -95,6 +95,11 @@ bool file_is_socket(const struct file *f)
 	return f->ops == &unix_fops;
 }
 
+bool sock_sends_sigpipe(const struct file *f)
+{
+	return f->ops == &unix_fops && container_of(f, struct unix_file, base)->s->type == SOCK_STREAM;
+}
+
 static int unix_file_new(struct usock *s, int flags, struct file **out)
 {
 	struct unix_file *uf = calloc(1, sizeof(*uf));
@@ -257,15 +262,19 @@ int unix_mkname(const void *addr, uint32_t len, struct sock_addr *out)
 	if (out->un.sun_family != AF_UNIX)
 		return -EINVAL;
 	if (out->un.sun_path[0]) {
-		size_t n = strnlen(out->un.sun_path, len - hdr);
-		if (n == sizeof(out->un.sun_path))
-			return -EINVAL; /* we keep the NUL inside sun_path */
-		out->un.sun_path[n] = 0;
+		size_t n = strnlen(out->raw + hdr, len - hdr);
+		out->raw[hdr + n] = 0;
 		out->len = (uint32_t)(hdr + n + 1);
 	} else {
 		out->len = len;
 	}
 	return 0;
+}
+
+/* The path name of a validated non-abstract address, NUL-terminated. */
+static const char *addr_path(const struct sock_addr *a)
+{
+	return a->raw + offsetof(struct sockaddr_un, sun_path);
 }
 
 static bool is_abstract(const struct sock_addr *a)
@@ -332,7 +341,7 @@ int sock_bind(struct file *f, const struct vfs_start *vs, const void *addr, uint
 	pthread_mutex_lock(&unix_mu);
 	if (s->bound && !is_abstract(&a)) {
 		/* Linux makes the node before it looks at the socket: an existing name wins. */
-		r = vfs_lookup(vs, a.un.sun_path, 0, &p);
+		r = vfs_lookup(vs, addr_path(&a), 0, &p);
 		if (r == 0)
 			path_put(&p);
 		r = r == 0 ? -EADDRINUSE : -EINVAL;
@@ -345,7 +354,7 @@ int sock_bind(struct file *f, const struct vfs_start *vs, const void *addr, uint
 			abstract_bind(s, &a);
 	} else {
 		/* Linux's unix_bind_bsd: mknod the socket inode, mode 0777 & ~umask. */
-		r = vfs_mknod_sock(vs, a.un.sun_path, 0777 & ~umask, &p);
+		r = vfs_mknod_sock(vs, addr_path(&a), 0777 & ~umask, &p);
 		if (r == -EEXIST)
 			r = -EADDRINUSE;
 		if (r == 0) {
@@ -365,7 +374,7 @@ int sock_bind(struct file *f, const struct vfs_start *vs, const void *addr, uint
  */
 static int find_path(const struct vfs_start *vs, const struct sock_addr *a, struct path *p)
 {
-	int r = vfs_lookup(vs, a->un.sun_path, LOOKUP_FOLLOW, p);
+	int r = vfs_lookup(vs, addr_path(a), LOOKUP_FOLLOW, p);
 
 	if (r < 0)
 		return r;
@@ -600,6 +609,10 @@ int sock_accept(struct file *f, int flags, struct file **out, struct sock_addr *
 		n = s->acc_head;
 		if (n)
 			break;
+		if (s->shutdown & UNIX_RCV_SHUTDOWN) {
+			r = -EINVAL; /* unix_accept: skb_recv_datagram found nothing and no error */
+			break;
+		}
 		if (f->flags & O_NONBLOCK) {
 			r = -EAGAIN;
 			break;

@@ -109,7 +109,7 @@ static int addr_out(struct task *t, const struct sock_addr *a, gva_t uaddr, gva_
 		return -EINVAL;
 	if (ulen > len)
 		ulen = len;
-	if (ulen && mm_copy_out(t->mm, uaddr, &a->un, (size_t)ulen) != ulen)
+	if (ulen && mm_copy_out(t->mm, uaddr, a->raw, (size_t)ulen) != ulen)
 		return -EFAULT;
 	if (mm_copy_out(t->mm, ulen_addr, &len, sizeof(len)) != sizeof(len))
 		return -EFAULT;
@@ -570,7 +570,7 @@ static long do_recvmsg(struct task *t, struct file *f, gva_t umh, struct msghdr 
 				r = -EINVAL;
 				goto out;
 			}
-			if (mm_copy_out(t->mm, (gva_t)mh->msg_name, &from.un,
+			if (mm_copy_out(t->mm, (gva_t)mh->msg_name, from.raw,
 					(size_t)MIN(ulen, len)) != MIN(ulen, len)) {
 				r = -EFAULT;
 				goto out;

@@ -287,10 +287,42 @@ static void test_seqpacket_conn(void)
 	is_int(recv(s, buf, sizeof buf, 0), 0, "peer gone: 0");
 	sigpipes = 0;
 	is_errno(send(s, "x", 1, 0), EPIPE, "send to a closed seqpacket peer: EPIPE");
+	is_errno(write(s, "x", 1), EPIPE, "write(2) too");
 	is_int(sigpipes, 0, "without SIGPIPE");
 	close(s);
 	close(l);
 	unlink(a.sun_path);
+}
+
+/* A path filling all 108 bytes of sun_path, without a NUL. */
+static void test_long_path(void)
+{
+	struct sockaddr_un a, got;
+	char rel[sizeof(a.sun_path) + 1];
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0), t = socket(AF_UNIX, SOCK_DGRAM, 0);
+	socklen_t len;
+	char buf[4];
+
+	if (chdir(dir) < 0)
+		return;
+	memset(rel, 'p', sizeof(a.sun_path));
+	rel[sizeof(a.sun_path)] = 0;
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path, rel, sizeof(a.sun_path));
+	is_int(bind(s, (struct sockaddr *)&a, sizeof(a)), 0, "bind a 108-byte path");
+	struct sockaddr_storage ss;
+	len = sizeof(ss);
+	getsockname(s, (struct sockaddr *)&ss, &len);
+	is_int(len, sizeof(a) + 1, "getsockname: family + 108 + NUL");
+	memcpy(&got, &ss, sizeof(got));
+	ok(!memcmp(got.sun_path, rel, sizeof(got.sun_path)), "the name");
+	is_int(sendto(t, "L", 1, 0, (struct sockaddr *)&a, sizeof(a)), 1, "sendto it");
+	is_int(recv(s, buf, sizeof buf, 0), 1, "received");
+	unlink(rel);
+	close(s);
+	close(t);
+	chdir("/");
 }
 
 int main(void)
@@ -305,6 +337,7 @@ int main(void)
 	test_named_dgram();
 	test_mmsg_and_rights();
 	test_seqpacket_conn();
+	test_long_path();
 	rmdir(dir);
 	return done_testing();
 }
