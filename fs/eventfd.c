@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lib/compiler.h"
+#include "lib/abi/linux/errno.h"
 #include "lib/waitq.h"
 
 #define EVENTFD_MAX UINT64_MAX
@@ -52,7 +53,7 @@ static ssize_t efd_read(struct file *f, struct uio *dst, int64_t *pos)
 		}
 		if (waitq_wait_locked(&e->q, &e->mu, NULL) == -EINTR) {
 			pthread_mutex_unlock(&e->mu);
-			return -EINTR;
+			return -ERESTARTSYS;
 		}
 	}
 	v = e->semaphore ? 1 : e->count;
@@ -86,7 +87,7 @@ static ssize_t efd_write(struct file *f, struct uio *src, int64_t *pos)
 		}
 		if (waitq_wait_locked(&e->q, &e->mu, NULL) == -EINTR) {
 			pthread_mutex_unlock(&e->mu);
-			return -EINTR;
+			return -ERESTARTSYS;
 		}
 	}
 	e->count += v;

@@ -9,7 +9,7 @@
  *  - write: no readers -> -EPIPE (the syscall layer sends SIGPIPE). Writes of at most
  *    PIPE_BUF bytes are atomic: they wait for room for all of them. Larger writes go in
  *    pieces as room appears; O_NONBLOCK returns what fit, or -EAGAIN if nothing did.
- *  - a wait interrupted (lib/waitq.h) returns what was done or -EINTR.
+ *  - a wait interrupted (lib/waitq.h) returns what was done or -ERESTARTSYS.
  *
  * Locking: pipe->mu protects everything; guest copies run under it (pipe->mu > mm->mu).
  */
@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "lib/compiler.h"
+#include "lib/abi/linux/errno.h"
 #include "lib/waitq.h"
 
 struct pipe {
@@ -115,7 +116,7 @@ static ssize_t pipe_read(struct file *f, struct uio *dst, int64_t *pos)
 			break;
 		}
 		if (waitq_wait_locked(&p->rq, &p->mu, NULL) == -EINTR) {
-			r = -EINTR;
+			r = -ERESTARTSYS;
 			break;
 		}
 	}
@@ -165,7 +166,7 @@ static ssize_t pipe_write(struct file *f, struct uio *src, int64_t *pos)
 			break;
 		}
 		if (waitq_wait_locked(&p->wq, &p->mu, NULL) == -EINTR) {
-			r = -EINTR;
+			r = -ERESTARTSYS;
 			break;
 		}
 	}

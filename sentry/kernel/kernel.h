@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "lib/abi/linux/errno.h"
 #include "lib/abi/linux/signal.h"
 #include "platform/platform.h"
 #include "sentry/arch/arch.h"
@@ -27,6 +28,8 @@ struct fs_context;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
+
+/* Restartable-syscall results (ERESTARTSYS...): lib/abi/linux/errno.h. */
 #define RLIM_NLIMITS_K 16
 
 /* struct ksigaction - the kernel's sigaction layout (what rt_sigaction copies). */
@@ -113,6 +116,17 @@ struct task {
 	pthread_t thread;  /* the host thread running the task (when tg->own_thread) */
 	struct waiter *waiter; /* protected by k->mu: the task thread's (lib/waitq.h), or NULL */
 	bool vfork_done;   /* protected by k->mu: a CLONE_VFORK child has exec'd or exited */
+
+	/* Syscall restart state (task thread only). */
+	long syscall_result;   /* the last syscall's result if it is an -ERESTART* code, else 0 */
+	long (*restart_fn)(struct task *t); /* what restart_syscall(2) continues */
+	uint64_t restart_data[4];           /* restart_fn's saved arguments */
+	/*
+	 * sigsuspend/ppoll/pselect6/epoll_pwait: the mask to restore once the signal that
+	 * ended the call has been delivered (Linux's saved_sigmask). Task thread only.
+	 */
+	uint64_t saved_sigmask;
+	bool restore_sigmask;
 };
 
 /* kernel_new - a kernel over platform @p and memory file @mf. */
@@ -153,9 +167,16 @@ void task_deliver_signals(struct task *t);
 /* task_signal_fatal - would @sig, delivered now, end @t's process (SIGKILL, or unblocked with
  * a default action that terminates)? */
 bool task_signal_fatal(struct task *t, int sig);
-/* task_signals_restart - do all of @t's deliverable pending signals have SA_RESTART handlers
- * (or default actions)? Then an interrupted syscall restarts instead of failing EINTR. */
-bool task_signals_restart(struct task *t);
+/*
+ * task_set_temp_sigmask - install @mask for the rest of this syscall (sigsuspend, ppoll...);
+ * the old mask comes back when the syscall returns (task_restore_sigmask) or, if a signal
+ * interrupts it, after that signal's handler frame is built (the frame holds the old mask).
+ */
+void task_set_temp_sigmask(struct task *t, uint64_t mask);
+/* task_restore_sigmask - undo task_set_temp_sigmask now (the call did not end by a signal). */
+void task_restore_sigmask(struct task *t);
+/* task_signal_pending - does @t have a pending signal its current mask lets through? */
+bool task_signal_pending(struct task *t);
 /* task_on_altstack - is the guest's stack pointer on its sigaltstack? */
 bool task_on_altstack(const struct task *t);
 

@@ -40,14 +40,15 @@ static void task_kick_locked(struct task *t)
 }
 
 /*
- * Preconditions: k->mu held, @sig pending for @t. Kick it, and when the signal ends its
- * process, also break it out of blocking waits (pipes, poll: lib/waitq.h). Waits are not
- * interrupted for signals with handlers yet (their interrupt flag would stay set).
+ * Preconditions: k->mu held, @sig pending for @t. Kick it, and when it can take the signal
+ * now (not blocked), also break it out of blocking waits (pipes, poll: lib/waitq.h); the
+ * wait returns -ERESTART* and task_deliver_signals clears the flag.
  */
 static void task_kick_signal_locked(struct task *t, int sig)
 {
 	task_kick_locked(t);
-	if (t->waiter && (t->k->shutting_down || task_signal_fatal(t, sig)))
+	if (t->waiter && (t->k->shutting_down || task_signal_fatal(t, sig) ||
+			  task_signal_pending(t)))
 		waiter_interrupt(t->waiter);
 }
 

@@ -3,11 +3,14 @@
  * Signals: pending sets, default actions, and delivery to guest handlers through x86-64
  * rt_sigframes on the guest stack (Linux's get_signal/handle_signal in one place).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "lib/log.h"
+#include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
@@ -102,25 +105,6 @@ bool task_signal_fatal(struct task *t, int sig)
 	return fatal;
 }
 
-bool task_signals_restart(struct task *t)
-{
-	bool restart = true;
-
-	pthread_mutex_lock(&t->tg->mu);
-	uint64_t pend = t->pending & (~t->sigmask | UNBLOCKABLE);
-	for (int sig = 1; sig <= KSIG_MAX; sig++) {
-		const struct ksigaction *act = &t->tg->actions[sig];
-
-		if (!(pend & SIGBIT(sig)) || sig == SIGKILL ||
-		    act->handler <= (uint64_t)(uintptr_t)SIG_IGN)
-			continue; /* default actions end the process or do nothing */
-		if (!(act->flags & LINUX_SA_RESTART))
-			restart = false;
-	}
-	pthread_mutex_unlock(&t->tg->mu);
-	return restart;
-}
-
 bool task_on_altstack(const struct task *t)
 {
 	const struct linux_stack *ss = &t->altstack;
@@ -129,6 +113,62 @@ bool task_on_altstack(const struct task *t)
 	if (ss->ss_flags & LINUX_SS_DISABLE)
 		return false;
 	return sp > ss->ss_sp && sp - ss->ss_sp <= ss->ss_size;
+}
+
+void task_set_temp_sigmask(struct task *t, uint64_t mask)
+{
+	if (!t->restore_sigmask) {
+		t->saved_sigmask = t->sigmask;
+		t->restore_sigmask = true;
+	}
+	__atomic_store_n(&t->sigmask, mask & ~UNBLOCKABLE, __ATOMIC_RELEASE);
+}
+
+void task_restore_sigmask(struct task *t)
+{
+	if (!t->restore_sigmask)
+		return;
+	t->restore_sigmask = false;
+	__atomic_store_n(&t->sigmask, t->saved_sigmask, __ATOMIC_RELEASE);
+}
+
+bool task_signal_pending(struct task *t)
+{
+	return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) &
+	       (~__atomic_load_n(&t->sigmask, __ATOMIC_ACQUIRE) | UNBLOCKABLE);
+}
+
+static bool is_restart_code(long r)
+{
+	return r == -ERESTARTSYS || r == -ERESTARTNOINTR || r == -ERESTARTNOHAND ||
+	       r == -ERESTART_RESTARTBLOCK;
+}
+
+/* A handler is about to run: Linux's handle_signal syscall-restart rules. */
+static void restart_before_handler(struct task *t, const struct ksigaction *act)
+{
+	long r = t->syscall_result;
+
+	if (!is_restart_code(r))
+		return;
+	t->syscall_result = 0;
+	if (r == -ERESTARTNOINTR || (r == -ERESTARTSYS && (act->flags & LINUX_SA_RESTART)))
+		arch_syscall_restart(&t->regs);
+	else
+		arch_syscall_set_return(&t->regs, (uint64_t)-EINTR);
+}
+
+/* No handler ran (nothing pending, or only ignored/default-ignored signals): restart. */
+static void restart_without_handler(struct task *t)
+{
+	long r = t->syscall_result;
+
+	if (!is_restart_code(r))
+		return;
+	t->syscall_result = 0;
+	arch_syscall_restart(&t->regs);
+	if (r == -ERESTART_RESTARTBLOCK)
+		t->regs.regs.rax = __NR_restart_syscall;
 }
 
 /* Pick the next signal to deliver: synchronous ones first, then the lowest number. */
@@ -184,21 +224,37 @@ static bool setup_frame(struct task *t, int sig, const struct ksigaction *act,
 	return ok;
 }
 
+/* Nothing (more) to deliver: finish an interrupted syscall and undo a temporary mask. */
+static void deliver_none(struct task *t)
+{
+	restart_without_handler(t);
+	task_restore_sigmask(t);
+}
+
 void task_deliver_signals(struct task *t)
 {
 	struct thread_group *tg = t->tg;
 
+	/*
+	 * Waits of this task were interrupted for the signals about to be handled here; a
+	 * signal sent from now on sets the flag again (cleared first, checked after).
+	 */
+	if (t->waiter && !t->exiting)
+		waiter_clear_interrupt(t->waiter);
 	while (!t->exiting) {
 		uint64_t deliverable = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) &
 				       (~t->sigmask | UNBLOCKABLE);
 		struct ksigaction act;
 
-		if (!deliverable)
+		if (!deliverable) {
+			deliver_none(t);
 			return;
+		}
 		pthread_mutex_lock(&tg->mu);
 		deliverable = t->pending & (~t->sigmask | UNBLOCKABLE);
 		if (!deliverable) {
 			pthread_mutex_unlock(&tg->mu);
+			deliver_none(t);
 			return;
 		}
 		int sig = next_signal(deliverable);
@@ -222,6 +278,12 @@ void task_deliver_signals(struct task *t)
 		}
 		if (act.handler == (uint64_t)(uintptr_t)SIG_IGN)
 			continue;
+		restart_before_handler(t, &act);
+		/* The frame records the mask to return to: the one before sigsuspend/ppoll. */
+		if (t->restore_sigmask) {
+			t->sigmask = t->saved_sigmask;
+			t->restore_sigmask = false;
+		}
 		uint64_t oldmask = t->sigmask;
 		if (!setup_frame(t, sig, &act, &info)) {
 			log_debug("task %d: cannot deliver signal %d: bad stack", t->tid, sig);

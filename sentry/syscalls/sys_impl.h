@@ -173,6 +173,7 @@
 	X(rt_sigaction, "ippu", SYS_FULL, NULL)                                                  \
 	X(rt_sigprocmask, "ippu", SYS_FULL, NULL)                                                \
 	X(rt_sigreturn, "", SYS_FULL, NULL)                                                      \
+	X(restart_syscall, "", SYS_FULL, NULL)                                                   \
 	X(rt_sigpending, "pu", SYS_FULL, NULL)                                                   \
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
 	X(kill, "ii", SYS_PARTIAL, "no stop/continue (job control) yet")                             \

@@ -6,10 +6,9 @@
  * scans again (one last scan after the deadline, like Linux's do_poll). Host fds (stdio)
  * have no wait queue: a set holding one is re-scanned every POLL_HOST_SLICE_NS.
  *
- * ppoll/pselect6's mask is the task's signal mask for the duration of the call. Gap: a
- * signal it unblocks that is already pending makes the call return -EINTR, but the handler
- * then runs under the restored mask (no saved_sigmask yet), so a signal that the original
- * mask blocks stays pending.
+ * ppoll/pselect6/epoll_pwait's mask is the task's signal mask for the call; when a signal
+ * ends the call, the mask stays until that signal's handler frame is built (saved_sigmask).
+ * Interrupted calls return -ERESTART* codes (lib/abi/linux/errno.h), as Linux's do.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -153,6 +152,14 @@ static long poll_common(struct task *t, uint64_t ufds, uint64_t nfds, const stru
 	return r;
 }
 
+static long poll_restart(struct task *t)
+{
+	struct timespec dl = { (time_t)t->restart_data[2], (long)t->restart_data[3] };
+	long r = poll_common(t, t->restart_data[0], t->restart_data[1], &dl);
+
+	return r == -EINTR ? -ERESTART_RESTARTBLOCK : r;
+}
+
 long sys_poll(struct task *t, const struct syscall_args *a)
 {
 	int ms = ARG_INT(2);
@@ -160,14 +167,26 @@ long sys_poll(struct task *t, const struct syscall_args *a)
 
 	if (ms >= 0)
 		deadline_after_ns(&dl, (long long)ms * 1000000LL);
-	return poll_common(t, ARG_U(0), ARG_U(1), ms >= 0 ? &dl : NULL);
+	long r = poll_common(t, ARG_U(0), ARG_U(1), ms >= 0 ? &dl : NULL);
+	/* Linux restarts poll with the time left (restart_block); without one, from scratch. */
+	if (r == -EINTR && ms < 0)
+		return -ERESTARTNOHAND;
+	if (r == -EINTR) {
+		t->restart_data[0] = ARG_U(0);
+		t->restart_data[1] = ARG_U(1);
+		t->restart_data[2] = (uint64_t)dl.tv_sec;
+		t->restart_data[3] = (uint64_t)dl.tv_nsec;
+		t->restart_fn = poll_restart;
+		return -ERESTART_RESTARTBLOCK;
+	}
+	return r;
 }
 
 /*
- * Swap in a ppoll/pselect mask: 0, or -EINVAL (bad size) / -EFAULT. *@old gets the mask to
- * restore; *@set says whether one was installed.
+ * Swap in a ppoll/pselect/epoll_pwait mask for the call: 0, or -EINVAL (bad size) /
+ * -EFAULT. *@set says whether one was installed (end_temp_mask undoes it).
  */
-static int set_temp_mask(struct task *t, uint64_t addr, uint64_t size, uint64_t *old, bool *set)
+static int set_temp_mask(struct task *t, uint64_t addr, uint64_t size, bool *set)
 {
 	uint64_t m;
 
@@ -178,10 +197,22 @@ static int set_temp_mask(struct task *t, uint64_t addr, uint64_t size, uint64_t 
 		return -EINVAL;
 	if (mm_copy_in(t->mm, addr, &m, sizeof(m)) != sizeof(m))
 		return -EFAULT;
-	*old = t->sigmask;
-	t->sigmask = m & ~UNBLOCKABLE;
+	task_set_temp_sigmask(t, m);
 	*set = true;
 	return 0;
+}
+
+/*
+ * A call that a signal ended keeps its mask until that signal's handler frame is built
+ * (Linux's saved_sigmask), so a signal it unblocked is delivered; otherwise restore now.
+ */
+static long end_temp_mask(struct task *t, bool set, long r, long interrupted)
+{
+	if (r == -EINTR)
+		return interrupted;
+	if (set)
+		task_restore_sigmask(t);
+	return r;
 }
 
 static long copy_timespec_in(struct task *t, uint64_t addr, struct timespec *ts)
@@ -196,7 +227,6 @@ static long copy_timespec_in(struct task *t, uint64_t addr, struct timespec *ts)
 long sys_ppoll(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts, dl;
-	uint64_t old = 0;
 	bool masked;
 	long r;
 
@@ -206,15 +236,14 @@ long sys_ppoll(struct task *t, const struct syscall_args *a)
 			return r;
 		deadline_from(&dl, &ts);
 	}
-	r = set_temp_mask(t, ARG_U(3), ARG_U(4), &old, &masked);
+	r = set_temp_mask(t, ARG_U(3), ARG_U(4), &masked);
 	if (r < 0)
 		return r;
-	if (masked && (t->pending & ~t->sigmask))
+	if (task_signal_pending(t))
 		r = -EINTR;
 	else
 		r = poll_common(t, ARG_U(0), ARG_U(1), ARG_U(2) ? &dl : NULL);
-	if (masked)
-		t->sigmask = old;
+	r = end_temp_mask(t, masked, r, -ERESTARTNOHAND);
 	if (ARG_U(2) && r != -EFAULT) {
 		struct timespec rem = remaining(&dl);
 		/* Linux ignores a failure to write the time back. */
@@ -339,6 +368,8 @@ long sys_select(struct task *t, const struct syscall_args *a)
 		deadline_after_ns(&dl, (long long)tv.tv_sec * 1000000000LL + (long long)tv.tv_usec * 1000LL);
 	}
 	r = select_common(t, ARG_INT(0), ARG_U(1), ARG_U(2), ARG_U(3), ARG_U(4) ? &dl : NULL);
+	if (r == -EINTR)
+		r = -ERESTARTNOHAND; /* the time left was written back: a restart continues it */
 	if (ARG_U(4) && r != -EFAULT) {
 		struct timespec rem = remaining(&dl);
 		tv.tv_sec = rem.tv_sec;
@@ -352,7 +383,6 @@ long sys_pselect6(struct task *t, const struct syscall_args *a)
 {
 	struct timespec ts, dl;
 	struct { uint64_t ss, size; } sm = { 0, 0 };
-	uint64_t old = 0;
 	bool masked;
 	long r;
 
@@ -364,15 +394,14 @@ long sys_pselect6(struct task *t, const struct syscall_args *a)
 	}
 	if (ARG_U(5) && mm_copy_in(t->mm, ARG_U(5), &sm, sizeof(sm)) != sizeof(sm))
 		return -EFAULT;
-	r = set_temp_mask(t, sm.ss, sm.size, &old, &masked);
+	r = set_temp_mask(t, sm.ss, sm.size, &masked);
 	if (r < 0)
 		return r;
-	if (masked && (t->pending & ~t->sigmask))
+	if (task_signal_pending(t))
 		r = -EINTR;
 	else
 		r = select_common(t, ARG_INT(0), ARG_U(1), ARG_U(2), ARG_U(3), ARG_U(4) ? &dl : NULL);
-	if (masked)
-		t->sigmask = old;
+	r = end_temp_mask(t, masked, r, -ERESTARTNOHAND);
 	if (ARG_U(4) && r != -EFAULT) {
 		struct timespec rem = remaining(&dl);
 		mm_copy_out(t->mm, ARG_U(4), &rem, sizeof(rem));
@@ -508,17 +537,15 @@ long sys_epoll_wait(struct task *t, const struct syscall_args *a)
 
 long sys_epoll_pwait(struct task *t, const struct syscall_args *a)
 {
-	uint64_t old = 0;
 	bool masked;
-	long r = set_temp_mask(t, ARG_U(4), ARG_U(5), &old, &masked);
+	long r = set_temp_mask(t, ARG_U(4), ARG_U(5), &masked);
 
 	if (r < 0)
 		return r;
-	if (masked && (t->pending & ~t->sigmask))
+	if (task_signal_pending(t))
 		r = -EINTR;
 	else
 		r = epoll_wait_common(t, ARG_INT(0), ARG_U(1), ARG_INT(2), ARG_INT(3));
-	if (masked)
-		t->sigmask = old;
-	return r;
+	/* epoll_wait never restarts: -EINTR even without a handler, as on Linux. */
+	return end_temp_mask(t, masked, r, -EINTR);
 }

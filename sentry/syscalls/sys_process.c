@@ -91,18 +91,6 @@ long sys_execveat(struct task *t, const struct syscall_args *a)
 	return task_execve(t, ARG_INT(0), ARG_U(1), ARG_U(2), ARG_U(3), ARG_INT(4));
 }
 
-/*
- * A wait cut short by a signal: with SA_RESTART handlers (only), re-execute the syscall once
- * the handlers have run (the dispatcher stores our return value in rax: the syscall number).
- */
-static long wait_interrupted(struct task *t)
-{
-	if (!task_signals_restart(t))
-		return -EINTR;
-	arch_syscall_restart(&t->regs);
-	return (long)t->regs.regs.rax;
-}
-
 static long put_rusage(struct task *t, uint64_t addr)
 {
 	struct rusage ru;
@@ -135,7 +123,7 @@ long sys_wait4(struct task *t, const struct syscall_args *a)
 	}
 	r = task_wait(t, idtype, id, (options & WNOHANG) | WEXITED, &got, &status, &uid);
 	if (r == -EINTR)
-		return wait_interrupted(t);
+		return -ERESTARTSYS;
 	if (r <= 0)
 		return r;
 	if (ARG_U(1) && mm_copy_out(t->mm, ARG_U(1), &status, sizeof(status)) != sizeof(status))
@@ -174,7 +162,7 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 	}
 	r = task_wait(t, idtype, id, options, &got, &status, &uid);
 	if (r == -EINTR)
-		return wait_interrupted(t);
+		return -ERESTARTSYS;
 	if (r < 0)
 		return r;
 	memset(&si, 0, sizeof(si));

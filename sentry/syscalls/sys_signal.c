@@ -186,3 +186,13 @@ long sys_tkill(struct task *t, const struct syscall_args *a)
 		return -ESRCH;
 	return send_to_self(t, ARG_INT(1), SI_TKILL);
 }
+
+/* restart_syscall(2): continue a call that returned -ERESTART_RESTARTBLOCK (poll, sleeps). */
+long sys_restart_syscall(struct task *t, const struct syscall_args *a)
+{
+	long (*fn)(struct task *) = t->restart_fn;
+
+	(void)a;
+	t->restart_fn = NULL;
+	return fn ? fn(t) : -EINTR;
+}

@@ -41,6 +41,8 @@ void syscall_dispatch(struct task *t)
 	}
 	if (t->exiting)
 		return;
+	/* -ERESTART*: task_deliver_signals decides between -EINTR and re-execution. */
+	t->syscall_result = r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK ? r : 0;
 	arch_syscall_set_return(&t->regs, (uint64_t)r);
 	if (t->k->strace)
 		strace_exit(t, nr, e, &a, r);
