@@ -18,6 +18,8 @@
 #include <sys/time.h>
 #include <linux/sockios.h>
 
+#include "lib/abi/linux/errno.h"
+
 #ifndef SO_RCVTIMEO_NEW
 #define SO_RCVTIMEO_NEW 66
 #define SO_SNDTIMEO_NEW 67
@@ -52,6 +54,9 @@ int unix_wait(struct waitq *q, const struct timespec *deadline)
 
 	if (r == -ETIMEDOUT)
 		return -EAGAIN;
+	/* Linux's sock_intr_errno: restartable unless the wait had a socket timeout. */
+	if (r == -EINTR)
+		return deadline ? -EINTR : -ERESTARTSYS;
 	return r;
 }
 

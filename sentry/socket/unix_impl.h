@@ -134,9 +134,9 @@ void unix_gc_run(struct unix_gc *gc);
 /* unix_deadline - an absolute deadline @ns from now in @ts, or NULL when @ns is 0. */
 const struct timespec *unix_deadline(int64_t ns, struct timespec *ts);
 /*
- * unix_wait - wait on @q with unix_mu held, until woken or @deadline: 0, -EINTR (the task is
- * interrupted; Linux returns -ERESTARTSYS here, which the kernel does not have yet) or
- * -EAGAIN (the socket timeout passed, as Linux's sock_rcvtimeo/sndtimeo).
+ * unix_wait - wait on @q with unix_mu held, until woken or @deadline: 0, -ERESTARTSYS (the
+ * task was interrupted, e.g. by a signal; -EINTR when a socket timeout was set, like Linux's
+ * sock_intr_errno) or -EAGAIN (the socket timeout passed, as sock_rcvtimeo/sndtimeo).
  */
 int unix_wait(struct waitq *q, const struct timespec *deadline);
 

@@ -631,6 +631,68 @@ static void test_creds(void)
 	close(sv[1]);
 }
 
+static volatile int usr1s;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1s++;
+}
+
+/* A signal during a blocking recv/accept: EINTR, or a restart with SA_RESTART. */
+static void test_signals(void)
+{
+	int sv[2], st;
+	char buf[8];
+
+	for (int restart = 0; restart < 2; restart++) {
+		struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restart ? SA_RESTART : 0 };
+		sigaction(SIGUSR1, &sa, NULL);
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		usr1s = 0;
+		pid_t parent = getpid(), c = fork();
+		if (c == 0) {
+			msleep(40);
+			kill(parent, SIGUSR1);
+			msleep(40);
+			write(sv[1], "data", 4);
+			_exit(0);
+		}
+		if (restart)
+			is_int(recv(sv[0], buf, sizeof buf, 0), 4,
+			       "SA_RESTART: the recv restarts and gets the data");
+		else
+			is_errno(recv(sv[0], buf, sizeof buf, 0), EINTR, "no SA_RESTART: recv fails EINTR");
+		is_int(usr1s, 1, "the handler ran");
+		waitpid(c, &st, 0);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	struct sockaddr_un a;
+	socklen_t alen = abstract_addr(&a, "sig");
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(l, (struct sockaddr *)&a, alen);
+	listen(l, 1);
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
+	pid_t parent = getpid(), c = fork();
+	if (c == 0) {
+		msleep(40);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	is_errno(accept(l, NULL, NULL), EINTR, "accept interrupted: EINTR");
+	waitpid(c, &st, 0);
+	/* With SO_RCVTIMEO the wait ends with EAGAIN. */
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	struct timeval tv = { 0, 30000 };
+	is_int(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0, "SO_RCVTIMEO");
+	is_errno(recv(sv[0], buf, sizeof buf, 0), EAGAIN, "SO_RCVTIMEO expires: EAGAIN");
+	close(sv[0]);
+	close(sv[1]);
+	close(l);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_sigpipe };
@@ -646,6 +708,7 @@ int main(void)
 	test_abstract();
 	test_rights();
 	test_creds();
+	test_signals();
 	rmdir(dir);
 	return done_testing();
 }
