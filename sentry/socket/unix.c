@@ -184,14 +184,17 @@ static void unix_release(struct file *f)
 	free(container_of(f, struct unix_file, base));
 }
 
-static int check_type(int family, int type, int protocol)
+/* Linux's unix_create: the protocol, then the type (SOCK_RAW is taken as SOCK_DGRAM). */
+static int check_type(int family, int *type, int protocol)
 {
 	if (family != AF_UNIX)
 		return -EAFNOSUPPORT;
-	if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
-		return -ESOCKTNOSUPPORT;
 	if (protocol != 0 && protocol != PF_UNIX)
 		return -EPROTONOSUPPORT;
+	if (*type == SOCK_RAW)
+		*type = SOCK_DGRAM;
+	if (*type != SOCK_STREAM && *type != SOCK_DGRAM && *type != SOCK_SEQPACKET)
+		return -ESOCKTNOSUPPORT;
 	return 0;
 }
 
@@ -202,7 +205,7 @@ int sock_create(int family, int type, int protocol, int flags, const struct sock
 	int r;
 
 	pthread_once(&unix_once, unix_init_once);
-	r = check_type(family, type, protocol);
+	r = check_type(family, &type, protocol);
 	if (r < 0)
 		return r;
 	s = usock_new(type);

@@ -332,6 +332,13 @@ int main(void)
 	strcpy(dir, "/tmp/unixdXXXXXX");
 	if (!mkdtemp(dir))
 		return 2;
+	int raw = socket(AF_UNIX, SOCK_RAW, 0), v;
+	socklen_t vl = sizeof(v);
+	ok(raw >= 0, "AF_UNIX SOCK_RAW is accepted");
+	getsockopt(raw, SOL_SOCKET, SO_TYPE, &v, &vl);
+	is_int(v, SOCK_DGRAM, "as SOCK_DGRAM");
+	close(raw);
+	is_errno(socket(AF_UNIX, 9, 5), EPROTONOSUPPORT, "the protocol is checked before the type");
 	test_records(SOCK_DGRAM, "dgram");
 	test_records(SOCK_SEQPACKET, "seqpacket");
 	test_named_dgram();
