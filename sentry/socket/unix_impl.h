@@ -83,6 +83,7 @@ struct usock {
 	struct sock_creds owner; /* the creator: credentials of write(2)s, which have no task */
 	int64_t rcvtimeo_ns, sndtimeo_ns; /* 0: none */
 	uint64_t ino;
+	uint64_t search_mark; /* in-flight cycle search (unix_io.c) */
 	uint32_t uid, gid;
 	struct waitq rwait; /* data, connections, state changes (readers, accept, poll) */
 	struct waitq wwait; /* our charged bytes went down (writers) */

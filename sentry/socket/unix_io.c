@@ -109,11 +109,20 @@ static void enqueue(struct usock *to, struct usock *from, struct unix_msg *m)
 	waitq_wake_all(&to->rwait);
 }
 
-/* Can the files in flight from @x (its queue, its embryos' queues) reach @target? */
+/* Marks sockets already searched by one check_inflight: each is visited once. */
+static uint64_t unix_search_epoch;
+
+/*
+ * Can the files in flight from @x (its queue, its embryos' queues) reach @target? Each socket
+ * is searched once per check (the mark), so the cost is linear in what is in flight.
+ */
 static bool inflight_reaches(struct usock *x, struct usock *target, int depth)
 {
 	if (x == target || depth > UNIX_INFLIGHT_DEPTH)
 		return true;
+	if (x->search_mark == unix_search_epoch)
+		return false;
+	x->search_mark = unix_search_epoch;
 	for (struct unix_msg *m = x->rq_head; m; m = m->next)
 		for (int i = 0; i < m->nfiles; i++) {
 			struct usock *y = unix_file_usock(m->files[i]);
@@ -129,7 +138,10 @@ static bool inflight_reaches(struct usock *x, struct usock *target, int depth)
 /* Would queueing @scm's files at @to make a cycle? Preconditions: unix_mu. */
 static int check_inflight(const struct sock_scm *scm, struct usock *to)
 {
-	for (int i = 0; scm && i < scm->nfiles; i++) {
+	if (!scm || !scm->nfiles)
+		return 0;
+	unix_search_epoch++;
+	for (int i = 0; i < scm->nfiles; i++) {
 		struct usock *y = unix_file_usock(scm->files[i]);
 		if (y && inflight_reaches(y, to, 0))
 			return -ETOOMANYREFS;
