@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal to sentry/socket: unix domain socket objects, shared by unix.c (life cycle, names,
- * connections, options) and unix_io.c (messages, send, receive). Linux's net/unix/af_unix.c
+ * connections), unix_opt.c (options) and unix_io.c (messages, send, receive). Linux's net/unix/af_unix.c
  * is the behaviour reference; gVisor's pkg/sentry/socket/unix the Sentry-shaped one.
  *
  * Objects: a struct usock is one endpoint (Linux's unix_sock). Its references, all counted
