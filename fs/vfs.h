@@ -315,6 +315,9 @@ struct inode {
 	uint32_t uid, gid;
 	int64_t size;
 	struct timespec atime, mtime, ctime;
+	/* The unix socket bound to this S_IFSOCK inode, or NULL: owned and protected by the
+	 * socket layer (sentry/socket/, under its lock); the VFS never looks at it. */
+	void *sock;
 };
 
 /* inode_init - a new inode with one reference (the caller's), times set to now. */
@@ -473,6 +476,12 @@ int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct pa
 
 int vfs_mkdir(const struct vfs_start *s, const char *path, uint32_t mode);
 int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
+/*
+ * vfs_mknod_sock - bind(2)'s half: a new socket inode (S_IFSOCK | @mode) at @path, its path
+ * (new references) in *out. -EEXIST if the name exists (bind reports -EADDRINUSE). Opening
+ * a socket inode fails with -ENXIO.
+ */
+int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out);
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path);
 /* vfs_link - @flags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
 int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,

@@ -31,6 +31,8 @@ static int tmpfs_new_inode(struct super *sb, uint32_t mode, uint32_t uid, uint32
 	} else if (S_ISLNK(mode)) {
 		iops = &tmpfs_symlink_iops;
 		fops = NULL;
+	} else if (!S_ISREG(mode)) {
+		fops = NULL; /* sockets (bind): no data, open fails with ENXIO */
 	}
 	inode_init(&ti->base, iops, fops, sb, mode, uid, gid);
 	*out = ti;

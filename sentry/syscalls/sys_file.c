@@ -9,6 +9,7 @@
 
 #include "fs/vfs.h"
 #include "lib/compiler.h"
+#include "sentry/socket/socket.h"
 #include "sentry/syscalls/sys_impl.h"
 
 static unsigned long nofile_limit(struct task *t)
@@ -42,9 +43,11 @@ static long do_rw(struct task *t, int fd, struct uio *u, bool write, bool use_of
 		r = write ? vfs_write(f, u, &f->pos) : vfs_read(f, u, &f->pos);
 		pthread_mutex_unlock(&f->pos_mu);
 	}
+	/* Linux's pipe_write and stream sockets send SIGPIPE with EPIPE; fs/ cannot, so we do
+	 * (datagram and seqpacket sockets do not). */
+	bool sigpipe = write && r == -EPIPE && (!file_is_socket(f) || sock_sends_sigpipe(f));
 	file_put(f);
-	/* Linux's pipe_write (and sockets) send SIGPIPE with EPIPE; fs/ cannot, so we do. */
-	if (write && r == -EPIPE)
+	if (sigpipe)
 		task_send_signal(t, SIGPIPE, NULL, false);
 	return r;
 }

@@ -121,6 +121,25 @@
 	X(removexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	X(lremovexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	/* sockets (sentry/socket/): AF_UNIX inside the Sentry; other families EAFNOSUPPORT */    \
+	X(socket, "iii", SYS_PARTIAL, "AF_UNIX stream/dgram/seqpacket; other families EAFNOSUPPORT") \
+	X(socketpair, "iiip", SYS_PARTIAL, "AF_UNIX only")                                        \
+	X(bind, "fau", SYS_PARTIAL, "AF_UNIX: path names (socket inodes in the VFS), abstract names, autobind") \
+	X(listen, "fi", SYS_FULL, NULL)                                                           \
+	X(accept, "fpp", SYS_FULL, NULL)                                                          \
+	X(accept4, "fppx", SYS_FULL, NULL)                                                        \
+	X(connect, "fau", SYS_PARTIAL, "AF_UNIX; blocking connect waits for backlog room")        \
+	X(getsockname, "fpp", SYS_FULL, NULL)                                                     \
+	X(getpeername, "fpp", SYS_FULL, NULL)                                                     \
+	X(sendto, "fbuxau", SYS_PARTIAL, "no MSG_OOB")                                            \
+	X(recvfrom, "fBuxpp", SYS_PARTIAL, "no MSG_OOB, MSG_ERRQUEUE")                            \
+	X(sendmsg, "fpx", SYS_PARTIAL, "SCM_RIGHTS, SCM_CREDENTIALS; a send that would make an in-flight fd cycle fails ETOOMANYREFS (Linux collects cycles)") \
+	X(recvmsg, "fpx", SYS_PARTIAL, "SCM_RIGHTS (MSG_CMSG_CLOEXEC, MSG_CTRUNC), SCM_CREDENTIALS; no MSG_OOB/ERRQUEUE") \
+	X(sendmmsg, "fpux", SYS_PARTIAL, "as sendmsg")                                            \
+	X(recvmmsg, "fpuxp", SYS_PARTIAL, "as recvmsg; the timeout is checked between messages")  \
+	X(shutdown, "fi", SYS_FULL, NULL)                                                         \
+	X(getsockopt, "fiipp", SYS_PARTIAL, "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/PEERCRED/SNDBUF/RCVBUF/PASSCRED/ACCEPTCONN/RCVTIMEO/SNDTIMEO and inert ones") \
+	X(setsockopt, "fiipi", SYS_PARTIAL, "SOL_SOCKET: SO_SNDBUF/RCVBUF/PASSCRED/RCVTIMEO/SNDTIMEO; SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER... accepted") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
 	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \

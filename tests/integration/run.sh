@@ -21,7 +21,7 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
-	hostroot_python escape_calls escape_stubjump
+	hostroot_python hostroot_python_unix unix_isolation escape_calls escape_stubjump
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
@@ -358,6 +358,58 @@ check_hostroot_python() {
 db = sqlite3.connect("/tmp/t.db"); db.execute("create table t (x)"); db.execute("insert into t values (41)")
 print(json.dumps({"ok": db.execute("select x + 1 from t").fetchone()[0]}))'
 	expect 0 '{"ok": 42}'
+}
+
+# AF_UNIX sockets inside the Sentry: socket.socketpair, then a multiprocessing.connection
+# Listener/Client pair (pickled messages) over a path in /tmp between forked processes.
+check_hostroot_python_unix() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import os, socket
+from multiprocessing.connection import Listener, Client
+a, b = socket.socketpair()
+a.sendall(b"pair"); print(b.recv(10).decode())
+with Listener("/tmp/mp.sock", family="AF_UNIX") as l:
+    pid = os.fork()
+    if pid == 0:
+        c = Client("/tmp/mp.sock", family="AF_UNIX"); c.send({"n": 41}); print("child got", c.recv()); os._exit(0)
+    conn = l.accept(); conn.send(conn.recv()["n"] + 1); conn.close()
+    print("child status", os.waitpid(pid, 0)[1])
+print("unlinked", not os.path.exists("/tmp/mp.sock"))'
+	expect 0 "$(printf 'pair\nchild got 42\nchild status 0\nunlinked True')"
+}
+
+# Unix sockets never reach the host: an abstract name a host process listens on is neither
+# reachable from the guest nor taken in the guest's namespace.
+check_unix_isolation() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	local name="sbx-iso-$$-$P"
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1)
+print("up", flush=True); time.sleep(30)' "$name" >"$tmp/host_listener" &
+	local hp=$!
+	local i
+	for i in $(seq 50); do grep -q up "$tmp/host_listener" 2>/dev/null && break; sleep 0.1; done
+	if ! grep -q up "$tmp/host_listener"; then
+		kill "$hp" 2>/dev/null
+		fail "the host listener did not start"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import socket, sys
+c = socket.socket(socket.AF_UNIX)
+try:
+    c.connect("\0" + sys.argv[1]); print("reached the host")
+except ConnectionRefusedError:
+    print("refused")
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); print("bound")' "$name"
+	kill "$hp" 2>/dev/null
+	wait "$hp" 2>/dev/null
+	expect 0 "$(printf 'refused\nbound')"
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must
