@@ -12,6 +12,7 @@
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "sentry/host/host.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/syscalls/syscalls.h"
 
 int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
@@ -30,12 +31,18 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->cv, NULL);
 	k->next_tid = 1;
+	n = kernel_timers_init(k);
+	if (n < 0) {
+		kernel_free(k);
+		return (int)n;
+	}
 	*out = k;
 	return 0;
 }
 
 void kernel_free(struct kernel *k)
 {
+	kernel_timers_fini(k);
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	free(k);
@@ -125,6 +132,7 @@ void task_free(struct task *t)
 	if (t->fs)
 		fs_context_put(t->fs);
 	arch_state_destroy(&t->regs);
+	tg_timers_exit(t->tg);
 	pthread_mutex_lock(&k->mu);
 	k->ntasks--;
 	/* Init stays on the list until the end; unlink it if it is freed there. */
@@ -195,6 +203,7 @@ int task_run(struct task *t)
 	const struct platform_ops *ops = t->k->platform->ops;
 	struct trap trap;
 
+	task_set_current(t);
 	for (;;) {
 		task_deliver_signals(t);
 		if (t->exiting)

@@ -25,6 +25,8 @@
 
 struct fdtable;
 struct fs_context;
+struct tg_timers;
+struct timer_service;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
@@ -68,6 +70,9 @@ struct kernel {
 	int nthreads;
 	bool shutting_down;
 	pthread_cond_t cv;
+
+	/* Timers and signal waits (sentry/kernel/timer.h): the event thread. */
+	struct timer_service *timers;
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -90,6 +95,9 @@ struct thread_group {
 	bool zombie;      /* exited; exit_status is final, waiting to be reaped */
 	bool execed;      /* has called execve (setpgid from the parent: EACCES) */
 	bool own_thread;  /* the leader runs on a host thread of its own (joined after reap) */
+
+	/* Timers (sentry/kernel/ptimer.c): made on first use under mu, freed at exit. */
+	struct tg_timers *timers;
 };
 
 /* struct task - a guest thread. */
@@ -156,6 +164,15 @@ void task_exit_group(struct task *t, int status);
  * like Linux's force_sig_info.
  */
 void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info, bool forced);
+/* kernel_signal_group - tg_send_signal_locked taking k->mu (timers, the event thread). */
+void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
+			 const struct linux_siginfo *info);
+/*
+ * kernel_signal_pid - rt_sigqueueinfo's send: @sig with @info to process @pid, kicking it
+ * unless it is @sender's. 0 or -ESRCH.
+ */
+int kernel_signal_pid(struct kernel *k, struct task *sender, pid_t pid, int sig,
+		      const struct linux_siginfo *info);
 /* task_send_fault - a synchronous SIGSEGV/SIGBUS/SIGILL/... with si_code and address. */
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
 /*

@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 
@@ -121,6 +122,7 @@ static void task_exit_process(struct task *t)
 	struct pctx *pc;
 	uint32_t uid = t->creds.ruid;
 
+	tg_timers_exit(g); /* before the zombie: no timer signal for a dead process */
 	pthread_mutex_lock(&k->mu);
 	pc = t->pctx;
 	t->pctx = NULL;
@@ -414,6 +416,37 @@ static void kill_one(struct task *t, struct thread_group *g, int sig)
 	task_send_signal(g->leader, sig, &si, false);
 	if (g->leader != t)
 		task_kick_signal_locked(g->leader, sig);
+}
+
+void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
+			 const struct linux_siginfo *info)
+{
+	pthread_mutex_lock(&k->mu);
+	if (!tg->zombie) {
+		task_send_signal(tg->leader, sig, info, false);
+		task_kick_signal_locked(tg->leader, sig);
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
+int kernel_signal_pid(struct kernel *k, struct task *sender, pid_t pid, int sig,
+		      const struct linux_siginfo *info)
+{
+	struct thread_group *g;
+	int r = -ESRCH;
+
+	pthread_mutex_lock(&k->mu);
+	g = pid > 0 ? tg_find(k, pid) : NULL;
+	if (g) {
+		r = 0;
+		if (sig && !g->zombie) {
+			task_send_signal(g->leader, sig, info, false);
+			if (g->leader != sender)
+				task_kick_signal_locked(g->leader, sig);
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
 }
 
 int task_kill(struct task *t, pid_t pid, int sig)

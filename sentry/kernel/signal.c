@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
@@ -75,6 +76,8 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 		__atomic_or_fetch(&t->pending, SIGBIT(sig), __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&tg->mu);
+	if (!drop)
+		kernel_signal_notify(t->k); /* signalfd readers and pollers (timer.h) */
 }
 
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr)
@@ -264,6 +267,8 @@ void task_deliver_signals(struct task *t)
 		if (act.handler > (uint64_t)(uintptr_t)SIG_IGN && (act.flags & LINUX_SA_RESETHAND))
 			tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
 		pthread_mutex_unlock(&tg->mu);
+		if (info.si_code == SI_TIMER)
+			ptimer_signal_taken(tg, &info); /* timer_getoverrun (timer.h) */
 
 		if (sig == SIGKILL || act.handler == (uint64_t)(uintptr_t)SIG_DFL) {
 			enum sig_default def = sig_default_action(sig);

@@ -3,7 +3,9 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "lib/waitq.h"
 #include "sentry/host/host.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/syscalls/sys_impl.h"
 
 /* Clocks a guest may name; CPU-time clocks of other processes are not supported yet. */
@@ -127,17 +129,104 @@ static int copy_in_timespec(struct task *t, uint64_t addr, struct timespec *ts)
 	return 0;
 }
 
+static int64_t ts_ns(const struct timespec *ts)
+{
+	if (ts->tv_sec >= INT64_MAX / NSEC_PER_SEC - 1)
+		return INT64_MAX / 2; /* as good as forever */
+	return (int64_t)ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static struct timespec ns_ts(int64_t ns)
+{
+	return (struct timespec){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+}
+
+/* Longest single wait for a CLOCK_REALTIME deadline: the clock may be set meanwhile. */
+#define REALTIME_SLICE_NS NSEC_PER_SEC
+
+/*
+ * Sleep until @deadline ns on @clock (CLOCK_MONOTONIC or CLOCK_REALTIME) on the task's
+ * waiter. 0 when the time is up, -EINTR when a signal the task can take interrupted it.
+ */
+static int sleep_until(clockid_t clock, int64_t deadline)
+{
+	struct waiter *w = waiter_current();
+
+	for (;;) {
+		int64_t now = clock_now_ns(clock), left = deadline - now;
+		struct timespec dl;
+
+		if (left <= 0)
+			return 0;
+		if (clock == CLOCK_REALTIME && left > REALTIME_SLICE_NS)
+			left = REALTIME_SLICE_NS;
+		dl = ns_ts(clock_now_ns(CLOCK_MONOTONIC) + left);
+		/* 0 (a wake meant for some other wait) and -ETIMEDOUT: look at the clock again. */
+		if (waiter_wait(w, &dl) == -EINTR)
+			return clock_now_ns(clock) >= deadline ? 0 : -EINTR;
+	}
+}
+
+/* An interrupted relative sleep: the time left to @rem_addr (Linux ignores a fault there
+ * only for restarts; nanosleep reports -EFAULT). */
+static long sleep_interrupted(struct task *t, clockid_t clock, int64_t deadline,
+			      uint64_t rem_addr);
+
+/* restart_syscall(2) after a relative sleep: on to the same deadline. */
+static long sleep_restart(struct task *t)
+{
+	clockid_t clock = (clockid_t)t->restart_data[0];
+	int64_t deadline = (int64_t)t->restart_data[1];
+
+	if (sleep_until(clock, deadline) == 0)
+		return 0;
+	return sleep_interrupted(t, clock, deadline, t->restart_data[2]);
+}
+
+static long sleep_interrupted(struct task *t, clockid_t clock, int64_t deadline,
+			      uint64_t rem_addr)
+{
+	if (rem_addr) {
+		int64_t left = deadline - clock_now_ns(clock);
+		struct timespec rem = ns_ts(left > 0 ? left : 0);
+		if (mm_copy_out(t->mm, rem_addr, &rem, sizeof(rem)) != sizeof(rem))
+			return -EFAULT;
+	}
+	t->restart_data[0] = (uint64_t)clock;
+	t->restart_data[1] = (uint64_t)deadline;
+	t->restart_data[2] = rem_addr;
+	t->restart_fn = sleep_restart;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+/*
+ * Linux's hrtimer_nanosleep: a relative sleep counts on the monotonic clock (whatever the
+ * clock: a REL hrtimer) and, interrupted, writes the time left and restarts through
+ * restart_syscall to the same deadline when no handler runs; a handler makes it EINTR
+ * (never SA_RESTART). An absolute one follows its clock and restarts as it was
+ * (ERESTARTNOHAND).
+ */
 static long do_sleep(struct task *t, clockid_t c, int flags, uint64_t req_addr, uint64_t rem_addr)
 {
-	struct timespec req, rem;
+	struct timespec req;
+	int64_t deadline;
 	int r = copy_in_timespec(t, req_addr, &req);
 
 	if (r < 0)
 		return r;
-	r = host_clock_nanosleep(c, flags, &req, &rem);
-	if (r == -EINTR && rem_addr && !(flags & TIMER_ABSTIME))
-		mm_copy_out(t->mm, rem_addr, &rem, sizeof(rem));
-	return r;
+	if (!(flags & TIMER_ABSTIME)) {
+		deadline = clock_now_ns(CLOCK_MONOTONIC) + ts_ns(&req);
+		if (sleep_until(CLOCK_MONOTONIC, deadline) == 0)
+			return 0;
+		return sleep_interrupted(t, CLOCK_MONOTONIC, deadline, rem_addr);
+	}
+	deadline = ts_ns(&req);
+	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC) {
+		/* BOOTTIME, TAI: the same instant on the monotonic clock. */
+		deadline -= clock_now_ns(c) - clock_now_ns(CLOCK_MONOTONIC);
+		c = CLOCK_MONOTONIC;
+	}
+	return sleep_until(c, deadline) == 0 ? 0 : -ERESTARTNOHAND;
 }
 
 long sys_nanosleep(struct task *t, const struct syscall_args *a)

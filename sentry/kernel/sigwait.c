@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Taking signals without a handler: rt_sigtimedwait and signalfd dequeue pending signals
+ * of a set (Linux's dequeue_signal / do_sigtimedwait).
+ */
+#include <errno.h>
+#include <signal.h>
+
+#include "lib/waitq.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+/* Linux's SYNCHRONOUS_MASK: taken first, as delivery does. */
+#define SYNCHRONOUS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGTRAP) | \
+		     SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
+
+int task_dequeue_signal(struct task *t, uint64_t set, struct linux_siginfo *info)
+{
+	struct thread_group *tg = t->tg;
+	uint64_t avail;
+	int sig;
+
+	if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & set))
+		return 0;
+	pthread_mutex_lock(&tg->mu);
+	avail = t->pending & set;
+	if (!avail) {
+		pthread_mutex_unlock(&tg->mu);
+		return 0;
+	}
+	sig = __builtin_ctzll((avail & SYNCHRONOUS) ? (avail & SYNCHRONOUS) : avail) + 1;
+	*info = t->pending_info[sig];
+	__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&tg->mu);
+	if (info->si_code == SI_TIMER)
+		ptimer_signal_taken(tg, info);
+	return sig;
+}
+
+int task_sigtimedwait(struct task *t, uint64_t set, const struct timespec *timeout,
+		      struct linux_siginfo *info)
+{
+	struct waiter *w = waiter_current();
+	struct timespec dl;
+	uint64_t old;
+	int sig, r = 0;
+
+	set &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+	sig = task_dequeue_signal(t, set, info);
+	if (sig)
+		return sig;
+	if (timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
+		return -EAGAIN;
+	if (timeout)
+		deadline_after_ns(&dl, (long long)timeout->tv_sec * NSEC_PER_SEC + timeout->tv_nsec);
+	/*
+	 * Like Linux, unblock the set for the wait so that a signal of it wakes us (the kick
+	 * interrupts our waiter), then take it off the pending set before any handler can run.
+	 */
+	old = t->sigmask;
+	__atomic_store_n(&t->sigmask, old & ~set, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (;;) {
+		sig = task_dequeue_signal(t, set, info);
+		if (sig || r == -EINTR || r == -ETIMEDOUT || t->exiting)
+			break;
+		r = waiter_wait(w, timeout ? &dl : NULL);
+	}
+	__atomic_store_n(&t->sigmask, old, __ATOMIC_RELEASE);
+	if (sig)
+		return sig;
+	return r == -ETIMEDOUT ? -EAGAIN : -EINTR;
+}
