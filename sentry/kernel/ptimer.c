@@ -242,6 +242,24 @@ static void ptimer_expire(struct posix_timer *pt, uint64_t n)
 	kernel_signal_group(tt->k, tg, sig, &si);
 }
 
+/*
+ * Settime and delete drop the timer's signal still queued (Linux 6.13+; older kernels
+ * deliver it with the old setting's overrun). Preconditions: tt->mu held.
+ */
+static void ptimer_drop_signal(struct posix_timer *pt)
+{
+	struct thread_group *tg = pt->tt->tg;
+	struct task *t = tg->leader;
+	int sig = pt->ev.signo;
+
+	if ((pt->ev.notify & ~SIGEV_THREAD_ID) == SIGEV_NONE)
+		return;
+	pthread_mutex_lock(&tg->mu);
+	if ((t->pending & SIGBIT(sig)) && info_is_timer(&t->pending_info[sig], pt->id))
+		__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&tg->mu);
+}
+
 static void ptimer_fire(struct ktimer *kt, void *arg, uint64_t n)
 {
 	ptimer_expire(arg, n);
@@ -379,6 +397,8 @@ int task_timer_settime(struct task *t, int id, bool abs, int64_t value, int64_t 
 
 	if (!pt)
 		return -EINVAL;
+	pt->overrun_last = 0; /* Linux's common_timer_set */
+	ptimer_drop_signal(pt);
 	if (pt->ct) {
 		cputimer_set(pt->ct, value, abs, interval, old_value, old_interval);
 		pthread_mutex_unlock(&tt->mu);
@@ -436,6 +456,7 @@ int task_timer_delete(struct task *t, int id)
 
 	if (!pt)
 		return -EINVAL;
+	ptimer_drop_signal(pt);
 	for (struct posix_timer **pp = &tt->posix; *pp; pp = &(*pp)->next) {
 		if (*pp == pt) {
 			*pp = pt->next;

@@ -8,8 +8,9 @@
  *
  * Kept apart from kernel.h so that the timer code stays in its own files.
  *
- * Lock order: kernel->mu > thread_group->mu > tg_timers->mu > timer_service->mu. A ktimer's
- * callback runs on the event thread with no lock held; it may take any of them.
+ * Lock order: tg_timers->mu > thread_group->mu (kernel->mu > thread_group->mu as ever), and
+ * tg_timers->mu > timer_service->mu. A ktimer's callback runs on the event thread with no
+ * lock held; it may take any of them.
  */
 #ifndef SBX_SENTRY_KERNEL_TIMER_H
 #define SBX_SENTRY_KERNEL_TIMER_H
