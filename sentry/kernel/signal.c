@@ -69,7 +69,9 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 		tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
 		t->sigmask &= ~SIGBIT(sig);
 	}
-	bool drop = sig != SIGKILL && sig_ignored(&tg->actions[sig], sig) && !forced;
+	/* Linux's sig_ignored: a blocked signal is kept (sigwait, signalfd may take it). */
+	bool drop = sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
+		    sig_ignored(&tg->actions[sig], sig) && !forced;
 	/* Standard signals coalesce; real-time ones would queue (one slot for now). */
 	if (!drop && !(t->pending & SIGBIT(sig))) {
 		t->pending_info[sig] = si;

@@ -42,8 +42,9 @@ int task_sigtimedwait(struct task *t, uint64_t set, const struct timespec *timeo
 		      struct linux_siginfo *info)
 {
 	struct waiter *w = waiter_current();
+	struct waitq_entry e;
 	struct timespec dl;
-	uint64_t old;
+	struct waitq *q;
 	int sig, r = 0;
 
 	set &= ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
@@ -55,19 +56,19 @@ int task_sigtimedwait(struct task *t, uint64_t set, const struct timespec *timeo
 	if (timeout)
 		deadline_after_ns(&dl, (long long)timeout->tv_sec * NSEC_PER_SEC + timeout->tv_nsec);
 	/*
-	 * Like Linux, unblock the set for the wait so that a signal of it wakes us (the kick
-	 * interrupts our waiter), then take it off the pending set before any handler can run.
+	 * The set stays blocked (so a default-ignored signal of it is kept, Linux's
+	 * real_blocked); every newly pending signal wakes the signal wait queue, and a signal
+	 * the task would take now interrupts the waiter.
 	 */
-	old = t->sigmask;
-	__atomic_store_n(&t->sigmask, old & ~set, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	q = kernel_signal_waitq(t->k);
+	waitq_add(q, &e, w);
 	for (;;) {
 		sig = task_dequeue_signal(t, set, info);
 		if (sig || r == -EINTR || r == -ETIMEDOUT || t->exiting)
 			break;
 		r = waiter_wait(w, timeout ? &dl : NULL);
 	}
-	__atomic_store_n(&t->sigmask, old, __ATOMIC_RELEASE);
+	waitq_remove(q, &e);
 	if (sig)
 		return sig;
 	return r == -ETIMEDOUT ? -EAGAIN : -EINTR;
