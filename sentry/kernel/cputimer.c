@@ -12,6 +12,7 @@
  * itself tick-sampled. Good enough for profilers and CPU limits; not for exact counts.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "sentry/host/host.h"
@@ -70,6 +71,22 @@ void tt_cpu_clocks_refresh(struct tg_timers *tt, struct task *t)
 		}
 		tt->stub_clock = c;
 	}
+}
+
+int64_t task_cputime(struct task *t, int kind)
+{
+	/* From the first reading on, the process's CPU time survives execve. */
+	struct tg_timers *tt = tg_timers_get(t->tg, true);
+	int64_t v;
+
+	if (!tt)
+		return 0;
+	pthread_mutex_lock(&tt->mu);
+	tt->k = t->k;
+	tt_cpu_clocks_refresh(tt, t);
+	v = tt_cputime_locked(tt, kind);
+	pthread_mutex_unlock(&tt->mu);
+	return v;
 }
 
 static void cputimer_tick(struct ktimer *kt, void *arg, uint64_t ticks)

@@ -38,7 +38,7 @@ struct posix_timer {
 	int overrun_last;     /* protected by tt->mu */
 };
 
-static struct tg_timers *tt_get(struct thread_group *tg, bool create)
+struct tg_timers *tg_timers_get(struct thread_group *tg, bool create)
 {
 	struct tg_timers *tt;
 
@@ -80,7 +80,7 @@ static void delete_posix_timers(struct tg_timers *tt)
 
 void tg_timers_exec(struct task *t)
 {
-	struct tg_timers *tt = tt_get(t->tg, false);
+	struct tg_timers *tt = tg_timers_get(t->tg, false);
 
 	if (!tt)
 		return;
@@ -135,7 +135,7 @@ int task_getitimer(struct task *t, int which, int64_t *value, int64_t *interval)
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
 	*value = *interval = 0;
-	tt = tt_get(t->tg, false);
+	tt = tg_timers_get(t->tg, false);
 	if (!tt)
 		return 0;
 	pthread_mutex_lock(&tt->mu);
@@ -156,7 +156,7 @@ int task_setitimer(struct task *t, int which, int64_t value, int64_t interval,
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
 	*old_value = *old_interval = 0;
-	tt = tt_get(t->tg, value != 0);
+	tt = tg_timers_get(t->tg, value != 0);
 	if (!tt)
 		return value ? -ENOMEM : 0;
 	pthread_mutex_lock(&tt->mu);
@@ -272,7 +272,7 @@ static void ptimer_cpu_fire(struct cputimer *ct, void *arg, uint64_t n)
 
 void ptimer_signal_taken(struct thread_group *tg, const struct linux_siginfo *info)
 {
-	struct tg_timers *tt = tt_get(tg, false);
+	struct tg_timers *tt = tg_timers_get(tg, false);
 	struct posix_timer *pt;
 	int32_t id, ov;
 
@@ -337,7 +337,7 @@ int task_timer_create(struct task *t, clockid_t clock, const struct ksigevent *e
 	}
 	if (ev->notify != SIGEV_NONE && (ev->signo <= 0 || ev->signo > KSIG_MAX))
 		return -EINVAL;
-	tt = tt_get(t->tg, true);
+	tt = tg_timers_get(t->tg, true);
 	pt = calloc(1, sizeof(*pt));
 	if (!tt || !pt) {
 		free(pt);
@@ -373,7 +373,7 @@ int task_timer_create(struct task *t, clockid_t clock, const struct ksigevent *e
 /* Look up timer @id; tt->mu is held on success. */
 static struct posix_timer *ptimer_lock(struct task *t, int id, struct tg_timers **ttp)
 {
-	struct tg_timers *tt = tt_get(t->tg, false);
+	struct tg_timers *tt = tg_timers_get(t->tg, false);
 	struct posix_timer *pt;
 
 	if (!tt || id < 0)

@@ -66,6 +66,15 @@ void ktimer_get(struct ktimer *kt, int64_t *value, int64_t *interval);
 /* clock_now_ns - the host's @clock now, in ns. */
 int64_t clock_now_ns(clockid_t clock);
 
+/* Which CPU time a clock counts (Linux's CPUCLOCK_PROF/VIRT/SCHED encoding). */
+enum { CPUCLOCK_PROF = 0, CPUCLOCK_USER = 1, CPUCLOCK_SCHED = 2 };
+/*
+ * task_cputime - CPU time of @t's process of @kind in ns, as the CPU-time timers count it
+ * (sentry/kernel/cputimer.c): guest code in the platform's stub plus the Sentry thread.
+ * Call on @t's thread.
+ */
+int64_t task_cputime(struct task *t, int kind);
+
 /* ---- per-process timers (sentry/kernel/ptimer.c) ---- */
 
 /*

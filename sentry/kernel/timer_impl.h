@@ -10,8 +10,6 @@
 struct posix_timer;
 struct cputimer;
 
-/* Which CPU time a clock counts (Linux's CPUCLOCK_PROF/VIRT/SCHED). */
-enum { CPUCLOCK_PROF = 0, CPUCLOCK_USER = 1, CPUCLOCK_SCHED = 2 };
 
 /* struct tg_timers - a process's timers (thread_group->timers). */
 struct tg_timers {
@@ -33,6 +31,9 @@ struct tg_timers {
 	int64_t stub_base[3];
 	int64_t stub_last[3];
 };
+
+/* tg_timers_get - @tg's timers, made on first use with @create (NULL: none or no memory). */
+struct tg_timers *tg_timers_get(struct thread_group *tg, bool create);
 
 /*
  * CPU-time timers (cputimer.c): sampled by a periodic tick on the event thread, so they

@@ -31,8 +31,8 @@ static bool clock_ok(clockid_t c)
 
 /*
  * Negative ids name CPU-time clocks of a process or thread (Linux's CPUCLOCK_* encoding:
- * ~pid << 3 | perthread << 2 | which). Only the caller's own are known: they map to the
- * host clocks of the Sentry thread/process, an approximation until tasks account time.
+ * ~pid << 3 | perthread << 2 | which). Only the caller's own are known; clock_gettime reads
+ * them through task_cputime (sentry/kernel/cputimer.c).
  */
 static int cpuclock_resolve(struct task *t, clockid_t c, clockid_t *out)
 {
@@ -62,13 +62,22 @@ long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 {
 	clockid_t c;
 	struct timespec ts;
-	int r = clock_resolve(t, (clockid_t)ARG_INT(0), &c);
+	clockid_t g = (clockid_t)ARG_INT(0);
+	int r = clock_resolve(t, g, &c);
 
 	if (r < 0)
 		return r;
-	r = host_clock_gettime(c, &ts);
-	if (r < 0)
-		return r;
+	if (c == CLOCK_PROCESS_CPUTIME_ID || c == CLOCK_THREAD_CPUTIME_ID) {
+		/* The guest's CPU time as its CPU-time timers count it (one thread: the
+		 * thread's clock is the process's). */
+		int64_t ns = task_cputime(t, g < 0 ? (g & 3) : CPUCLOCK_SCHED);
+		ts.tv_sec = ns / NSEC_PER_SEC;
+		ts.tv_nsec = ns % NSEC_PER_SEC;
+	} else {
+		r = host_clock_gettime(c, &ts);
+		if (r < 0)
+			return r;
+	}
 	if (mm_copy_out(t->mm, ARG_U(1), &ts, sizeof(ts)) != sizeof(ts))
 		return -EFAULT;
 	return 0;

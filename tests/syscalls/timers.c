@@ -294,6 +294,21 @@ int main(void)
 	is_errno(timer_settime(tid, 0, &its, NULL), EINVAL, "tv_nsec 1e9: EINVAL");
 	is_errno(syscall(SYS_timer_getoverrun, 4242), EINVAL, "getoverrun of no timer: EINVAL");
 
+	/* The process CPU clock advances while the guest computes. */
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	int64_t cpu0 = c0.tv_sec * 1000000000LL + c0.tv_nsec, cpu1 = cpu0;
+	int64_t wall_end = now_ns() + 5000000000LL;
+	static volatile sig_atomic_t never2;
+	while (cpu1 - cpu0 < 30000000LL && now_ns() < wall_end) {
+		spin(&never2, 5);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+		cpu1 = c1.tv_sec * 1000000000LL + c1.tv_nsec;
+	}
+	ok(cpu1 - cpu0 >= 30000000LL, "CLOCK_PROCESS_CPUTIME_ID counts a busy loop");
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	ok(c1.tv_sec > 0 || c1.tv_nsec > 0, "CLOCK_THREAD_CPUTIME_ID is nonzero");
+
 	/* CPU-time POSIX timer. */
 	timer_t t5;
 	sev.sigev_value.sival_int = 5;
