@@ -21,7 +21,8 @@ CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
 	hostroot_python escape_calls escape_stubjump
-	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors"
+	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
+	timers_exec"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -372,6 +373,12 @@ check_proc_orphan() {
 check_proc_exec_errors() {
 	hostroot "$BUSYBOX" sh -c '/nonexistent 2>/dev/null; echo $?; /etc/os-release 2>/dev/null; echo $?'
 	expect 0 "$(printf '127\n126')"
+}
+
+# execve ends POSIX timers and keeps itimers (the timers conformance program re-execs itself).
+check_timers_exec() {
+	hostroot "$(cd "$BUILD/tests/syscalls" && pwd)/timers" exec-check
+	expect 0 "posix-timer-gone=1 itimer-kept=1"
 }
 
 # Sanity: the helpers behave as expected natively.

@@ -66,9 +66,38 @@ static void spin(volatile sig_atomic_t *flag, int ms)
 			sink += (uint64_t)i;
 }
 
-int main(void)
+/*
+ * "exec-check" (tests/integration: timers_exec): a POSIX timer ends at execve, an itimer
+ * goes on, and the signal it sends is delivered to the new image (default action here).
+ */
+static int exec_check(char **argv)
+{
+	if (strcmp(argv[1], "after-exec") == 0) {
+		struct itimerspec its;
+		struct itimerval it;
+		int gone = timer_gettime((timer_t)0, &its) == -1 && errno == EINVAL;
+		getitimer(ITIMER_REAL, &it);
+		int kept = it.it_value.tv_sec > 0 && it.it_value.tv_sec <= 100;
+		tap_printf_("posix-timer-gone=%d itimer-kept=%d\n", gone, kept);
+		return 0;
+	}
+	timer_t tid;
+	struct itimerspec its = { { 0, 0 }, { 100, 0 } };
+	struct itimerval it = { { 0, 0 }, { 100, 0 } };
+	if (timer_create(CLOCK_MONOTONIC, NULL, &tid) != 0 || timer_settime(tid, 0, &its, NULL) != 0 ||
+	    setitimer(ITIMER_REAL, &it, NULL) != 0)
+		return 1;
+	char *av[] = { argv[0], "after-exec", NULL };
+	execv(argv[0], av);
+	return 2;
+}
+
+int main(int argc, char **argv)
 {
 	struct itimerval it, old;
+
+	if (argc > 1)
+		return exec_check(argv);
 	int p[2];
 	char b;
 
