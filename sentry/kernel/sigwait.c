@@ -53,6 +53,8 @@ int task_sigtimedwait(struct task *t, uint64_t set, const struct timespec *timeo
 		return sig;
 	if (timeout && timeout->tv_sec == 0 && timeout->tv_nsec == 0)
 		return -EAGAIN;
+	if (timeout && timeout->tv_sec > 100LL * 365 * 86400)
+		timeout = NULL; /* a century: forever, without overflowing the deadline */
 	if (timeout)
 		deadline_after_ns(&dl, (long long)timeout->tv_sec * NSEC_PER_SEC + timeout->tv_nsec);
 	/*
