@@ -361,8 +361,8 @@ int task_timer_create(struct task *t, clockid_t clock, const struct ksigevent *e
 	while (ptimer_find(tt, pt->id))
 		pt->id = pt->id == INT_MAX ? 0 : pt->id + 1;
 	tt->next_id = pt->id == INT_MAX ? 0 : pt->id + 1;
-	if (pt->ev.notify == SIGEV_SIGNAL && pt->ev.value == UINT64_MAX)
-		pt->ev.value = (uint64_t)pt->id; /* NULL sigevent: sival_int is the id */
+	if (pt->ev.value_is_id)
+		pt->ev.value = (uint64_t)pt->id;
 	pt->next = tt->posix;
 	tt->posix = pt;
 	*id = pt->id;

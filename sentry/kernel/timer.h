@@ -97,6 +97,7 @@ struct ksigevent {
 	int32_t signo;
 	int32_t notify;
 	int32_t tid;
+	bool value_is_id; /* no sigevent given: sival_int is the timer's id */
 };
 
 int task_timer_create(struct task *t, clockid_t clock, const struct ksigevent *ev, int *id);

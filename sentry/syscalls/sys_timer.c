@@ -122,7 +122,7 @@ struct guest_sigevent {
 
 long sys_timer_create(struct task *t, const struct syscall_args *a)
 {
-	struct ksigevent ev = { .value = UINT64_MAX, .signo = SIGALRM, .notify = SIGEV_SIGNAL };
+	struct ksigevent ev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL, .value_is_id = true };
 	int id, r;
 
 	if (ARG_U(1)) {
