@@ -176,22 +176,12 @@ static int sleep_until(clockid_t clock, int64_t deadline)
 	}
 }
 
-/* An interrupted relative sleep: the time left to @rem_addr (Linux ignores a fault there
- * only for restarts; nanosleep reports -EFAULT). */
-static long sleep_interrupted(struct task *t, clockid_t clock, int64_t deadline,
-			      uint64_t rem_addr);
+static long sleep_restart(struct task *t);
 
-/* restart_syscall(2) after a relative sleep: on to the same deadline. */
-static long sleep_restart(struct task *t)
-{
-	clockid_t clock = (clockid_t)t->restart_data[0];
-	int64_t deadline = (int64_t)t->restart_data[1];
-
-	if (sleep_until(clock, deadline) == 0)
-		return 0;
-	return sleep_interrupted(t, clock, deadline, t->restart_data[2]);
-}
-
+/*
+ * A relative sleep was interrupted: write the time left to @rem_addr (-EFAULT if that
+ * fails, as Linux's nanosleep_copyout) and set up restart_syscall to the same deadline.
+ */
 static long sleep_interrupted(struct task *t, clockid_t clock, int64_t deadline,
 			      uint64_t rem_addr)
 {
@@ -206,6 +196,17 @@ static long sleep_interrupted(struct task *t, clockid_t clock, int64_t deadline,
 	t->restart_data[2] = rem_addr;
 	t->restart_fn = sleep_restart;
 	return -ERESTART_RESTARTBLOCK;
+}
+
+/* restart_syscall(2) after a relative sleep: on to the same deadline. */
+static long sleep_restart(struct task *t)
+{
+	clockid_t clock = (clockid_t)t->restart_data[0];
+	int64_t deadline = (int64_t)t->restart_data[1];
+
+	if (sleep_until(clock, deadline) == 0)
+		return 0;
+	return sleep_interrupted(t, clock, deadline, t->restart_data[2]);
 }
 
 /*

@@ -141,6 +141,30 @@ int main(void)
 	ok(now_ns(CLOCK_MONOTONIC) - t0 >= 100000000LL, "it slept the whole time");
 	reap(c);
 
+	/*
+	 * A signal that ends up running no handler resumes the sleep (restart_syscall for a
+	 * relative one): SIGTSTP to an orphaned process group is discarded at delivery.
+	 */
+	for (int abs = 0; abs < 2; abs++) {
+		c = fork();
+		if (c == 0) {
+			setsid(); /* our own session: an orphaned process group */
+			int64_t s0 = now_ns(CLOCK_MONOTONIC), dl = s0 + 300000000LL;
+			struct timespec r = { 0, 300000000L }, a = { dl / 1000000000LL, dl % 1000000000LL };
+			int ret = abs ? clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &a, NULL)
+				      : nanosleep(&r, NULL);
+			_exit(ret != 0 ? 1 : now_ns(CLOCK_MONOTONIC) - s0 < 300000000LL ? 2 : 0);
+		}
+		msleep(60);
+		kill(c, SIGTSTP);
+		msleep(30);
+		kill(c, SIGTTIN);
+		int st;
+		waitpid(c, &st, 0);
+		ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		   "%s sleep resumes after discarded stop signals, full length", abs ? "absolute" : "relative");
+	}
+
 	/* TIMER_ABSTIME on both clocks. */
 	for (int i = 0; i < 2; i++) {
 		clockid_t ck = i ? CLOCK_REALTIME : CLOCK_MONOTONIC;
