@@ -211,6 +211,21 @@ static bool info_is_timer(const struct linux_siginfo *si, int id)
 	return si->si_code == SI_TIMER && tid == id;
 }
 
+/*
+ * The siginfo of @pt's signal while it is still queued, else NULL: where overruns are
+ * counted. (Threads: a process-directed signal will sit on the group's shared set.)
+ * Preconditions: tg->mu held.
+ */
+static struct linux_siginfo *queued_info(struct posix_timer *pt)
+{
+	struct task *t = pt->tt->tg->leader;
+	int sig = pt->ev.signo;
+
+	if ((t->pending & SIGBIT(sig)) && info_is_timer(&t->pending_info[sig], pt->id))
+		return &t->pending_info[sig];
+	return NULL;
+}
+
 static int add_overrun(int a, uint64_t n)
 {
 	uint64_t s = (uint64_t)a + n;
@@ -222,24 +237,23 @@ static void ptimer_expire(struct posix_timer *pt, uint64_t n)
 {
 	struct tg_timers *tt = pt->tt;
 	struct thread_group *tg = tt->tg;
-	struct task *t = tg->leader;
-	struct linux_siginfo si;
-	int sig = pt->ev.signo;
+	struct linux_siginfo si, *q;
 
 	if ((pt->ev.notify & ~SIGEV_THREAD_ID) == SIGEV_NONE)
 		return;
 	pthread_mutex_lock(&tg->mu);
-	if ((t->pending & SIGBIT(sig)) && info_is_timer(&t->pending_info[sig], pt->id)) {
+	q = queued_info(pt);
+	if (q) {
 		int32_t ov;
-		memcpy(&ov, t->pending_info[sig].raw + SI_TIMER_OVERRUN, sizeof(ov));
+		memcpy(&ov, q->raw + SI_TIMER_OVERRUN, sizeof(ov));
 		ov = add_overrun(ov, n);
-		memcpy(t->pending_info[sig].raw + SI_TIMER_OVERRUN, &ov, sizeof(ov));
-		pthread_mutex_unlock(&tg->mu);
-		return;
+		memcpy(q->raw + SI_TIMER_OVERRUN, &ov, sizeof(ov));
 	}
 	pthread_mutex_unlock(&tg->mu);
+	if (q)
+		return;
 	ptimer_info(pt, &si, add_overrun(0, n - 1));
-	kernel_signal_group(tt->k, tg, sig, &si);
+	kernel_signal_group(tt->k, tg, pt->ev.signo, &si);
 }
 
 /*
@@ -249,14 +263,12 @@ static void ptimer_expire(struct posix_timer *pt, uint64_t n)
 static void ptimer_drop_signal(struct posix_timer *pt)
 {
 	struct thread_group *tg = pt->tt->tg;
-	struct task *t = tg->leader;
-	int sig = pt->ev.signo;
 
 	if ((pt->ev.notify & ~SIGEV_THREAD_ID) == SIGEV_NONE)
 		return;
 	pthread_mutex_lock(&tg->mu);
-	if ((t->pending & SIGBIT(sig)) && info_is_timer(&t->pending_info[sig], pt->id))
-		__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	if (queued_info(pt))
+		__atomic_and_fetch(&tg->leader->pending, ~SIGBIT(pt->ev.signo), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&tg->mu);
 }
 
