@@ -149,7 +149,7 @@
 	X(gettimeofday, "pp", SYS_FULL, NULL)                                                    \
 	X(time, "p", SYS_FULL, NULL)                                                             \
 	X(nanosleep, "pp", SYS_FULL, NULL)                                                       \
-	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "CPU-time clocks: ENOTSUP")                      \
+	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "process CPU clock looked at every 5 ms")        \
 	/* timers (sentry/kernel/timer.c, ptimer.c, cputimer.c; fs/timerfd.c) */                 \
 	X(alarm, "u", SYS_FULL, NULL)                                                            \
 	X(getitimer, "ip", SYS_FULL, NULL)                                                       \

@@ -152,27 +152,40 @@ static struct timespec ns_ts(int64_t ns)
 
 /* Longest single wait for a CLOCK_REALTIME deadline: the clock may be set meanwhile. */
 #define REALTIME_SLICE_NS NSEC_PER_SEC
+/* How often a sleep on the process's CPU clock looks at it (as the CPU timers do). */
+#define CPUCLOCK_SLICE_NS 5000000LL
+
+/* @clock now: CLOCK_PROCESS_CPUTIME_ID is the guest's (task_cputime), others the host's. */
+static int64_t sleep_clock_now(struct task *t, clockid_t clock)
+{
+	if (clock == CLOCK_PROCESS_CPUTIME_ID)
+		return task_cputime(t, CPUCLOCK_SCHED);
+	return clock_now_ns(clock);
+}
 
 /*
- * Sleep until @deadline ns on @clock (CLOCK_MONOTONIC or CLOCK_REALTIME) on the task's
- * waiter. 0 when the time is up, -EINTR when a signal the task can take interrupted it.
+ * Sleep until @deadline ns on @clock (CLOCK_MONOTONIC, CLOCK_REALTIME or the process's CPU
+ * clock) on the task's waiter. 0 when the time is up, -EINTR when a signal the task can
+ * take interrupted it.
  */
-static int sleep_until(clockid_t clock, int64_t deadline)
+static int sleep_until(struct task *t, clockid_t clock, int64_t deadline)
 {
 	struct waiter *w = waiter_current();
 
 	for (;;) {
-		int64_t now = clock_now_ns(clock), left = deadline - now;
+		int64_t left = deadline - sleep_clock_now(t, clock);
 		struct timespec dl;
 
 		if (left <= 0)
 			return 0;
 		if (clock == CLOCK_REALTIME && left > REALTIME_SLICE_NS)
 			left = REALTIME_SLICE_NS;
+		else if (clock == CLOCK_PROCESS_CPUTIME_ID && left > CPUCLOCK_SLICE_NS)
+			left = CPUCLOCK_SLICE_NS;
 		dl = ns_ts(clock_now_ns(CLOCK_MONOTONIC) + left);
 		/* 0 (a wake meant for some other wait) and -ETIMEDOUT: look at the clock again. */
 		if (waiter_wait(w, &dl) == -EINTR)
-			return clock_now_ns(clock) >= deadline ? 0 : -EINTR;
+			return sleep_clock_now(t, clock) >= deadline ? 0 : -EINTR;
 	}
 }
 
@@ -186,7 +199,7 @@ static long sleep_interrupted(struct task *t, clockid_t clock, int64_t deadline,
 			      uint64_t rem_addr)
 {
 	if (rem_addr) {
-		int64_t left = deadline - clock_now_ns(clock);
+		int64_t left = deadline - sleep_clock_now(t, clock);
 		struct timespec rem = ns_ts(left > 0 ? left : 0);
 		if (mm_copy_out(t->mm, rem_addr, &rem, sizeof(rem)) != sizeof(rem))
 			return -EFAULT;
@@ -204,7 +217,7 @@ static long sleep_restart(struct task *t)
 	clockid_t clock = (clockid_t)t->restart_data[0];
 	int64_t deadline = (int64_t)t->restart_data[1];
 
-	if (sleep_until(clock, deadline) == 0)
+	if (sleep_until(t, clock, deadline) == 0)
 		return 0;
 	return sleep_interrupted(t, clock, deadline, t->restart_data[2]);
 }
@@ -214,7 +227,8 @@ static long sleep_restart(struct task *t)
  * clock: a REL hrtimer) and, interrupted, writes the time left and restarts through
  * restart_syscall to the same deadline when no handler runs; a handler makes it EINTR
  * (never SA_RESTART). An absolute one follows its clock and restarts as it was
- * (ERESTARTNOHAND).
+ * (ERESTARTNOHAND). On the process's CPU clock both count the guest's CPU time, which a
+ * single-threaded sleeper hardly spends: like on Linux, it sleeps until a signal.
  */
 static long do_sleep(struct task *t, clockid_t c, int flags, uint64_t req_addr, uint64_t rem_addr)
 {
@@ -224,19 +238,21 @@ static long do_sleep(struct task *t, clockid_t c, int flags, uint64_t req_addr, 
 
 	if (r < 0)
 		return r;
+	if (c != CLOCK_PROCESS_CPUTIME_ID && !(flags & TIMER_ABSTIME))
+		c = CLOCK_MONOTONIC;
 	if (!(flags & TIMER_ABSTIME)) {
-		deadline = clock_now_ns(CLOCK_MONOTONIC) + ts_ns(&req);
-		if (sleep_until(CLOCK_MONOTONIC, deadline) == 0)
+		deadline = sleep_clock_now(t, c) + ts_ns(&req);
+		if (sleep_until(t, c, deadline) == 0)
 			return 0;
-		return sleep_interrupted(t, CLOCK_MONOTONIC, deadline, rem_addr);
+		return sleep_interrupted(t, c, deadline, rem_addr);
 	}
 	deadline = ts_ns(&req);
-	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC) {
+	if (c != CLOCK_REALTIME && c != CLOCK_MONOTONIC && c != CLOCK_PROCESS_CPUTIME_ID) {
 		/* BOOTTIME, TAI: the same instant on the monotonic clock. */
 		deadline -= clock_now_ns(c) - clock_now_ns(CLOCK_MONOTONIC);
 		c = CLOCK_MONOTONIC;
 	}
-	return sleep_until(c, deadline) == 0 ? 0 : -ERESTARTNOHAND;
+	return sleep_until(t, c, deadline) == 0 ? 0 : -ERESTARTNOHAND;
 }
 
 long sys_nanosleep(struct task *t, const struct syscall_args *a)
@@ -249,13 +265,19 @@ long sys_clock_nanosleep(struct task *t, const struct syscall_args *a)
 	clockid_t c = (clockid_t)ARG_INT(0);
 	int flags = ARG_INT(1);
 
+	if (c < 0) {
+		/* CPU clocks by id: the process's sleeps on it, a thread's is EINVAL (Linux). */
+		clockid_t host;
+		int r = cpuclock_resolve(t, c, &host);
+		if (r < 0)
+			return r;
+		c = host;
+	}
 	if (c == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
 	if (!clock_ok(c) || c == CLOCK_MONOTONIC_RAW || c == CLOCK_REALTIME_COARSE ||
 	    c == CLOCK_MONOTONIC_COARSE)
 		return -EINVAL;
-	if (c == CLOCK_PROCESS_CPUTIME_ID)
-		return -ENOTSUP;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
 	return do_sleep(t, c, flags, ARG_U(2), ARG_U(3));

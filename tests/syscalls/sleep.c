@@ -187,6 +187,25 @@ int main(void)
 		is_int(rem.tv_sec, 42, "rem untouched for an absolute sleep");
 	}
 	reap(c);
+	/* The process CPU clock: a past deadline returns, a far one sleeps until a signal. */
+	struct timespec cpu_now;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu_now);
+	is_int(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &cpu_now, NULL), 0,
+	       "CPU clock, TIMER_ABSTIME now: returns at once");
+	clockid_t pcpu;
+	clock_getcpuclockid(0, &pcpu);
+	is_int(clock_nanosleep(pcpu, TIMER_ABSTIME, &cpu_now, NULL), 0,
+	       "clock_getcpuclockid(0) clock works too");
+	hits = 0;
+	c = poke(SIGUSR1, 50);
+	req = (struct timespec){ 100, 0 };
+	rem = (struct timespec){ 0, 0 };
+	is_int(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, &rem), EINTR,
+	       "CPU clock, 100 s of CPU: ended by a handler");
+	ok(rem.tv_sec >= 99 && rem.tv_sec <= 100, "rem: almost all of it (sleeping burns no CPU)");
+	reap(c);
+	is_int(clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL), EINVAL,
+	       "the thread CPU clock: EINVAL");
 	req = (struct timespec){ 0, 1000000000L };
 	is_int(clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL), EINVAL, "tv_nsec 1e9: EINVAL");
 	is_int(clock_nanosleep(CLOCK_MONOTONIC, 4, &req, NULL), EINVAL, "bad flags: EINVAL");
