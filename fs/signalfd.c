@@ -4,7 +4,8 @@
  * task's pending set as struct signalfd_siginfo records (no handler runs); poll is
  * readable while one is pending. Like Linux, the file reads the signals of whichever task
  * uses it (a forked child reads its own), and waits on the kernel's signal wait queue,
- * which every newly pending signal wakes (kernel_signal_notify).
+ * which every newly pending signal wakes (kernel_signal_notify): the thread's own and its
+ * process's signals.
  */
 #include "fs/vfs.h"
 
@@ -140,7 +141,7 @@ static unsigned int signalfd_poll(struct file *f, struct poll_table *pt)
 	struct task *t = task_current();
 
 	poll_wait(pt, kernel_signal_waitq(s->k));
-	if (t && (__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & s->mask))
+	if (t && (task_pending(t) & s->mask))
 		return POLLIN | POLLRDNORM;
 	return 0;
 }

@@ -5,8 +5,8 @@
  * A guest process's CPU time is spent in two host places: its guest code runs in the
  * platform's stub process for its address space (platform_ops.as_cpu_clock gives that
  * process's host CPU clock: user time is the guest's user time, PROF adds the stub's
- * system time), and its syscalls run on the task's Sentry host thread (counted as system
- * time: PROF and SCHED, not VIRTUAL). Nothing tells the Sentry when a CPU clock passes a
+ * system time), and its syscalls run on the tasks' Sentry host threads (tg_cputime's system
+ * time, cputime.c: counted for PROF and SCHED, not VIRTUAL). Nothing tells the Sentry when a CPU clock passes a
  * value, so an armed timer samples the clocks with a periodic tick on the event thread
  * (CPUTIMER_TICK_NS): it fires up to one tick late, and the host's utime/stime split is
  * itself tick-sampled. Good enough for profilers and CPU limits; not for exact counts.
@@ -41,7 +41,7 @@ static int64_t read_clock(clockid_t c, int64_t *out)
 	return r;
 }
 
-/* Preconditions: tt->mu held. The process's CPU time of @kind. */
+/* Preconditions: tt->mu held (takes k->mu). The process's CPU time of @kind. */
 static int64_t tt_cputime_locked(struct tg_timers *tt, int kind)
 {
 	int64_t total = 0, v;
@@ -49,8 +49,14 @@ static int64_t tt_cputime_locked(struct tg_timers *tt, int kind)
 	if (tt->stub_clock && read_clock((tt->stub_clock & ~3) | kind, &v) == 0)
 		tt->stub_last[kind] = v;
 	total = tt->stub_base[kind] + tt->stub_last[kind];
-	if (kind != CPUCLOCK_USER && tt->sentry_clock && read_clock(tt->sentry_clock, &v) == 0)
-		total += v;
+	if (kind != CPUCLOCK_USER && tt->k) {
+		/* The Sentry threads' CPU time, live and exited (cputime.c): system time. */
+		uint64_t ut, st;
+		pthread_mutex_lock(&tt->k->mu);
+		tg_cputime(tt->tg, &ut, &st);
+		pthread_mutex_unlock(&tt->k->mu);
+		total += (int64_t)st;
+	}
 	return total;
 }
 
@@ -60,7 +66,6 @@ void tt_cpu_clocks_refresh(struct tg_timers *tt, struct task *t)
 	struct addrspace *as = t->mm ? mm_addrspace(t->mm) : NULL;
 	int c = 0;
 
-	pthread_getcpuclockid(pthread_self(), &tt->sentry_clock);
 	if (!as || !ops->as_cpu_clock || ops->as_cpu_clock(as, &c) < 0)
 		c = 0;
 	if (c != tt->stub_clock) {
@@ -73,7 +78,7 @@ void tt_cpu_clocks_refresh(struct tg_timers *tt, struct task *t)
 	}
 }
 
-int64_t task_cputime(struct task *t, int kind)
+int64_t task_cpuclock_ns(struct task *t, int kind)
 {
 	/* From the first reading on, the process's CPU time survives execve. */
 	struct tg_timers *tt = tg_timers_get(t->tg, true);

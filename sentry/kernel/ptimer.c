@@ -212,17 +212,28 @@ static bool info_is_timer(const struct linux_siginfo *si, int id)
 }
 
 /*
- * The siginfo of @pt's signal while it is still queued, else NULL: where overruns are
- * counted. (Threads: a process-directed signal will sit on the group's shared set.)
- * Preconditions: tg->mu held.
+ * The siginfo of @pt's signal while it is still queued, else NULL (where overruns are
+ * counted), and the pending set it is on: the process's, or with SIGEV_THREAD_ID the
+ * target thread's. Preconditions: tg->mu held (and k->mu for a thread's).
  */
-static struct linux_siginfo *queued_info(struct posix_timer *pt)
+static struct linux_siginfo *queued_info(struct posix_timer *pt, uint64_t **pending)
 {
-	struct task *t = pt->tt->tg->leader;
+	struct thread_group *tg = pt->tt->tg;
 	int sig = pt->ev.signo;
+	struct linux_siginfo *infos = tg->shared_info;
 
-	if ((t->pending & SIGBIT(sig)) && info_is_timer(&t->pending_info[sig], pt->id))
-		return &t->pending_info[sig];
+	*pending = &tg->shared_pending;
+	if (pt->ev.notify & SIGEV_THREAD_ID) {
+		struct task *u;
+		for (u = tg->tasks; u && u->tid != pt->ev.tid; u = u->tg_next)
+			;
+		if (!u)
+			return NULL;
+		*pending = &u->pending;
+		infos = u->pending_info;
+	}
+	if ((**pending & SIGBIT(sig)) && info_is_timer(&infos[sig], pt->id))
+		return &infos[sig];
 	return NULL;
 }
 
@@ -238,11 +249,13 @@ static void ptimer_expire(struct posix_timer *pt, uint64_t n)
 	struct tg_timers *tt = pt->tt;
 	struct thread_group *tg = tt->tg;
 	struct linux_siginfo si, *q;
+	uint64_t *pending;
 
 	if ((pt->ev.notify & ~SIGEV_THREAD_ID) == SIGEV_NONE)
 		return;
+	pthread_mutex_lock(&tt->k->mu);
 	pthread_mutex_lock(&tg->mu);
-	q = queued_info(pt);
+	q = queued_info(pt, &pending);
 	if (q) {
 		int32_t ov;
 		memcpy(&ov, q->raw + SI_TIMER_OVERRUN, sizeof(ov));
@@ -250,10 +263,14 @@ static void ptimer_expire(struct posix_timer *pt, uint64_t n)
 		memcpy(q->raw + SI_TIMER_OVERRUN, &ov, sizeof(ov));
 	}
 	pthread_mutex_unlock(&tg->mu);
+	pthread_mutex_unlock(&tt->k->mu);
 	if (q)
 		return;
 	ptimer_info(pt, &si, add_overrun(0, n - 1));
-	kernel_signal_group(tt->k, tg, pt->ev.signo, &si);
+	if (pt->ev.notify & SIGEV_THREAD_ID)
+		kernel_signal_thread(tt->k, tg->tgid, pt->ev.tid, pt->ev.signo, &si);
+	else
+		kernel_signal_group(tt->k, tg, pt->ev.signo, &si);
 }
 
 /*
@@ -263,13 +280,16 @@ static void ptimer_expire(struct posix_timer *pt, uint64_t n)
 static void ptimer_drop_signal(struct posix_timer *pt)
 {
 	struct thread_group *tg = pt->tt->tg;
+	uint64_t *pending;
 
-	if ((pt->ev.notify & ~SIGEV_THREAD_ID) == SIGEV_NONE)
+	if ((pt->ev.notify & ~SIGEV_THREAD_ID) == SIGEV_NONE || !pt->tt->k)
 		return;
+	pthread_mutex_lock(&pt->tt->k->mu);
 	pthread_mutex_lock(&tg->mu);
-	if (queued_info(pt))
-		__atomic_and_fetch(&tg->leader->pending, ~SIGBIT(pt->ev.signo), __ATOMIC_RELEASE);
+	if (queued_info(pt, &pending))
+		__atomic_and_fetch(pending, ~SIGBIT(pt->ev.signo), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&tg->mu);
+	pthread_mutex_unlock(&pt->tt->k->mu);
 }
 
 static void ptimer_fire(struct ktimer *kt, void *arg, uint64_t n)
@@ -340,10 +360,17 @@ int task_timer_create(struct task *t, clockid_t clock, const struct ksigevent *e
 	switch (ev->notify) {
 	case SIGEV_SIGNAL: case SIGEV_THREAD: case SIGEV_NONE:
 		break;
-	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
-		if (ev->tid != t->tid)
-			return -EINVAL; /* one thread per process */
+	case SIGEV_SIGNAL | SIGEV_THREAD_ID: {
+		/* Linux's good_sigevent: a thread of the caller's process. */
+		bool found = false;
+		pthread_mutex_lock(&t->k->mu);
+		for (struct task *u = t->tg->tasks; u && !found; u = u->tg_next)
+			found = u->tid == ev->tid;
+		pthread_mutex_unlock(&t->k->mu);
+		if (!found)
+			return -EINVAL;
 		break;
+	}
 	default:
 		return -EINVAL;
 	}

@@ -21,17 +21,28 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct linux_siginfo *info
 	uint64_t avail;
 	int sig;
 
-	if (!(__atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) & set))
+	uint64_t *pending;
+	struct linux_siginfo *infos;
+
+	if (!(task_pending(t) & set))
 		return 0;
 	pthread_mutex_lock(&tg->mu);
-	avail = t->pending & set;
+	/* The thread's own signals first, then the process's (as delivery does). */
+	pending = &t->pending;
+	infos = t->pending_info;
+	avail = *pending & set;
+	if (!avail) {
+		pending = &tg->shared_pending;
+		infos = tg->shared_info;
+		avail = *pending & set;
+	}
 	if (!avail) {
 		pthread_mutex_unlock(&tg->mu);
 		return 0;
 	}
 	sig = __builtin_ctzll((avail & SYNCHRONOUS) ? (avail & SYNCHRONOUS) : avail) + 1;
-	*info = t->pending_info[sig];
-	__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	*info = infos[sig];
+	__atomic_and_fetch(pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&tg->mu);
 	if (info->si_code == SI_TIMER)
 		ptimer_signal_taken(tg, info);

@@ -8,8 +8,8 @@
  *
  * Kept apart from kernel.h so that the timer code stays in its own files.
  *
- * Lock order: tg_timers->mu > thread_group->mu (kernel->mu > thread_group->mu as ever), and
- * tg_timers->mu > timer_service->mu. A ktimer's callback runs on the event thread with no
+ * Lock order: tg_timers->mu > kernel->mu > thread_group->mu, and tg_timers->mu >
+ * timer_service->mu. A ktimer's callback runs on the event thread with no
  * lock held; it may take any of them.
  */
 #ifndef SBX_SENTRY_KERNEL_TIMER_H
@@ -69,11 +69,11 @@ int64_t clock_now_ns(clockid_t clock);
 /* Which CPU time a clock counts (Linux's CPUCLOCK_PROF/VIRT/SCHED encoding). */
 enum { CPUCLOCK_PROF = 0, CPUCLOCK_USER = 1, CPUCLOCK_SCHED = 2 };
 /*
- * task_cputime - CPU time of @t's process of @kind in ns, as the CPU-time timers count it
+ * task_cpuclock_ns - CPU time of @t's process of @kind in ns, as the CPU-time timers count it
  * (sentry/kernel/cputimer.c): guest code in the platform's stub plus the Sentry thread.
  * Call on @t's thread.
  */
-int64_t task_cputime(struct task *t, int kind);
+int64_t task_cpuclock_ns(struct task *t, int kind);
 
 /* ---- per-process timers (sentry/kernel/ptimer.c) ---- */
 

@@ -21,12 +21,11 @@ struct tg_timers {
 	struct posix_timer *posix;  /* protected by mu */
 	int next_id;                /* protected by mu */
 	/*
-	 * Where the process's CPU time is read (cputimer.c), protected by mu and set on the
-	 * task thread (timer creation, execve): the task's host thread, the address space's
-	 * stub process (0: unknown), the CPU time of stubs replaced by execve, and the last
-	 * reading of the current one, per CPUCLOCK_* kind.
+	 * Where the guest code's CPU time is read (cputimer.c), protected by mu and set on a
+	 * task thread (timer creation, clock reads, execve): the address space's stub process
+	 * clock (0: unknown), the CPU time of stubs replaced by execve, and the last reading
+	 * of the current one, per CPUCLOCK_* kind.
 	 */
-	clockid_t sentry_clock;
 	int stub_clock;
 	int64_t stub_base[3];
 	int64_t stub_last[3];

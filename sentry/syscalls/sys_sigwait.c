@@ -80,12 +80,12 @@ static long do_sigqueue(struct task *t, pid_t tgid, pid_t tid, int sig, uint64_t
 		return -EFAULT;
 	if (sig < 0 || sig > KSIG_MAX)
 		return -EINVAL;
-	if ((si.si_code >= 0 || si.si_code == SI_TKILL) && tgid != t->tg->tgid)
+	if ((si.si_code >= 0 || si.si_code == SI_TKILL) && (tid ? tid != t->tid : tgid != t->tg->tgid))
 		return -EPERM;
 	si.si_signo = sig;
-	if (tid && tid != tgid)
-		return -ESRCH; /* one thread per process: a tid is its process's pid */
-	return kernel_signal_pid(t->k, t, tgid, sig, &si);
+	if (tid)
+		return kernel_signal_thread(t->k, tgid, tid, sig, &si);
+	return kernel_signal_pid(t->k, tgid, sig, &si);
 }
 
 long sys_rt_sigqueueinfo(struct task *t, const struct syscall_args *a)

@@ -32,7 +32,7 @@ static bool clock_ok(clockid_t c)
 /*
  * Negative ids name CPU-time clocks of a process or thread (Linux's CPUCLOCK_* encoding:
  * ~pid << 3 | perthread << 2 | which). Only the caller's own are known; clock_gettime reads
- * them through task_cputime (sentry/kernel/cputimer.c).
+ * them through task_cpuclock_ns (sentry/kernel/cputimer.c).
  */
 static int cpuclock_resolve(struct task *t, clockid_t c, clockid_t *out)
 {
@@ -68,9 +68,9 @@ long sys_clock_gettime(struct task *t, const struct syscall_args *a)
 	if (r < 0)
 		return r;
 	if (c == CLOCK_PROCESS_CPUTIME_ID || c == CLOCK_THREAD_CPUTIME_ID) {
-		/* The guest's CPU time as its CPU-time timers count it (one thread: the
-		 * thread's clock is the process's). */
-		int64_t ns = task_cputime(t, g < 0 ? (g & 3) : CPUCLOCK_SCHED);
+		/* The guest's CPU time as its CPU-time timers count it (a thread's clock
+		 * reads its process's: the stub's CPU is not split per thread). */
+		int64_t ns = task_cpuclock_ns(t, g < 0 ? (g & 3) : CPUCLOCK_SCHED);
 		ts.tv_sec = ns / NSEC_PER_SEC;
 		ts.tv_nsec = ns % NSEC_PER_SEC;
 	} else {
@@ -159,7 +159,7 @@ static struct timespec ns_ts(int64_t ns)
 static int64_t sleep_clock_now(struct task *t, clockid_t clock)
 {
 	if (clock == CLOCK_PROCESS_CPUTIME_ID)
-		return task_cputime(t, CPUCLOCK_SCHED);
+		return task_cpuclock_ns(t, CPUCLOCK_SCHED);
 	return clock_now_ns(clock);
 }
 
