@@ -14,6 +14,7 @@
 
 #include "lib/log.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define MAX_ARG_STRLEN (32 * 4096) /* Linux: one argument or environment string */
 #define MAX_ARG_TOTAL (2 * 1024 * 1024) /* with the default 8 MiB stack: a quarter of it */
@@ -201,6 +202,7 @@ static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs
 
 	t->mm = nmm;
 	mm_put(old);
+	tg_timers_exec(t); /* POSIX timers end; itimers count on (timer.h) */
 	arch_state_destroy(&t->regs);
 	t->regs = *nregs;
 	fdtable_close_on_exec(t->fdt);

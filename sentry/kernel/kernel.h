@@ -26,6 +26,8 @@
 
 struct fdtable;
 struct fs_context;
+struct tg_timers;
+struct timer_service;
 struct futex_table;
 struct hostsig;
 struct sysv;
@@ -93,6 +95,9 @@ struct kernel {
 	struct hostsig *hostsig;   /* sentry/kernel/hostsig.c: host signals forwarded, or NULL */
 	struct waitq exit_wq;      /* woken whenever a process exits (pidfd poll) */
 	struct sysv *sysv;         /* sentry/kernel/sysv.c: the sandbox's SysV IPC objects */
+
+	/* Timers and signal waits (sentry/kernel/timer.h): the event thread. */
+	struct timer_service *timers;
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -142,6 +147,9 @@ struct thread_group {
 	bool zombie;      /* exited; exit_status is final, waiting to be reaped */
 	bool execed;      /* has called execve (setpgid from the parent: EACCES) */
 	bool own_thread;  /* the leader runs on a host thread of its own (joined after reap) */
+
+	/* Timers (sentry/kernel/ptimer.c): made on first use under mu, freed at exit. */
+	struct tg_timers *timers;
 };
 
 /* struct task - a guest thread. */
@@ -243,6 +251,19 @@ void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
 bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginfo *info);
 /* task_blocks - does @t's mask block @sig now? */
 bool task_blocks(const struct task *t, int sig);
+/* task_pgrp_orphaned - is @t's process group orphaned (SIGTSTP/TTIN/TTOU are discarded)? */
+bool task_pgrp_orphaned(struct task *t);
+/*
+ * kernel_signal_pid - rt_sigqueueinfo's send: @sig with @info to process @pid (a
+ * process-directed signal). 0 or -ESRCH.
+ */
+int kernel_signal_pid(struct kernel *k, pid_t pid, int sig, const struct linux_siginfo *info);
+/*
+ * kernel_signal_thread - rt_tgsigqueueinfo, a timer's SIGEV_THREAD_ID: @sig with @info to
+ * thread @tid of process @tgid, kicked. 0 or -ESRCH.
+ */
+int kernel_signal_thread(struct kernel *k, pid_t tgid, pid_t tid, int sig,
+			 const struct linux_siginfo *info);
 /* task_send_fault - a synchronous SIGSEGV/SIGBUS/SIGILL/... with si_code and address. */
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
 /*

@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 
@@ -419,6 +420,7 @@ static void task_exit_process(struct task *t, struct thread_group *g, int status
 	uint32_t uid = t->creds.ruid;
 
 	sysv_exit(k, g->tgid);
+	tg_timers_exit(g); /* before the zombie: no timer signal for a dead process */
 	pthread_mutex_lock(&k->mu);
 	/* Orphans go to the nearest live subreaper ancestor, else to init (find_new_reaper). */
 	struct thread_group *reaper = k->init;
@@ -850,6 +852,62 @@ static void kill_one(struct task *t, struct thread_group *g, int sig)
 	si.kill.pid = t->tg->tgid;
 	si.kill.uid = t->creds.ruid;
 	tg_send_signal_locked(t->k, g, sig, &si);
+}
+
+bool task_pgrp_orphaned(struct task *t)
+{
+	struct kernel *k = t->k;
+	bool orphaned = true;
+
+	pthread_mutex_lock(&k->mu);
+	/*
+	 * Linux's will_become_orphaned_pgrp: no member has a parent in another group of the
+	 * same session. Init's parent is outside the sandbox; it counts as such a parent (the
+	 * sandbox started from a shell), so init's own group is never orphaned.
+	 */
+	for (struct thread_group *g = k->groups; g && orphaned; g = g->next) {
+		struct thread_group *p = g->parent;
+		if (g->pgid == t->tg->pgid && !g->zombie &&
+		    (!p || (p->pgid != g->pgid && p->sid == g->sid)))
+			orphaned = false;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return orphaned;
+}
+
+int kernel_signal_pid(struct kernel *k, pid_t pid, int sig, const struct linux_siginfo *info)
+{
+	struct thread_group *g;
+	int r = -ESRCH;
+
+	pthread_mutex_lock(&k->mu);
+	g = pid > 0 ? tg_find(k, pid) : NULL;
+	if (g) {
+		r = 0;
+		if (sig && !g->zombie)
+			tg_send_signal_locked(k, g, sig, info);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+int kernel_signal_thread(struct kernel *k, pid_t tgid, pid_t tid, int sig,
+			 const struct linux_siginfo *info)
+{
+	struct task *u;
+	int r = -ESRCH;
+
+	pthread_mutex_lock(&k->mu);
+	u = task_find_locked(k, tid);
+	if (u && u->tg->tgid == tgid) {
+		r = 0;
+		if (sig && !u->exiting && !u->tg->zombie) {
+			task_send_signal(u, sig, info, false);
+			task_kick_signal_locked(u, sig);
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
 }
 
 int task_kill(struct task *t, pid_t pid, int sig)

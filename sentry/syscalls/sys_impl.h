@@ -236,8 +236,20 @@
 	X(clock_getres, "ip", SYS_FULL, NULL)                                                    \
 	X(gettimeofday, "pp", SYS_FULL, NULL)                                                    \
 	X(time, "p", SYS_FULL, NULL)                                                             \
-	X(nanosleep, "pp", SYS_PARTIAL, "not yet interruptible by guest signals")                \
-	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "not yet interruptible by guest signals")        \
+	X(nanosleep, "pp", SYS_FULL, NULL)                                                       \
+	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "process CPU clock looked at every 5 ms")        \
+	/* timers (sentry/kernel/timer.c, ptimer.c, cputimer.c; fs/timerfd.c) */                 \
+	X(alarm, "u", SYS_FULL, NULL)                                                            \
+	X(getitimer, "ip", SYS_FULL, NULL)                                                       \
+	X(setitimer, "ipp", SYS_PARTIAL, "VIRTUAL/PROF: CPU time sampled every 5 ms")            \
+	X(timer_create, "ipp", SYS_PARTIAL, "CPU-time clocks: the process's, sampled every 5 ms") \
+	X(timer_settime, "ixpp", SYS_FULL, NULL)                                                 \
+	X(timer_gettime, "ip", SYS_FULL, NULL)                                                   \
+	X(timer_getoverrun, "i", SYS_FULL, NULL)                                                 \
+	X(timer_delete, "i", SYS_FULL, NULL)                                                     \
+	X(timerfd_create, "ix", SYS_FULL, NULL)                                                  \
+	X(timerfd_settime, "fxpp", SYS_PARTIAL, "TFD_TIMER_CANCEL_ON_SET accepted, no effect (the clock cannot be set)") \
+	X(timerfd_gettime, "fp", SYS_FULL, NULL)                                                 \
 	/* signals: dispositions, masks, handler frames; stops and queued RT signals later */    \
 	X(rt_sigaction, "ippu", SYS_FULL, NULL)                                                  \
 	X(rt_sigprocmask, "ippu", SYS_FULL, NULL)                                                \
@@ -247,7 +259,15 @@
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
 	X(kill, "ii", SYS_FULL, NULL)                             \
 	X(tgkill, "iii", SYS_FULL, NULL)                          \
-	X(tkill, "ii", SYS_FULL, NULL)
+	X(tkill, "ii", SYS_FULL, NULL) \
+	/* waiting for signals (sentry/syscalls/sys_sigwait.c, fs/signalfd.c) */                  \
+	X(pause, "", SYS_FULL, NULL)                                                             \
+	X(rt_sigsuspend, "pu", SYS_FULL, NULL)                                                   \
+	X(rt_sigtimedwait, "pppu", SYS_FULL, NULL)                                              \
+	X(rt_sigqueueinfo, "iip", SYS_PARTIAL, "one queued instance per real-time signal")       \
+	X(rt_tgsigqueueinfo, "iiip", SYS_PARTIAL, "one queued instance per real-time signal")    \
+	X(signalfd, "fpu", SYS_FULL, NULL)                                                       \
+	X(signalfd4, "fpux", SYS_FULL, NULL)
 
 #define DECLARE_SYS(name, args, support, note) long sys_##name(struct task *t, const struct syscall_args *a);
 SYSCALL_LIST(DECLARE_SYS)

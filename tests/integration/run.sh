@@ -25,7 +25,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
-	run_cwd run_env run_rootfs run_bad_flags guest_mount"}
+	run_cwd run_env run_rootfs run_bad_flags guest_mount
+	timers_exec"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -662,6 +663,12 @@ check_proc_orphan() {
 check_proc_exec_errors() {
 	hostroot "$BUSYBOX" sh -c '/nonexistent 2>/dev/null; echo $?; /etc/os-release 2>/dev/null; echo $?'
 	expect 0 "$(printf '127\n126')"
+}
+
+# execve ends POSIX timers and keeps itimers (the timers conformance program re-execs itself).
+check_timers_exec() {
+	hostroot "$(cd "$BUILD/tests/syscalls" && pwd)/timers" exec-check
+	expect 0 "posix-timer-gone=1 itimer-kept=1"
 }
 
 # Sanity: the helpers behave as expected natively.

@@ -30,7 +30,8 @@
 	X(syscall_table_suite) \
 	X(pipe_suite)    \
 	X(overlay_suite) \
-	X(unix_socket_suite)
+	X(unix_socket_suite) \
+	X(ktimer_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)
