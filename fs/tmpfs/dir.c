@@ -32,6 +32,11 @@ static int tmpfs_new_inode(struct super *sb, uint32_t mode, uint32_t uid, uint32
 		iops = &tmpfs_symlink_iops;
 		fops = NULL;
 	}
+	ti->seals = 0x0001; /* F_SEAL_SEAL: only memfds take seals */
+	if (S_ISREG(mode) && pagecache_new(true, &ti->base.pagecache) < 0) {
+		free(ti);
+		return -ENOMEM;
+	}
 	inode_init(&ti->base, iops, fops, sb, mode, uid, gid);
 	*out = ti;
 	return 0;
@@ -183,7 +188,7 @@ void tmpfs_release(struct inode *ino)
 {
 	struct tmpfs_inode *ti = to_tmpfs(ino);
 
-	free(ti->data);
+	pagecache_free(ti->base.pagecache);
 	free(ti->target);
 	free(ti);
 }

@@ -164,6 +164,64 @@ static int alloc_missing(struct mm *mm, gva_t start, gva_t end, bool split)
 	return 0;
 }
 
+int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t end, bool write)
+{
+	struct mm_mappable *m = v->file;
+	gva_t addr[MM_FAULT_BATCH_PAGES];
+	uint64_t pgoff[MM_FAULT_BATCH_PAGES], off[MM_FAULT_BATCH_PAGES];
+	int got[MM_FAULT_BATCH_PAGES], n = 0, need_r = 0;
+	bool kept = false;
+
+	for (gva_t a = start; a < end && n < MM_FAULT_BATCH_PAGES; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+
+		if (pte && (*pte & PTE_PRESENT))
+			continue;
+		addr[n] = a;
+		pgoff[n++] = vma_pgoff(v, a);
+	}
+	if (!n)
+		return 0;
+	write = write && !vma_is_private(v) && (v->prot & PROT_WRITE);
+	m->ops->get(m);
+	/* The page cache may read the file (a gofer RPC): never with mm->mu held. */
+	pthread_mutex_unlock(&mm->mu);
+	for (int i = 0; i < n; i++) {
+		got[i] = m->ops->get_page(m, pgoff[i], write, &off[i]);
+		if (addr[i] == need)
+			need_r = got[i];
+	}
+	pthread_mutex_lock(&mm->mu);
+	for (int i = 0; i < n; i++) {
+		struct vma *cur;
+		uint64_t *pte;
+
+		if (got[i] < 0)
+			continue;
+		/* Install only where the same file page is still mapped and still absent. */
+		cur = vma_find(mm, addr[i]);
+		if (cur && cur->file == m && vma_pgoff(cur, addr[i]) == pgoff[i]) {
+			kept = true;
+			pte = pte_get(mm, addr[i], true);
+			if (pte && !(*pte & PTE_PRESENT)) {
+				*pte = off[i] | PTE_PRESENT;
+				continue;
+			}
+		}
+		memfile_decref(mm->mf, (struct frange){ off[i], off[i] + PAGE_SIZE });
+	}
+	if (kept) {
+		m->ops->put(m); /* a VMA still holds another reference: not the last */
+	} else {
+		pthread_mutex_unlock(&mm->mu);
+		m->ops->put(m);
+		pthread_mutex_lock(&mm->mu);
+	}
+	if (need_r == -EFAULT)
+		return -EIO; /* past end of file: SIGBUS */
+	return need_r;
+}
+
 int mm_populate_locked(struct mm *mm, struct vma *v, gva_t start, gva_t end, bool map)
 {
 	/* In 2 MiB steps, so that a huge MAP_POPULATE stops (without page tables for all
@@ -171,6 +229,8 @@ int mm_populate_locked(struct mm *mm, struct vma *v, gva_t start, gva_t end, boo
 	const uint64_t chunk = PT_ENTRIES * PAGE_SIZE;
 	int r = 0;
 
+	if (v->file)
+		return 0; /* file pages come from the page cache on fault (best effort, as Linux) */
 	for (gva_t a = start, next; a < end && r == 0; a = next) {
 		next = end - a > chunk ? a + chunk : end;
 		r = alloc_missing(mm, a, next, true);
@@ -228,6 +288,7 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 	int r;
 
 	pthread_mutex_lock(&mm->mu);
+retry:
 	v = mm_vma_for_access(mm, addr);
 	if (!v) {
 		r = -EFAULT;
@@ -244,6 +305,21 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 	}
 	ws = MAX(v->start, page & ~(batch - 1));
 	we = MIN(v->end, (page & ~(batch - 1)) + batch);
+	if (v->file) {
+		if (!pte || !(*pte & PTE_PRESENT)) {
+			/* mm->mu was dropped: look everything up again. */
+			r = mm_file_fill(mm, v, page, ws, we, access & TRAP_ACCESS_WRITE);
+			if (r < 0)
+				goto out;
+			goto retry;
+		}
+		r = 0;
+		if (access & TRAP_ACCESS_WRITE)
+			r = mm_break_cow(mm, v, page, pte);
+		if (r == 0)
+			r = map_present(mm, v, ws, we);
+		goto out;
+	}
 	/*
 	 * The batch is best effort, the faulting page is not: when the batch does not fit in
 	 * one run, back the faulting page first so the batch cannot take its memory.
@@ -259,8 +335,8 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 	if (r == 0)
 		r = map_present(mm, v, ws, we);
 out:
-	pthread_mutex_unlock(&mm->mu);
-	if (r < 0 && r != -EFAULT && r != -EACCES)
+	mm_unlock(mm);
+	if (r < 0 && r != -EFAULT && r != -EACCES && r != -EIO)
 		log_warn("mm: fault at %#llx failed: %d", (unsigned long long)addr, r);
 	return r;
 }

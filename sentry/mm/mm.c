@@ -54,6 +54,27 @@ void mm_get(struct mm *mm)
 	refcount_inc(&mm->ref);
 }
 
+/* Drop the file references of the VMAs on @dead and free them. No mm lock held. */
+static void vma_free_dead(struct vma *dead)
+{
+	while (dead) {
+		struct vma *next = dead->next_dead;
+
+		dead->file->ops->put(dead->file);
+		free(dead);
+		dead = next;
+	}
+}
+
+void mm_unlock(struct mm *mm)
+{
+	struct vma *dead = mm->dead;
+
+	mm->dead = NULL;
+	pthread_mutex_unlock(&mm->mu);
+	vma_free_dead(dead);
+}
+
 static void mm_release(struct mm *mm)
 {
 	struct rb_node *n;
@@ -66,6 +87,7 @@ static void mm_release(struct mm *mm)
 	pt_free(mm);
 	while ((n = rb_first(&mm->vmas)))
 		vma_unlink_free(mm, rb_entry(n, struct vma, node));
+	vma_free_dead(mm->dead);
 	pthread_mutex_destroy(&mm->mu);
 	free(mm);
 }
@@ -89,7 +111,7 @@ struct addrspace *mm_addrspace(struct mm *mm)
 		}
 	}
 	as = mm->as;
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	return as;
 }
 
@@ -111,8 +133,9 @@ static int mm_fork_locked(struct mm *parent, struct mm *child)
 		vma_link(child, c);
 		/* Shared anonymous memory has no object of its own: its pages live in the page
 		 * tables, so back all of it now (untouched memory-file pages cost nothing) for
-		 * both processes to see the same pages. */
-		if (!vma_is_private(v)) {
+		 * both processes to see the same pages. Shared file pages are in the page cache,
+		 * which both reach. */
+		if (!vma_is_private(v) && !v->file) {
 			r = mm_populate_locked(parent, v, v->start, v->end, false);
 			if (r < 0)
 				return r;
@@ -134,8 +157,8 @@ int mm_fork(struct mm *parent, struct mm **out)
 	pthread_mutex_lock(&parent->mu);
 	pthread_mutex_lock(&child->mu);
 	r = mm_fork_locked(parent, child);
-	pthread_mutex_unlock(&child->mu);
-	pthread_mutex_unlock(&parent->mu);
+	mm_unlock(child);
+	mm_unlock(parent);
 	if (r < 0) {
 		mm_put(child);
 		return r;
@@ -153,7 +176,7 @@ void mm_set_brk_start(struct mm *mm, gva_t start)
 {
 	pthread_mutex_lock(&mm->mu);
 	mm->brk_start = mm->brk = MIN(PAGE_ALIGN_UP(start), mm->max);
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 }
 
 void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size)
@@ -167,7 +190,7 @@ void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size)
 	if (v)
 		v->name = mm_stack_name;
 	mm->mmap_base = mm_calc_mmap_base(mm->max, MIN(top, mm->max), max_size);
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 }
 
 gva_t mm_mmap_base(struct mm *mm)
@@ -176,7 +199,7 @@ gva_t mm_mmap_base(struct mm *mm)
 
 	pthread_mutex_lock(&mm->mu);
 	base = mm->mmap_base;
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	return base;
 }
 
@@ -186,8 +209,16 @@ void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *a
 	for (struct rb_node *n = rb_first(&mm->vmas); n; n = rb_next(n)) {
 		struct vma *v = rb_entry(n, struct vma, node);
 		struct vma_info info = { v->start, v->end, v->prot, v->flags, v->name };
+		char *path = NULL;
 
+		if (v->file) {
+			info.offset = v->off;
+			if (v->file->ops->describe)
+				v->file->ops->describe(v->file, &info.dev, &info.ino, &path);
+			info.path = path;
+		}
 		fn(&info, arg);
+		free(path);
 	}
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 }

@@ -90,8 +90,11 @@
 	X(umask, "o", SYS_FULL, NULL)                                                             \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
-	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
+	X(mmap, "puxxfx", SYS_PARTIAL, "files through the page cache (tmpfs, gofer); truncate does not unmap pages already mapped") \
 	X(munmap, "pu", SYS_FULL, NULL)                                                          \
+	X(msync, "pux", SYS_FULL, NULL)                                                          \
+	X(mincore, "pup", SYS_PARTIAL, "resident = backed in this address space")               \
+	X(memfd_create, "sx", SYS_PARTIAL, "tmpfs file; seals GROW/SHRINK/WRITE on write and truncate (not on mappings)") \
 	X(mprotect, "pux", SYS_FULL, NULL)                                                       \
 	X(mremap, "puuxp", SYS_FULL, NULL)                                                       \
 	X(madvise, "pui", SYS_PARTIAL, "DONTNEED/FREE drop pages; others accepted")              \
