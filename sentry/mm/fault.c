@@ -74,6 +74,46 @@ int mm_break_cow(struct mm *mm, struct vma *v, gva_t addr, uint64_t *pte)
 	return 0;
 }
 
+/*
+ * A write to a private writable file mapping: copy every page of [start, end) still shared
+ * with the page cache, as one memory-file run. Written data segments (.data of every
+ * library) are written nearly all over, and a fault costs far more here than in Linux, so
+ * one fault copies the window instead of one fault per page. Mirrors of the range are
+ * removed; the caller maps it again. Returns the pages copied (0: none, or out of memory:
+ * the caller falls back to the single page).
+ */
+static int cow_window(struct mm *mm, struct vma *v, gva_t start, gva_t end)
+{
+	struct frange fr;
+	uint64_t n = 0, i = 0;
+	uint8_t *dst;
+
+	if (!v->file || !vma_is_private(v) || !(v->prot & PROT_WRITE))
+		return 0;
+	for (gva_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+
+		n += pte && (*pte & PTE_PRESENT) && memfile_page_refs(mm->mf, PTE_ADDR(*pte)) > 1;
+	}
+	if (n < 2 || memfile_alloc(mm->mf, n * PAGE_SIZE, &fr) < 0)
+		return 0;
+	pt_unmap_as_range(mm, start, end);
+	dst = memfile_map_internal(mm->mf, fr);
+	for (gva_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+		struct frange old;
+
+		if (!pte || !(*pte & PTE_PRESENT) || memfile_page_refs(mm->mf, PTE_ADDR(*pte)) <= 1)
+			continue;
+		old = (struct frange){ PTE_ADDR(*pte), PTE_ADDR(*pte) + PAGE_SIZE };
+		memcpy(dst + i * PAGE_SIZE, memfile_map_internal(mm->mf, old), PAGE_SIZE);
+		*pte = (fr.start + i * PAGE_SIZE) | PTE_PRESENT;
+		memfile_decref(mm->mf, old);
+		i++;
+	}
+	return (int)n;
+}
+
 /* A run of pages to mirror with one as_map call. */
 struct map_run {
 	gva_t va;
@@ -299,12 +339,19 @@ retry:
 		goto out;
 	}
 	pte = pte_get(mm, page, false);
+	ws = MAX(v->start, page & ~(batch - 1));
+	we = MIN(v->end, (page & ~(batch - 1)) + batch);
 	if (pte && (*pte & PTE_MAPPED)) {
+		bool write = (access & TRAP_ACCESS_WRITE) ||
+			     (!access && !(*pte & PTE_AS_WRITE) && (v->prot & PROT_WRITE));
+
+		if (write && cow_window(mm, v, ws, we) > 0) {
+			r = map_present(mm, v, ws, we);
+			goto out;
+		}
 		r = fault_mapped(mm, v, page, pte, access);
 		goto out;
 	}
-	ws = MAX(v->start, page & ~(batch - 1));
-	we = MIN(v->end, (page & ~(batch - 1)) + batch);
 	if (v->file) {
 		if (!pte || !(*pte & PTE_PRESENT)) {
 			/* mm->mu was dropped: look everything up again. */
@@ -314,7 +361,7 @@ retry:
 			goto retry;
 		}
 		r = 0;
-		if (access & TRAP_ACCESS_WRITE)
+		if ((access & TRAP_ACCESS_WRITE) && cow_window(mm, v, ws, we) == 0)
 			r = mm_break_cow(mm, v, page, pte);
 		if (r == 0)
 			r = map_present(mm, v, ws, we);
