@@ -56,8 +56,7 @@ static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool e
 
 	memset(&x->s, 0, sizeof(x->s));
 	x->dirf = NULL;
-	x->cr.uid = fsids ? t->creds.fsuid : t->creds.ruid;
-	x->cr.gid = fsids ? t->creds.fsgid : t->creds.rgid;
+	task_vfs_cred(t, fsids, &x->cr);
 	x->s.cr = &x->cr;
 	n = mm_copy_string_in(t->mm, addr, x->path, sizeof(x->path));
 	if (n < 0)
@@ -507,7 +506,7 @@ static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t m
 	if (!owner_or_root(cr, ino))
 		return -EPERM;
 	/* A non-root owner outside the file's group cannot keep setgid (Linux's setattr_copy). */
-	if (cr->uid != 0 && cr->gid != ino->gid)
+	if (cr->uid != 0 && !vfs_cred_in_group(cr, ino->gid))
 		ia.mode &= ~S_ISGID;
 	return vfs_setattr(ino, &ia);
 }
@@ -525,7 +524,8 @@ static long chown_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t u
 		ia.uid = uid;
 	}
 	if (gid != (uint32_t)-1) {
-		if (cr->uid != 0 && (cr->uid != ino->uid || (gid != ino->gid && gid != cr->gid)))
+		if (cr->uid != 0 &&
+		    (cr->uid != ino->uid || (gid != ino->gid && !vfs_cred_in_group(cr, gid))))
 			return -EPERM;
 		ia.valid |= ATTR_GID;
 		ia.gid = gid;
@@ -606,8 +606,7 @@ long sys_fchownat(struct task *t, const struct syscall_args *a)
 /* fchmod/fchown/ftruncate: the fd's inode (host files have none: EBADF/EINVAL). */
 static struct file *fd_inode_file(struct task *t, int fd, struct vfs_cred *cr)
 {
-	cr->uid = t->creds.fsuid;
-	cr->gid = t->creds.fsgid;
+	task_vfs_cred(t, true, cr);
 	return fdtable_get_file(t->fdt, fd, NULL);
 }
 
@@ -698,7 +697,8 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 	int dirfd = ARG_INT(0), flags = ARG_INT(3);
 	struct timespec ts[2], now;
 	struct iattr ia = { .valid = ATTR_CTIME };
-	struct vfs_cred cr = { t->creds.fsuid, t->creds.fsgid };
+	struct vfs_cred cr;
+	task_vfs_cred(t, true, &cr);
 	struct path p;
 	bool explicit = false;
 	long r;
@@ -784,7 +784,8 @@ long sys_chdir(struct task *t, const struct syscall_args *a)
 
 long sys_fchdir(struct task *t, const struct syscall_args *a)
 {
-	struct vfs_cred cr = { t->creds.fsuid, t->creds.fsgid };
+	struct vfs_cred cr;
+	task_vfs_cred(t, true, &cr);
 	struct file *f = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
 	long r;
 
