@@ -425,9 +425,12 @@ static const struct mappable_ops file_mapping_ops = {
 
 int vfs_file_mappable(struct file *f, const char *path, struct mm_mappable **out)
 {
-	struct inode *ino = file_inode(f);
+	struct inode *ino;
 	struct file_mapping *fm;
 
+	if (f->ops->mmap_file && !(f->flags & O_PATH))
+		f = f->ops->mmap_file(f);
+	ino = f ? file_inode(f) : NULL;
 	if (!ino || !ino->pagecache || (f->flags & O_PATH))
 		return -ENODEV;
 	fm = calloc(1, sizeof(*fm));
@@ -455,8 +458,11 @@ int vfs_file_mappable(struct file *f, const char *path, struct mm_mappable **out
 
 int vfs_file_writeback(struct file *f)
 {
-	struct inode *ino = file_inode(f);
+	struct inode *ino;
 
+	if (f->ops->mmap_file)
+		f = f->ops->mmap_file(f);
+	ino = f ? file_inode(f) : NULL;
 	if (!ino || !ino->pagecache)
 		return 0;
 	return pc_writeback(ino->pagecache, f);

@@ -100,6 +100,11 @@ struct file_ops {
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
 	/*
+	 * mmap_file - the open file whose page cache a mapping of @f maps (overlay: the
+	 * layer's file; no new reference). NULL op: @f itself (fs/pagecache.c).
+	 */
+	struct file *(*mmap_file)(struct file *f);
+	/*
 	 * poll - the file's readiness now (POLLIN | POLLOUT | POLLHUP | ...), never blocking.
 	 * With @pt non-NULL also register on every wait queue whose wake could change the
 	 * answer (poll_wait). NULL op: always readable and writable (regular files).

@@ -216,11 +216,19 @@ int mm_word_op(struct mm *mm, gva_t addr, bool write, int (*fn)(uint32_t *word, 
 	if (addr & 3)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->mu);
+retry:
 	v = mm_vma_for_access(mm, addr);
 	r = -EFAULT;
 	if (!v || !copy_allowed(v, write ? COPY_OUT : COPY_IN))
 		goto out;
 	pte = pte_get(mm, page, false);
+	if ((!pte || !(*pte & PTE_PRESENT)) && v->file) {
+		/* The page cache's page (mm->mu dropped meanwhile: look up again). */
+		r = mm_file_fill(mm, v, page, page, page + PAGE_SIZE, write);
+		if (r < 0)
+			goto out;
+		goto retry;
+	}
 	if (!pte || !(*pte & PTE_PRESENT)) {
 		/* A futex key needs a real page, even for a read of a never-touched one. */
 		r = mm_populate_locked(mm, v, page, page + PAGE_SIZE, false);
@@ -241,6 +249,6 @@ int mm_word_op(struct mm *mm, gva_t addr, bool write, int (*fn)(uint32_t *word, 
 	}
 	r = fn ? fn((uint32_t *)((uint8_t *)memfile_map_internal(mm->mf, fr) + (addr - page)), arg) : 0;
 out:
-	pthread_mutex_unlock(&mm->mu);
-	return r == -ENOMEM ? -EFAULT : r;
+	mm_unlock(mm);
+	return r == -ENOMEM || r == -EIO ? -EFAULT : r;
 }

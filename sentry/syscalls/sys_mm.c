@@ -40,7 +40,7 @@ static int mmap_file(struct task *t, struct mmap_opts *o, struct file *f, gva_t 
 	char *path;
 	int r;
 
-	if ((f->flags & O_PATH) || !file_inode(f) || !file_inode(f)->pagecache)
+	if ((f->flags & O_PATH) || !file_inode(f))
 		return -ENODEV;
 	if (acc == O_WRONLY)
 		return -EACCES;

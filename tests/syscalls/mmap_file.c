@@ -205,6 +205,14 @@ static void test_sem(void)
 	}
 	wait(&st);
 	ok(sem_wait(s) == 0, "sem_wait gets the child's post");
+	/* Contended: the parent sleeps in the futex until the child posts. */
+	if (fork() == 0) {
+		usleep(50000);
+		sem_post(s);
+		_exit(0);
+	}
+	ok(sem_wait(s) == 0, "sem_wait woken by the child's post");
+	wait(&st);
 	int v = -1;
 	ok(sem_getvalue(s, &v) == 0 && v == 0, "value back to 0");
 	sem_close(s);
