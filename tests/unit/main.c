@@ -29,7 +29,8 @@
 	X(sigframe_suite) \
 	X(syscall_table_suite) \
 	X(pipe_suite)    \
-	X(overlay_suite)
+	X(overlay_suite) \
+	X(pagecache_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)
