@@ -8,8 +8,8 @@
  * Guest addresses are integers (gva_t), never pointers: the Sentry touches guest memory
  * only through mm_copy_in/out and mm_copy_string_in, which return -EFAULT for bad ranges.
  *
- * Lock order: mm->mu (a mutex inside struct mm) > memfile lock. Platform as_* calls are
- * made with mm->mu held.
+ * Lock order: inode->mu > mm->mu (a mutex inside struct mm) > memfile lock. Platform as_*
+ * calls are made with mm->mu held; mappables (page caches) are called without it.
  */
 #ifndef SBX_SENTRY_MM_MM_H
 #define SBX_SENTRY_MM_MM_H
@@ -82,8 +82,8 @@ int mm_fork(struct mm *parent, struct mm **out);
  * get_page - the memory-file offset of page @pgoff in *@off, with one memory-file page
  *   reference for the caller (mm puts it in a page-table entry). @write: the page will be
  *   written through a shared mapping (dirty). -EFAULT past end of file (SIGBUS), -ENOMEM,
- *   -EIO. Called WITHOUT mm->mu held (it may read the file through the gofer); takes the
- *   page-cache lock, which nests inside mm->mu elsewhere (see sentry/mm/README.md).
+ *   -EIO. Called WITHOUT mm->mu held (it may read the file through the gofer), as are
+ *   sync and put: mm->mu and page-cache locks are never nested (sentry/mm/README.md).
  * put - drop a reference; never called with mm->mu held (the last one may close a file).
  * sync - write shared-mapping changes back to the file (msync); NULL: nothing to do.
  * describe - for /proc/PID/maps: device, inode number and a path (malloc'd or NULL).
