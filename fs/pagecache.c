@@ -44,17 +44,19 @@ static pthread_mutex_t pc_mf_mu = PTHREAD_MUTEX_INITIALIZER;
 void pagecache_set_memfile(struct memfile *mf)
 {
 	pthread_mutex_lock(&pc_mf_mu);
-	pc_mf = mf;
+	__atomic_store_n(&pc_mf, mf, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&pc_mf_mu);
 }
 
 struct memfile *pagecache_memfile(void)
 {
-	struct memfile *mf;
+	struct memfile *mf = __atomic_load_n(&pc_mf, __ATOMIC_ACQUIRE);
 
+	if (mf) /* set once at boot: no lock on the page paths */
+		return mf;
 	pthread_mutex_lock(&pc_mf_mu);
-	if (!pc_mf && memfile_new(4ULL << 30, &pc_mf) < 0)
-		pc_mf = NULL;
+	if (!pc_mf && memfile_new(4ULL << 30, &mf) == 0)
+		__atomic_store_n(&pc_mf, mf, __ATOMIC_RELEASE);
 	mf = pc_mf;
 	pthread_mutex_unlock(&pc_mf_mu);
 	return mf;
