@@ -298,6 +298,45 @@ static bool access_allowed(int prot, int access)
  * unknown access type, a read-only mirror in a writable VMA means a write; a mirror with all
  * the VMA's permissions means a genuine violation.
  */
+/*
+ * What this host thread (one guest task) last mirrored in a fault, and the page it was
+ * last told to retry. With several guest threads, a thread can trap on a page another one
+ * mirrors before this fault is handled (more so while a file page is read with mm->mu
+ * released); with the access type unknown (ptrace) that looks like a violation.
+ */
+static __thread struct {
+	const struct mm *mm;
+	gva_t lo, hi;  /* last window mirrored by this thread */
+	gva_t retried; /* page retried once already */
+} fault_tl;
+
+static void fault_note_mapped(struct mm *mm, gva_t lo, gva_t hi)
+{
+	fault_tl.mm = mm;
+	fault_tl.lo = lo;
+	fault_tl.hi = hi;
+	fault_tl.retried = 0;
+}
+
+/*
+ * An unknown access to a page mirrored with every permission its VMA has: a violation if
+ * this thread mirrored it itself (or already retried it), else perhaps another thread's
+ * mirror raced our trap: let the guest retry once.
+ */
+static int fault_unknown_on_mapped(struct mm *mm, gva_t page)
+{
+	if (fault_tl.mm == mm && page >= fault_tl.lo && page < fault_tl.hi)
+		return -EACCES;
+	if (fault_tl.mm == mm && fault_tl.retried == page + 1) {
+		fault_tl.retried = 0;
+		return -EACCES;
+	}
+	fault_tl.mm = mm;
+	fault_tl.lo = fault_tl.hi = 0;
+	fault_tl.retried = page + 1; /* +1: page 0 is a valid address too */
+	return 0;
+}
+
 static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte, int access)
 {
 	bool write = (access & TRAP_ACCESS_WRITE) ||
@@ -305,7 +344,7 @@ static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte,
 	int prot, r;
 
 	if (!write && !access)
-		return -EACCES;
+		return fault_unknown_on_mapped(mm, page);
 	if (write) {
 		r = mm_break_cow(mm, v, page, pte);
 		if (r < 0)
@@ -317,6 +356,7 @@ static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte,
 	if (r < 0)
 		return r;
 	*pte = (*pte & ~PTE_AS_WRITE) | PTE_MAPPED | ((prot & PROT_WRITE) ? PTE_AS_WRITE : 0);
+	fault_note_mapped(mm, page, page + PAGE_SIZE);
 	return 0;
 }
 
@@ -347,7 +387,7 @@ retry:
 
 		if (write && cow_window(mm, v, ws, we) > 0) {
 			r = map_present(mm, v, ws, we);
-			goto out;
+			goto mapped;
 		}
 		r = fault_mapped(mm, v, page, pte, access);
 		goto out;
@@ -365,7 +405,7 @@ retry:
 			r = mm_break_cow(mm, v, page, pte);
 		if (r == 0)
 			r = map_present(mm, v, ws, we);
-		goto out;
+		goto mapped;
 	}
 	/*
 	 * The batch is best effort, the faulting page is not: when the batch does not fit in
@@ -381,6 +421,9 @@ retry:
 		r = mm_break_cow(mm, v, page, pte_get(mm, page, false));
 	if (r == 0)
 		r = map_present(mm, v, ws, we);
+mapped:
+	if (r == 0)
+		fault_note_mapped(mm, ws, we);
 out:
 	mm_unlock(mm);
 	if (r < 0 && r != -EFAULT && r != -EACCES && r != -EIO)
