@@ -36,6 +36,7 @@ struct pagecache {
 	int64_t size;        /* mu: the file size mappings see */
 	uint64_t npages;     /* mu */
 	bool storage;        /* tmpfs: absent pages are holes, never read from a file */
+	atomic_int mappings; /* live file mappings: truncate must unmap their pages */
 };
 
 static struct memfile *pc_mf;
@@ -205,6 +206,10 @@ void pagecache_truncate(struct pagecache *pc, int64_t size)
 		       PAGE_SIZE - (size & ~PAGE_MASK));
 	pc->size = size;
 	pthread_mutex_unlock(&pc->mu);
+	/* Then mappers lose their pages past the new end (Linux truncate_pagecache()), the
+	 * size already set: their next access faults and gets SIGBUS. */
+	if (atomic_load(&pc->mappings))
+		mm_unmap_file_range(pc, PAGE_ALIGN_UP((uint64_t)size) / PAGE_SIZE);
 }
 
 void pagecache_write_through(struct pagecache *pc, int64_t pos, const void *buf, size_t len)
@@ -396,6 +401,7 @@ static void fm_put(struct mm_mappable *m)
 	if (atomic_fetch_sub(&fm->ref, 1) != 1)
 		return;
 	pc_writeback(fm->pc, fm->f); /* munmap of the last mapping writes shared pages back */
+	atomic_fetch_sub(&fm->pc->mappings, 1);
 	file_put(fm->f);
 	free(fm->path);
 	free(fm);
@@ -417,7 +423,13 @@ static void fm_describe(struct mm_mappable *m, uint64_t *dev, uint64_t *ino, cha
 	*path = fm->path ? strdup(fm->path) : NULL;
 }
 
+static const void *fm_object(struct mm_mappable *m)
+{
+	return to_fm(m)->pc;
+}
+
 static const struct mappable_ops file_mapping_ops = {
+	.object = fm_object,
 	.get_page = fm_get_page,
 	.get = fm_get,
 	.put = fm_put,
@@ -447,6 +459,7 @@ int vfs_file_mappable(struct file *f, const char *path, struct mm_mappable **out
 	file_get(f);
 	fm->f = f;
 	fm->pc = ino->pagecache;
+	atomic_fetch_add(&fm->pc->mappings, 1);
 	fm->ino = ino->ino;
 	fm->dev = ino->sb ? ino->sb->dev : 0;
 	if (!fm->pc->storage) { /* the gofer's size may have moved (the cache follows writes) */

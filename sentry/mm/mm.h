@@ -87,6 +87,7 @@ int mm_fork(struct mm *parent, struct mm **out);
  * put - drop a reference; never called with mm->mu held (the last one may close a file).
  * sync - write shared-mapping changes back to the file (msync); NULL: nothing to do.
  * describe - for /proc/PID/maps: device, inode number and a path (malloc'd or NULL).
+ * object - the identity of what is mapped (the page cache), for mm_unmap_file_range.
  */
 struct mm_mappable;
 struct mappable_ops {
@@ -95,7 +96,16 @@ struct mappable_ops {
 	void (*put)(struct mm_mappable *m);
 	int (*sync)(struct mm_mappable *m);
 	void (*describe)(struct mm_mappable *m, uint64_t *dev, uint64_t *ino, char **path);
+	const void *(*object)(struct mm_mappable *m);
 };
+
+/*
+ * mm_unmap_file_range - a file shrank: in every mm, drop the pages of file VMAs over
+ * @object (page-cache pages and private copies alike, as Linux's truncate) from file page
+ * @from_pgoff on, so the next access faults again (SIGBUS past the new end). Call with no
+ * mm->mu held (filesystem locks that come before mm->mu, like inode->mu, are fine).
+ */
+void mm_unmap_file_range(const void *object, uint64_t from_pgoff);
 struct mm_mappable {
 	const struct mappable_ops *ops;
 };

@@ -104,7 +104,7 @@
 	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
-	X(mmap, "puxxfx", SYS_PARTIAL, "files through the page cache (tmpfs, gofer); truncate does not unmap pages already mapped") \
+	X(mmap, "puxxfx", SYS_PARTIAL, "files through the page cache (tmpfs, memfd, gofer, overlay); MAP_POPULATE ignored for files") \
 	X(munmap, "pu", SYS_FULL, NULL)                                                          \
 	X(msync, "pux", SYS_FULL, NULL)                                                          \
 	X(mincore, "pup", SYS_PARTIAL, "resident = backed in this address space")               \

@@ -214,9 +214,15 @@ START_TEST(test_truncate_faults)
 	struct iattr ia = { .valid = ATTR_SIZE, .size = (int64_t)P(1) };
 	gva_t a;
 
+	gva_t b;
+
 	fill(P(3), 'd');
 	a = map_file(P(3), PROT_READ, MAP_SHARED, 0);
+	b = map_file(P(3), RW, MAP_PRIVATE, 0);
+	ck_assert_int_eq(guest_byte(mm, a + P(2)), 'd'); /* mapped before the truncate */
+	ck_assert_int_eq(mm_copy_out(mm, b + P(2), "p", 1), 1); /* a private copy */
 	ck_assert_int_eq(vfs_setattr(file_inode(f), &ia), 0);
+	ck_assert_int_eq(mm_handle_fault(mm, b + P(2), 0), -EIO); /* copies go too */
 	ck_assert_int_eq(mm_handle_fault(mm, a + P(2), 0), -EIO);
 	ck_assert_int_eq(mm_handle_fault(mm, a, 0), 0);
 	ia.size = (int64_t)P(3);
