@@ -329,6 +329,12 @@ static int pc_writeback(struct pagecache *pc, struct file *f)
 
 	if (pc->storage || (f->flags & O_ACCMODE) == O_RDONLY)
 		return 0;
+	/* While shared mappings live, written pages stay writable in them, and later stores
+	 * are not seen: keep them dirty (written again by the next msync) until the last
+	 * mapping goes. */
+	bool clean = atomic_load(&pc->mappings) == 0;
+	uint64_t from = 0;
+
 	for (;;) {
 		uint64_t off = 0, idx = 0, *e = NULL;
 		int64_t size;
@@ -337,7 +343,7 @@ static int pc_writeback(struct pagecache *pc, struct file *f)
 		/* One page at a time, found by a scan: simple, and dirty pages are rare. */
 		pthread_mutex_lock(&pc->mu);
 		size = pc->size;
-		for (idx = 0; idx < PAGE_ALIGN_UP((uint64_t)size) / PAGE_SIZE; idx++) {
+		for (idx = from; idx < PAGE_ALIGN_UP((uint64_t)size) / PAGE_SIZE; idx++) {
 			e = pc_slot(pc, idx, false);
 			if (e && (*e & PCE_DIRTY)) {
 				found = true;
@@ -347,7 +353,9 @@ static int pc_writeback(struct pagecache *pc, struct file *f)
 				idx |= PC_ENTRIES - 1;
 		}
 		if (found) {
-			*e &= ~PCE_DIRTY;
+			if (clean)
+				*e &= ~PCE_DIRTY;
+			from = idx + 1;
 			off = PCE_ADDR(*e);
 			memfile_incref(pagecache_memfile(), one_page(off));
 		}
@@ -400,8 +408,8 @@ static void fm_put(struct mm_mappable *m)
 
 	if (atomic_fetch_sub(&fm->ref, 1) != 1)
 		return;
-	pc_writeback(fm->pc, fm->f); /* munmap of the last mapping writes shared pages back */
 	atomic_fetch_sub(&fm->pc->mappings, 1);
+	pc_writeback(fm->pc, fm->f); /* munmap of the last mapping writes shared pages back */
 	file_put(fm->f);
 	free(fm->path);
 	free(fm);

@@ -222,7 +222,8 @@ int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t en
 	}
 	if (!n)
 		return 0;
-	write = write && !vma_is_private(v) && (v->prot & PROT_WRITE);
+	/* Pages of a shared writable VMA are mapped writable from the start: dirty now. */
+	write = !vma_is_private(v) && (v->prot & PROT_WRITE);
 	m->ops->get(m);
 	/* The page cache may read the file (a gofer RPC): never with mm->mu held. */
 	pthread_mutex_unlock(&mm->mu);

@@ -194,7 +194,8 @@ int mm_page_prot(struct mm *mm, const struct vma *v, uint64_t pte);
  * mm_file_fill - give the absent pages of [start, end) of file VMA @v (which holds @need)
  * their page-cache pages. Drops and retakes mm->mu around the page-cache calls, so VMAs
  * may have changed on return: callers look up again. 0 when @need got a page, -EIO when
- * @need is past end of file, -ENOMEM / -errno.
+ * @need is past end of file, -ENOMEM / -errno. (@write is informational: pages of a
+ * shared writable VMA are always handed out as dirty, since they are mapped writable.)
  */
 int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t end, bool write);
 

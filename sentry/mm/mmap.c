@@ -182,8 +182,13 @@ static int mm_mprotect_locked(struct mm *mm, gva_t start, gva_t end, int prot)
 		r = vma_split(mm, end);
 	if (r < 0)
 		return r;
-	for (v = vma_find(mm, start); v && v->start < end; v = vma_next(v))
+	for (v = vma_find(mm, start); v && v->start < end; v = vma_next(v)) {
+		/* A shared file VMA becoming writable refetches its pages (the page cache's,
+		 * nothing lost) so they are marked dirty for writeback. */
+		if (v->file && !vma_is_private(v) && (prot & PROT_WRITE) && !(v->prot & PROT_WRITE))
+			pt_clear_range(mm, v->start, v->end);
 		v->prot = prot & PROT_RWX;
+	}
 	/*
 	 * Forget the platform mappings: the next access faults and maps with the new
 	 * protection. (Fault decisions rely on mirrors never exceeding nor silently lacking

@@ -26,7 +26,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
-	python_multiprocessing sqlite_wal"}
+	python_multiprocessing sqlite_wal volume_mmap"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -398,6 +398,35 @@ db2 = sqlite3.connect("/tmp/w.db")
 print(db2.execute("select count(*), sum(x) from t").fetchone())'
 	expect 0 "wal
 (1000, 499500)"
+}
+
+# MAP_SHARED of a host file through the gofer: msync writes back (read(2) then sees it),
+# write(2) reaches the mapping, munmap writes back the rest.
+check_volume_mmap() {
+	local d
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	d=$(mktemp -d)
+	printf aaaaaaaaaa >"$d/f"
+	hostroot -v "$d:/mnt/vol" /usr/bin/python3 -c 'import mmap, os
+fd = os.open("/mnt/vol/f", os.O_RDWR)
+m = mmap.mmap(fd, 10)
+m[0:3] = b"XYZ"
+m.flush()
+print(os.pread(fd, 10, 0).decode())
+os.pwrite(fd, b"Q", 9)
+print(m[:10].decode())
+m[5:6] = b"M"
+m.close()'
+	if [ "$(cat "$d/f")" != XYZaaMaaaQ ]; then
+		fail "the host file has $(cat "$d/f")" "$tmp/err"
+	else
+		expect 0 "XYZaaaaaaa
+XYZaaaaaaQ"
+	fi
+	rm -rf "$d"
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must
