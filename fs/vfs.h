@@ -141,6 +141,20 @@ struct file {
 	struct path path; /* where it was opened (references owned); NULLs for host files */
 };
 
+/*
+ * File locks (fs/locks.c). vfs_fcntl_lock - F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ forms
+ * on @f for the fd table @files (the POSIX owner) and process @pid (F_GETLK's l_pid): 0,
+ * -EAGAIN (conflict), -EDEADLK, -ERESTARTSYS (interrupted wait), -EINVAL, -EOVERFLOW,
+ * -ENOLCK. The caller has checked l_type against the access mode. vfs_flock - flock(2).
+ * vfs_locks_close - @files closed an fd of @f (its POSIX locks on the inode go);
+ * vfs_locks_file_release - @f's last reference went (its OFD and flock locks go).
+ */
+struct flock;
+int vfs_fcntl_lock(struct file *f, const void *files, pid_t pid, int cmd, struct flock *fl);
+int vfs_flock(struct file *f, int op);
+void vfs_locks_close(struct file *f, const void *files);
+void vfs_locks_file_release(struct file *f);
+
 /* file_init - a new file with one reference; the creator owns it. */
 void file_init(struct file *f, const struct file_ops *ops, int flags, void *priv);
 void file_get(struct file *f);
@@ -439,6 +453,8 @@ void fs_context_put(struct fs_context *fs);
 void fs_context_paths(struct fs_context *fs, struct path *root, struct path *cwd);
 /* fs_context_set_cwd - replace the cwd (reference taken). */
 void fs_context_set_cwd(struct fs_context *fs, const struct path *p);
+/* fs_context_set_root - replace the root (chroot; reference taken). */
+void fs_context_set_root(struct fs_context *fs, const struct path *p);
 
 /* ---- path walk and namespace operations (fs/namei.c, fs/ops.c, fs/open.c) ---- */
 
@@ -532,6 +548,13 @@ int hostfile_new(int fd, int flags, struct file **out);
  * reader returns -EPIPE: the caller sends SIGPIPE.
  */
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr);
+/* file_is_pipe - is @f either end of a pipe? */
+bool file_is_pipe(const struct file *f);
+/*
+ * pipe_peek - copy up to @len bytes of @f's pipe (a read end) without consuming them
+ * (tee(2)); blocks while empty with writers unless @nonblock. Bytes, 0 at EOF, -EAGAIN.
+ */
+ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock);
 /* eventfd_new - an eventfd with counter @initval; @flags EFD_SEMAPHORE | EFD_NONBLOCK. */
 int eventfd_new(uint64_t initval, int flags, struct file **out);
 
