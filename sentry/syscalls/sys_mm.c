@@ -15,6 +15,9 @@ long sys_brk(struct task *t, const struct syscall_args *a)
 	return (long)mm_brk(t->mm, ARG_U(0));
 }
 
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
 #ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
 #endif
@@ -38,6 +41,7 @@ static int mmap_file(struct task *t, struct mmap_opts *o, struct file *f, gva_t 
 	bool shared = (o->flags & MAP_TYPE) != MAP_PRIVATE;
 	struct path root;
 	char *path;
+	long seals;
 	int r;
 
 	if ((f->flags & O_PATH) || !file_inode(f))
@@ -48,6 +52,13 @@ static int mmap_file(struct task *t, struct mmap_opts *o, struct file *f, gva_t 
 	if (shared && acc == O_RDONLY) {
 		if (o->prot & PROT_WRITE)
 			return -EACCES;
+		o->max_prot &= ~PROT_WRITE;
+	}
+	/* A memfd sealed against writes: no shared writable mapping, now or by mprotect. */
+	seals = shared ? tmpfs_fcntl_seals(f, F_GET_SEALS, 0) : 0;
+	if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+		if (o->prot & PROT_WRITE)
+			return -EPERM;
 		o->max_prot &= ~PROT_WRITE;
 	}
 	/* The path /proc/PID/maps shows, as seen from the task's root at mmap time. */

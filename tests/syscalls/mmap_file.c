@@ -266,6 +266,18 @@ static void test_memfd(void)
 	is_errno(write(fd, "0123456789", 10) < 0 ? -1 : 0, EPERM, "sealed against growth");
 	is_errno((int)syscall(SYS_memfd_create, "x", 0x1000), EINVAL, "unknown flags");
 	close(fd);
+	fd = (int)syscall(SYS_memfd_create, "ws", MFD_ALLOW_SEALING);
+	ok(ftruncate(fd, PG) == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == 0, "F_SEAL_WRITE");
+	is_errno(mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED ? -1 : 0,
+		 EPERM, "sealed: no shared writable mapping");
+	p = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
+	ok(p != MAP_FAILED, "sealed: shared read-only mapping");
+	is_errno(mprotect(p, PG, PROT_READ | PROT_WRITE), EACCES, "... cannot become writable");
+	munmap(p, PG);
+	p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ok(p != MAP_FAILED, "sealed: private writable mapping");
+	munmap(p, PG);
+	close(fd);
 	fd = (int)syscall(SYS_memfd_create, "nos", 0);
 	is_int(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL, "without ALLOW_SEALING: sealed");
 	close(fd);
