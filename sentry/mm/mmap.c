@@ -88,6 +88,25 @@ static int mm_vma_flags(int flags)
 	return type | (flags & (MAP_ANONYMOUS | MAP_GROWSDOWN));
 }
 
+/*
+ * MAP_POPULATE of a file mapping: bring its pages in from the page cache (mm->mu is
+ * dropped on the way, so the VMA is looked up again each step). Stops at the end of the
+ * file or when the range stops being this mapping. Preconditions: mm->mu held.
+ */
+static void mm_populate_file_locked(struct mm *mm, struct mm_mappable *file, gva_t start,
+				    gva_t end)
+{
+	const uint64_t step = MM_FAULT_BATCH_PAGES * PAGE_SIZE;
+
+	for (gva_t a = start; a < end; a += step) {
+		struct vma *v = vma_find(mm, a);
+
+		if (!v || v->file != file ||
+		    mm_file_fill(mm, v, a, a, MIN(MIN(end, v->end), a + step), false) < 0)
+			return;
+	}
+}
+
 int mm_mmap(struct mm *mm, const struct mmap_opts *o, gva_t *out)
 {
 	int type = o->flags & MAP_TYPE, r = 0;
@@ -135,7 +154,10 @@ int mm_mmap(struct mm *mm, const struct mmap_opts *o, gva_t *out)
 	if (r == 0 && (o->flags & MAP_POPULATE) && !(o->flags & MAP_NONBLOCK) &&
 	    (o->prot & PROT_RWX)) {
 		/* Best effort, like Linux: a mapping whose prefault failed still succeeds. */
-		mm_populate_locked(mm, vma_find(mm, addr), addr, addr + len, true);
+		if (o->flags & MAP_ANONYMOUS)
+			mm_populate_locked(mm, vma_find(mm, addr), addr, addr + len, true);
+		else
+			mm_populate_file_locked(mm, o->file, addr, addr + len);
 	}
 	mm_unlock(mm);
 	if (r == 0)

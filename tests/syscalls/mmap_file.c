@@ -112,6 +112,14 @@ static void test_shared(void)
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child sees the shared mapping");
 	ok(p[20] == 'C', "parent sees the child's write");
 	ok(pread(fd, buf, 1, 20) == 1 && buf[0] == 'C', "child's write reaches the file");
+	/* MAP_POPULATE brings the file's pages in; mincore sees them, not past EOF. */
+	unsigned char vec[3] = { 9, 9, 9 };
+	char *r = mmap(NULL, 3 * PG, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+	ok(r != MAP_FAILED && mincore(r, 3 * PG, vec) == 0, "MAP_POPULATE, mincore");
+	ok(vec[0] == 1 && vec[1] == 1 && vec[2] == 0, "resident: the file's two pages");
+	is_errno(mincore(r + 1, PG, vec), EINVAL, "mincore unaligned");
+	munmap(r, 3 * PG);
+	is_errno(mincore(r, PG, vec), ENOMEM, "mincore unmapped");
 	/* Another mapping of the same file sees it too. */
 	char *q = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
 	ok(q != MAP_FAILED && q[20] == 'C' && q[10] == 'S', "second shared mapping agrees");
