@@ -33,7 +33,7 @@ union pc_node {
 struct pagecache {
 	pthread_mutex_t mu;
 	union pc_node *root; /* mu */
-	int64_t size;        /* mu: the file size mappings see */
+	int64_t size;        /* the file size mappings see: written under mu, atomically */
 	uint64_t npages;     /* mu */
 	bool storage;        /* tmpfs: absent pages are holes, never read from a file */
 	atomic_int mappings; /* live file mappings: truncate must unmap their pages */
@@ -189,7 +189,7 @@ out:
 void pagecache_set_size(struct pagecache *pc, int64_t size)
 {
 	pthread_mutex_lock(&pc->mu);
-	pc->size = size;
+	__atomic_store_n(&pc->size, size, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&pc->mu);
 }
 
@@ -204,7 +204,7 @@ void pagecache_truncate(struct pagecache *pc, int64_t size)
 	if (e && (*e & PCE_PRESENT))
 		memset((char *)pagecache_page_ptr(PCE_ADDR(*e)) + (size & ~PAGE_MASK), 0,
 		       PAGE_SIZE - (size & ~PAGE_MASK));
-	pc->size = size;
+	__atomic_store_n(&pc->size, size, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&pc->mu);
 	/* Then mappers lose their pages past the new end (Linux truncate_pagecache()), the
 	 * size already set: their next access faults and gets SIGBUS. */
@@ -229,7 +229,7 @@ void pagecache_write_through(struct pagecache *pc, int64_t pos, const void *buf,
 		len -= n;
 	}
 	if (pos > pc->size)
-		pc->size = pos;
+		__atomic_store_n(&pc->size, pos, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&pc->mu);
 }
 
@@ -431,6 +431,11 @@ static void fm_describe(struct mm_mappable *m, uint64_t *dev, uint64_t *ino, cha
 	*path = fm->path ? strdup(fm->path) : NULL;
 }
 
+static uint64_t fm_size(struct mm_mappable *m)
+{
+	return (uint64_t)__atomic_load_n(&to_fm(m)->pc->size, __ATOMIC_ACQUIRE);
+}
+
 static const void *fm_object(struct mm_mappable *m)
 {
 	return to_fm(m)->pc;
@@ -438,6 +443,7 @@ static const void *fm_object(struct mm_mappable *m)
 
 static const struct mappable_ops file_mapping_ops = {
 	.object = fm_object,
+	.size = fm_size,
 	.get_page = fm_get_page,
 	.get = fm_get,
 	.put = fm_put,

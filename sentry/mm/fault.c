@@ -210,6 +210,7 @@ int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t en
 	gva_t addr[MM_FAULT_BATCH_PAGES];
 	uint64_t pgoff[MM_FAULT_BATCH_PAGES], off[MM_FAULT_BATCH_PAGES];
 	int got[MM_FAULT_BATCH_PAGES], n = 0, need_r = 0;
+	uint64_t limit;
 	bool kept = false;
 
 	for (gva_t a = start; a < end && n < MM_FAULT_BATCH_PAGES; a += PAGE_SIZE) {
@@ -233,10 +234,22 @@ int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t en
 			need_r = got[i];
 	}
 	pthread_mutex_lock(&mm->mu);
+	/*
+	 * A truncate may have run meanwhile: it sets the size, then unmaps from every mm
+	 * under mm->mu. Checking the size under mm->mu means either we see the new size, or
+	 * its unmap comes after us and removes what we install.
+	 */
+	limit = m->ops->size ? PAGE_ALIGN_UP(m->ops->size(m)) / PAGE_SIZE : UINT64_MAX;
 	for (int i = 0; i < n; i++) {
 		struct vma *cur;
 		uint64_t *pte;
 
+		if (got[i] == 0 && pgoff[i] >= limit) {
+			memfile_decref(mm->mf, (struct frange){ off[i], off[i] + PAGE_SIZE });
+			got[i] = -EFAULT;
+			if (addr[i] == need)
+				need_r = -EFAULT;
+		}
 		if (got[i] < 0)
 			continue;
 		/* Install only where the same file page is still mapped and still absent. */

@@ -88,6 +88,7 @@ int mm_fork(struct mm *parent, struct mm **out);
  * sync - write shared-mapping changes back to the file (msync); NULL: nothing to do.
  * describe - for /proc/PID/maps: device, inode number and a path (malloc'd or NULL).
  * object - the identity of what is mapped (the page cache), for mm_unmap_file_range.
+ * size - the file's size now, without blocking (called with mm->mu held).
  */
 struct mm_mappable;
 struct mappable_ops {
@@ -97,6 +98,7 @@ struct mappable_ops {
 	int (*sync)(struct mm_mappable *m);
 	void (*describe)(struct mm_mappable *m, uint64_t *dev, uint64_t *ino, char **path);
 	const void *(*object)(struct mm_mappable *m);
+	uint64_t (*size)(struct mm_mappable *m);
 };
 
 /*
