@@ -39,7 +39,7 @@ static int mmap_file(struct task *t, struct mmap_opts *o, struct file *f, gva_t 
 {
 	int acc = f->flags & O_ACCMODE;
 	bool shared = (o->flags & MAP_TYPE) != MAP_PRIVATE;
-	struct path root;
+	struct path root, cwd;
 	char *path;
 	long seals;
 	int r;
@@ -65,9 +65,10 @@ static int mmap_file(struct task *t, struct mmap_opts *o, struct file *f, gva_t 
 	path = malloc(VFS_PATH_MAX);
 	if (!path)
 		return -ENOMEM;
-	fs_context_paths(t->fs, &root, &(struct path){ 0 });
+	fs_context_paths(t->fs, &root, &cwd);
 	r = vfs_path_string(&root, &f->path, path, VFS_PATH_MAX);
 	path_put(&root);
+	path_put(&cwd);
 	r = vfs_file_mappable(f, r < 0 ? NULL : path, &o->file);
 	free(path);
 	if (r < 0)
