@@ -321,6 +321,7 @@ static bool access_allowed(int prot, int access)
 static __thread struct {
 	const struct mm *mm;
 	gva_t lo, hi;  /* last window mirrored by this thread */
+	uint64_t gen;  /* mm->unmap_gen then: any unmap since makes the window stale */
 	gva_t retried; /* page retried once already */
 } fault_tl;
 
@@ -329,17 +330,19 @@ static void fault_note_mapped(struct mm *mm, gva_t lo, gva_t hi)
 	fault_tl.mm = mm;
 	fault_tl.lo = lo;
 	fault_tl.hi = hi;
+	fault_tl.gen = mm->unmap_gen;
 	fault_tl.retried = 0;
 }
 
 /*
  * An unknown access to a page mirrored with every permission its VMA has: a violation if
- * this thread mirrored it itself (or already retried it), else perhaps another thread's
- * mirror raced our trap: let the guest retry once.
+ * this thread mirrored it itself with nothing unmapped since (or it was retried already),
+ * else perhaps another thread's mirror raced our trap: let the guest retry once.
  */
 static int fault_unknown_on_mapped(struct mm *mm, gva_t page)
 {
-	if (fault_tl.mm == mm && page >= fault_tl.lo && page < fault_tl.hi)
+	if (fault_tl.mm == mm && fault_tl.gen == mm->unmap_gen && page >= fault_tl.lo &&
+	    page < fault_tl.hi)
 		return -EACCES;
 	if (fault_tl.mm == mm && fault_tl.retried == page + 1) {
 		fault_tl.retried = 0;

@@ -91,6 +91,7 @@ struct mm {
 	gva_t stack_top;          /* protected by mu: 0 until mm_set_stack */
 	uint64_t stack_limit;     /* protected by mu */
 	struct vma *dead;         /* protected by mu: unlinked file VMAs, freed by mm_unlock */
+	uint64_t unmap_gen;       /* protected by mu: bumped whenever mirrors are removed */
 	struct mm *list_prev, *list_next; /* every live mm (mm.c mm_list_mu), for truncate */
 };
 
