@@ -100,6 +100,11 @@ struct file_ops {
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
 	/*
+	 * mmap_file - the open file whose page cache a mapping of @f maps (overlay: the
+	 * layer's file; no new reference). NULL op: @f itself (fs/pagecache.c).
+	 */
+	struct file *(*mmap_file)(struct file *f);
+	/*
 	 * poll - the file's readiness now (POLLIN | POLLOUT | POLLHUP | ...), never blocking.
 	 * With @pt non-NULL also register on every wait queue whose wake could change the
 	 * answer (poll_wait). NULL op: always readable and writable (regular files).
@@ -318,6 +323,9 @@ struct inode {
 	/* The unix socket bound to this S_IFSOCK inode, or NULL: owned and protected by the
 	 * socket layer (sentry/socket/, under its lock); the VFS never looks at it. */
 	void *sock;
+	/* The page cache (fs/pagecache.c) of a regular file that can be mmap'd, or NULL
+	 * (mmap fails with ENODEV). Set at creation by the filesystem; immutable. */
+	struct pagecache *pagecache;
 };
 
 /* inode_init - a new inode with one reference (the caller's), times set to now. */
@@ -512,6 +520,13 @@ int vfs_path_string(const struct path *root, const struct path *p, char *buf, si
 
 /* ---- tmpfs (fs/tmpfs/) ---- */
 
+/*
+ * tmpfs_memfd_new - memfd_create(2): an unlinked O_RDWR file named "memfd:@name" in a
+ * private tmpfs, owned by @cr; without @sealing it carries F_SEAL_SEAL.
+ */
+int tmpfs_memfd_new(const struct vfs_cred *cr, const char *name, bool sealing, struct file **out);
+/* tmpfs_fcntl_seals - F_ADD_SEALS (@seals) / F_GET_SEALS; -EINVAL for non-tmpfs files. */
+long tmpfs_fcntl_seals(struct file *f, int cmd, unsigned int seals);
 /* tmpfs_new_root - a new tmpfs whose root directory has @mode and owner; one dentry ref. */
 int tmpfs_new_root(uint32_t mode, uint32_t uid, uint32_t gid, struct dentry **out);
 /* vfs_mount_root - the sandbox's root: a tmpfs with /tmp (1777). One reference in *out. */
@@ -567,5 +582,53 @@ int epoll_ctl_file(struct file *ep, int op, int fd, struct file *target, uint32_
  */
 int epoll_scan(struct file *ep, struct fdtable *fdt, struct poll_table *pt,
 	       struct epoll_event *out, int max);
+
+/* ---- page cache and file mappings (fs/pagecache.c) ---- */
+
+/*
+ * A page cache maps a regular file's page indexes to memory-file pages (DESIGN.md §6).
+ * For tmpfs it is the file's storage (absent pages inside the size are holes of zeros);
+ * for the gofer it caches pages read through an open file, kept coherent with write(2)
+ * and truncate, and written back from shared mappings on msync, fsync and munmap.
+ *
+ * Lock order: inode->mu > pagecache mu > gofer client lock > memfile lock. mm never calls
+ * into the page cache with mm->mu held (it drops it around get_page), and the page cache
+ * never takes mm->mu, so copies to guest memory under inode->mu stay legal.
+ */
+struct pagecache;
+
+/* pagecache_set_memfile - the memory file pages come from (boot: the guests' memfile). */
+void pagecache_set_memfile(struct memfile *mf);
+/* pagecache_memfile - that memory file (unit tests: a private one created on first use). */
+struct memfile *pagecache_memfile(void);
+/* pagecache_new - an empty cache; @storage: the cache is the file's data (tmpfs). */
+int pagecache_new(bool storage, struct pagecache **out);
+/* pagecache_free - drop every page (mappers keep their own references). */
+void pagecache_free(struct pagecache *pc);
+/*
+ * pagecache_find - the memory-file offset of page @idx with a reference for the caller;
+ * with @create allocate a zero page when absent (tmpfs writes). -ENOENT when absent,
+ * -ENOMEM. Size is not checked. Release with pagecache_put_page.
+ */
+int pagecache_find(struct pagecache *pc, uint64_t idx, bool create, uint64_t *off);
+void pagecache_put_page(uint64_t off);
+/* pagecache_page_ptr - the Sentry's pointer to a referenced page. */
+void *pagecache_page_ptr(uint64_t off);
+/* pagecache_set_size - the file's size as mappings see it (faults at or past it: SIGBUS). */
+void pagecache_set_size(struct pagecache *pc, int64_t size);
+/* pagecache_truncate - drop pages wholly past @size, zero the tail of the last one. */
+void pagecache_truncate(struct pagecache *pc, int64_t size);
+/* pagecache_write_through - @len bytes at @pos were written to the file: update cached pages. */
+void pagecache_write_through(struct pagecache *pc, int64_t pos, const void *buf, size_t len);
+/* pagecache_nr_pages - pages held (tests, accounting). */
+uint64_t pagecache_nr_pages(struct pagecache *pc);
+/*
+ * vfs_file_mappable - an mm_mappable over @f's page cache for mmap(2) (one reference; @f is
+ * referenced by it). @path names it in /proc/PID/maps (copied; may be NULL). -ENODEV when
+ * the file cannot be mapped.
+ */
+int vfs_file_mappable(struct file *f, const char *path, struct mm_mappable **out);
+/* vfs_file_writeback - write dirty shared-mapping pages of @f's inode back (fsync, msync). */
+int vfs_file_writeback(struct file *f);
 
 #endif

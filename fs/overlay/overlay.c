@@ -883,7 +883,14 @@ static int ovl_fsync(struct file *f, bool datasync)
 	return vfs_fsync(f->priv, datasync);
 }
 
+/* Mappings map the layer's page cache (overlayfs maps the real file too). */
+static struct file *ovl_mmap_file(struct file *f)
+{
+	return f->priv;
+}
+
 static const struct file_ops ovl_file_fops = {
+	.mmap_file = ovl_mmap_file,
 	.open = ovl_file_open,
 	.read = ovl_read,
 	.write = ovl_write,

@@ -351,6 +351,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		snprintf(err, errlen, "cannot create the memory file: %s", strerror(-r));
 		return r;
 	}
+	pagecache_set_memfile(mf); /* page caches share the guests' memory file */
 	r = platform_new(pname, memfile_fd(mf), &p);
 	if (r < 0) {
 		snprintf(err, errlen, r == -ENOENT ? "unknown platform '%s'" :

@@ -31,6 +31,20 @@ static ssize_t vfs_exe_pread(void *priv, void *buf, size_t len, uint64_t off)
 	return vfs_kernel_pread(((struct vfs_exe *)priv)->f, buf, len, (int64_t)off);
 }
 
+static int vfs_exe_mappable(void *priv, struct mm_mappable **out)
+{
+	struct vfs_exe *e = priv;
+	char *path = malloc(VFS_PATH_MAX);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = vfs_path_string(&e->root, &e->f->path, path, VFS_PATH_MAX);
+	r = vfs_file_mappable(e->f, r < 0 ? NULL : path, out);
+	free(path);
+	return r;
+}
+
 static void vfs_exe_close(struct loader_file *lf)
 {
 	struct vfs_exe *e = lf->priv;
@@ -80,7 +94,8 @@ int exec_open(const struct vfs_cred *cr, const struct path *root, const struct p
 	e->root = *root;
 	path_get(root);
 	*out = (struct loader_file){ .priv = e, .pread = vfs_exe_pread,
-				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close };
+				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close,
+				     .mappable = vfs_exe_mappable };
 	return 0;
 }
 

@@ -197,12 +197,16 @@ int task_set_rlimit(struct task *t, int res, const struct rlimit *in)
 	return r;
 }
 
-/* A fault the mm could not resolve becomes SIGSEGV for the guest. */
+/* A fault the mm could not resolve becomes SIGSEGV (SIGBUS past the end of a mapped file). */
 static void task_fault(struct task *t, const struct trap *trap)
 {
 	int r = mm_handle_fault(t->mm, trap->addr, trap->access);
 	if (r == 0)
 		return;
+	if (r == -EIO) { /* a file mapping past the end of its file */
+		task_send_fault(t, SIGBUS, BUS_ADRERR, trap->addr);
+		return;
+	}
 	log_debug("task %d: SIGSEGV at %#llx (rip %#llx, %s)", t->tid,
 		  (unsigned long long)trap->addr, (unsigned long long)t->regs.regs.rip,
 		  r == -EACCES ? "SEGV_ACCERR" : "SEGV_MAPERR");

@@ -104,6 +104,7 @@ void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len)
 {
 	int r;
 
+	mm->unmap_gen++; /* what a thread mirrored before is no longer known to be there */
 	if (!mm->as)
 		return;
 	r = mm->as->ops->as_unmap(mm->as, va, len);

@@ -264,6 +264,10 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	case F_OFD_SETLKW:
 		r = fcntl_lock(t, f, cmd, ARG_U(2));
 		break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		r = tmpfs_fcntl_seals(f, cmd, (unsigned int)ARG_U(2));
+		break;
 	default:
 		r = -EINVAL;
 	}

@@ -142,8 +142,11 @@
 	X(setsockopt, "fiipi", SYS_PARTIAL, "SOL_SOCKET: SO_SNDBUF/RCVBUF/PASSCRED/RCVTIMEO/SNDTIMEO; SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER... accepted") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
-	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
+	X(mmap, "puxxfx", SYS_PARTIAL, "files through the page cache (tmpfs, memfd, gofer, overlay)") \
 	X(munmap, "pu", SYS_FULL, NULL)                                                          \
+	X(msync, "pux", SYS_FULL, NULL)                                                          \
+	X(mincore, "pup", SYS_PARTIAL, "resident = backed in this address space")               \
+	X(memfd_create, "sx", SYS_PARTIAL, "tmpfs file; seals on write, truncate, new shared mappings (F_ADD_SEALS ignores existing ones)") \
 	X(mprotect, "pux", SYS_FULL, NULL)                                                       \
 	X(mremap, "puuxp", SYS_FULL, NULL)                                                       \
 	X(madvise, "pui", SYS_PARTIAL, "DONTNEED/FREE drop pages; others accepted")              \

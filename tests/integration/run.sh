@@ -26,7 +26,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
-	timers_exec"}
+	timers_exec python_multiprocessing sqlite_wal volume_mmap"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -411,6 +411,74 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); print("bound")' "
 	kill "$hp" 2>/dev/null
 	wait "$hp" 2>/dev/null
 	expect 0 "$(printf 'refused\nbound')"
+}
+
+# multiprocessing (fork) with a Lock (a POSIX semaphore: MAP_SHARED of a /dev/shm file) and
+# a Value (a shared file mapping) across three processes. Python's heap statvfs()s /dev/shm
+# first; without statfs(2) its temporary directory is used instead (same kind of mapping).
+check_python_multiprocessing() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import multiprocessing as mp, multiprocessing.heap as h
+def work(lock, val):
+    for _ in range(100):
+        with lock:
+            val.value += 1
+mp.set_start_method("fork")
+h.Arena._dir_candidates = []
+lock, val = mp.Lock(), mp.Value("i", 0)
+ps = [mp.Process(target=work, args=(lock, val)) for _ in range(3)]
+for p in ps: p.start()
+for p in ps: p.join()
+print(val.value, [p.exitcode for p in ps])'
+	expect 0 '300 [0, 0, 0]'
+}
+
+# sqlite in WAL mode: its -shm index is a MAP_SHARED mapping of a file in /tmp.
+check_sqlite_wal() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import sqlite3
+db = sqlite3.connect("/tmp/w.db")
+print(db.execute("pragma journal_mode=wal").fetchone()[0])
+db.execute("create table t (x)"); db.executemany("insert into t values (?)", [(i,) for i in range(1000)]); db.commit()
+db2 = sqlite3.connect("/tmp/w.db")
+print(db2.execute("select count(*), sum(x) from t").fetchone())'
+	expect 0 "wal
+(1000, 499500)"
+}
+
+# MAP_SHARED of a host file through the gofer: msync writes back (read(2) then sees it),
+# write(2) reaches the mapping, munmap writes back the rest.
+check_volume_mmap() {
+	local d
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	d=$(mktemp -d)
+	printf aaaaaaaaaa >"$d/f"
+	hostroot -v "$d:/mnt/vol" /usr/bin/python3 -c 'import mmap, os
+fd = os.open("/mnt/vol/f", os.O_RDWR)
+m = mmap.mmap(fd, 10)
+m[0:3] = b"XYZ"
+m.flush()
+print(os.pread(fd, 10, 0).decode())
+os.pwrite(fd, b"Q", 9)
+print(m[:10].decode())
+m[5:6] = b"M"
+m.close()'
+	if [ "$(cat "$d/f")" != XYZaaMaaaQ ]; then
+		fail "the host file has $(cat "$d/f")" "$tmp/err"
+	else
+		expect 0 "XYZaaaaaaa
+XYZaaaaaaQ"
+	fi
+	rm -rf "$d"
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must

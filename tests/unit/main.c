@@ -31,7 +31,8 @@
 	X(pipe_suite)    \
 	X(overlay_suite) \
 	X(unix_socket_suite) \
-	X(ktimer_suite)
+	X(ktimer_suite) \
+	X(pagecache_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)
