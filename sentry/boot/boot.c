@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fs/gofer/goferfs.h"
+#include "fs/proc/procfs.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -85,6 +86,8 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 	task_get_rlimit(t, RLIMIT_STACK, &stack);
 	la.stack_limit = stack.rlim_cur;
 	r = loader_load(t->mm, &la, &t->regs, &why);
+	if (r == 0)
+		procinfo_set_exe(t, &lf, c->exe_name);
 	if (lf.close)
 		lf.close(&lf);
 	if (r < 0)
@@ -117,8 +120,8 @@ static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode)
 
 /*
  * The host's "/" (read-only) through the gofer on @sock, with tmpfs on /tmp and /dev/shm so
- * programs have somewhere to write. The host's /proc and /sys describe the host, not the
- * sandbox: empty read-only tmpfs mounts hide them until the Sentry has its own proc and sys.
+ * programs have somewhere to write. (boot_run mounts the Sentry's own proc and sys over the
+ * host's /proc and /sys, which describe the host, not the sandbox.)
  */
 static int mount_host_root(int sock, struct mount **out)
 {
@@ -134,10 +137,6 @@ static int mount_host_root(int sock, struct mount **out)
 	r = mount_tmpfs_at(*out, "/tmp", 01777);
 	if (r == 0)
 		r = mount_tmpfs_at(*out, "/dev/shm", 01777);
-	if (r == 0)
-		r = mount_tmpfs_at(*out, "/proc", 0555);
-	if (r == 0)
-		r = mount_tmpfs_at(*out, "/sys", 0555);
 	if (r < 0)
 		mount_put(*out);
 	return r;
@@ -205,6 +204,8 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	} else {
 		r = vfs_mount_root(getuid(), getgid(), &root);
 	}
+	if (r == 0 && (r = procfs_mount_at(k, root, "/proc") ?: sysfs_mount_at(k, root, "/sys")))
+		mount_put(root);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
 		goto out_fdt;

@@ -157,6 +157,7 @@ void task_free(struct task *t)
 	}
 	pthread_mutex_unlock(&k->mu);
 	if (owner) {
+		free(t->tg->exe_path);
 		pthread_mutex_destroy(&t->tg->mu);
 		free(t->tg);
 	}
@@ -205,6 +206,7 @@ int task_run(struct task *t)
 	const struct platform_ops *ops = t->k->platform->ops;
 	struct trap trap;
 
+	kernel_set_current(t);
 	for (;;) {
 		task_deliver_signals(t);
 		if (__atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE))

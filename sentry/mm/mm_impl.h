@@ -81,6 +81,7 @@ struct mm {
 	gva_t brk_start, brk;     /* protected by mu */
 	gva_t stack_top;          /* protected by mu: 0 until mm_set_stack */
 	uint64_t stack_limit;     /* protected by mu */
+	struct mm_args args;      /* protected by mu: where the loader put argv/envp strings */
 };
 
 /* VMA names, compared by pointer (mm.c). */
