@@ -480,7 +480,10 @@ int procinfo_pids(struct kernel *k, pid_t *out, int max);
 int procinfo_tids(struct kernel *k, pid_t tgid, pid_t *out, int max);
 /* procinfo_set_comm - write /proc/PID/task/TID/comm: only the thread's own process may. */
 int procinfo_set_comm(struct kernel *k, pid_t tgid, pid_t tid, const char *name, size_t len);
-/* procinfo_set_exe - record @t's executable at boot: @lf's path (exec_open'd) or @fallback. */
+/*
+ * procinfo_set_exe - record @t's executable at boot: @lf's path (exec_open'd) or else
+ * @fallback made absolute; an empty comm becomes @fallback's base name.
+ */
 void procinfo_set_exe(struct task *t, struct loader_file *lf, const char *fallback);
 
 /* The sandbox as a whole: /proc/stat, meminfo, loadavg, uptime. */

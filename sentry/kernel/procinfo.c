@@ -8,6 +8,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -229,9 +230,19 @@ void procinfo_set_exe(struct task *t, struct loader_file *lf, const char *fallba
 		path_put(&root);
 		path_put(&cwd);
 	}
-	if (!exe && fallback)
-		exe = strdup(fallback);
+	if (!exe && fallback) {
+		/* Not in the guest's namespace: still absolute (glibc's $ORIGIN insists). */
+		while (fallback[0] == '.' && fallback[1] == '/')
+			fallback += 2;
+		if (asprintf(&exe, "%s%s", fallback[0] == '/' ? "" : "/", fallback) < 0)
+			exe = NULL;
+	}
 	pthread_mutex_lock(&t->k->mu);
+	if (!t->comm[0] && fallback) {
+		/* The init task was never exec'd: its comm is the program's name, as exec sets. */
+		const char *base = strrchr(fallback, '/');
+		strncpy(t->comm, base ? base + 1 : fallback, sizeof(t->comm) - 1);
+	}
 	free(t->tg->exe_path);
 	t->tg->exe_path = exe;
 	t->tg->start_ns = kernel_now_ns();
