@@ -4,6 +4,7 @@
  * VFS (fs/vfs.h). Argument checks come first in Linux's order so errnos match.
  */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,24 +692,24 @@ long sys_ftruncate(struct task *t, const struct syscall_args *a)
 	return r;
 }
 
-/* utimensat: UTIME_NOW / UTIME_OMIT; a NULL path means the dirfd itself (futimens). */
-long sys_utimensat(struct task *t, const struct syscall_args *a)
+/*
+ * The common part of utimensat/utimes/futimesat/utime: @ts (NULL: both now) with UTIME_NOW
+ * and UTIME_OMIT; a 0 @path means the dirfd itself (futimens).
+ */
+static long do_utimes(struct task *t, int dirfd, uint64_t path, struct timespec *ts, int flags)
 {
-	int dirfd = ARG_INT(0), flags = ARG_INT(3);
-	struct timespec ts[2], now;
+	struct timespec now, def[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
 	struct iattr ia = { .valid = ATTR_CTIME };
 	struct vfs_cred cr;
-	task_vfs_cred(t, true, &cr);
 	struct path p;
 	bool explicit = false;
 	long r;
 
+	task_vfs_cred(t, true, &cr);
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (ARG_U(2)) {
-		if (mm_copy_in(t->mm, ARG_U(2), ts, sizeof(ts)) != sizeof(ts))
-			return -EFAULT;
+	if (ts) {
 		for (int i = 0; i < 2; i++) {
 			if (ts[i].tv_nsec == UTIME_NOW || ts[i].tv_nsec == UTIME_OMIT)
 				continue;
@@ -719,7 +720,7 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
 			return 0;
 	} else {
-		ts[0].tv_nsec = ts[1].tv_nsec = UTIME_NOW;
+		ts = def;
 	}
 	for (int i = 0; i < 2; i++) {
 		if (ts[i].tv_nsec == UTIME_OMIT)
@@ -730,7 +731,7 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		else
 			ia.atime = ts[i].tv_nsec == UTIME_NOW ? now : ts[i];
 	}
-	if (!ARG_U(1)) {
+	if (!path) {
 		struct file *f;
 		if (dirfd == AT_FDCWD)
 			return -EFAULT;
@@ -745,7 +746,7 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		path_get(&p);
 		file_put(f);
 	} else {
-		r = at_lookup(t, dirfd, ARG_U(1), flags, &cr, &p);
+		r = at_lookup(t, dirfd, path, flags, &cr, &p);
 		if (r < 0)
 			return r;
 	}
@@ -760,6 +761,61 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		r = vfs_setattr(p.dentry->inode, &ia);
 	path_put(&p);
 	return r;
+}
+
+long sys_utimensat(struct task *t, const struct syscall_args *a)
+{
+	struct timespec ts[2];
+
+	if (ARG_U(2) && mm_copy_in(t->mm, ARG_U(2), ts, sizeof(ts)) != sizeof(ts))
+		return -EFAULT;
+	return do_utimes(t, ARG_INT(0), ARG_U(1), ARG_U(2) ? ts : NULL, ARG_INT(3));
+}
+
+/* utimes/futimesat: microsecond timevals (no UTIME_NOW/OMIT), NULL for now. */
+static long utimes_common(struct task *t, int dirfd, uint64_t path, uint64_t tv_addr)
+{
+	struct timeval tv[2];
+	struct timespec ts[2];
+
+	if (!tv_addr)
+		return do_utimes(t, dirfd, path, NULL, 0);
+	if (mm_copy_in(t->mm, tv_addr, tv, sizeof(tv)) != sizeof(tv))
+		return -EFAULT;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		ts[i].tv_sec = tv[i].tv_sec;
+		ts[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return do_utimes(t, dirfd, path, ts, 0);
+}
+
+long sys_utimes(struct task *t, const struct syscall_args *a)
+{
+	return utimes_common(t, AT_FDCWD, ARG_U(0), ARG_U(1));
+}
+
+long sys_futimesat(struct task *t, const struct syscall_args *a)
+{
+	/* Unlike utimensat, a NULL path is EFAULT, not the dirfd itself. */
+	if (!ARG_U(1))
+		return -EFAULT;
+	return utimes_common(t, ARG_INT(0), ARG_U(1), ARG_U(2));
+}
+
+long sys_utime(struct task *t, const struct syscall_args *a)
+{
+	struct { int64_t actime, modtime; } ub;
+	struct timespec ts[2];
+
+	if (!ARG_U(1))
+		return do_utimes(t, AT_FDCWD, ARG_U(0), NULL, 0);
+	if (mm_copy_in(t->mm, ARG_U(1), &ub, sizeof(ub)) != sizeof(ub))
+		return -EFAULT;
+	ts[0] = (struct timespec){ ub.actime, 0 };
+	ts[1] = (struct timespec){ ub.modtime, 0 };
+	return do_utimes(t, AT_FDCWD, ARG_U(0), ts, 0);
 }
 
 /* ---- cwd ---- */
@@ -778,6 +834,26 @@ long sys_chdir(struct task *t, const struct syscall_args *a)
 		r = vfs_permission(&cr, p.dentry->inode, MAY_EXEC);
 	if (r == 0)
 		fs_context_set_cwd(t->fs, &p);
+	path_put(&p);
+	return r;
+}
+
+long sys_chroot(struct task *t, const struct syscall_args *a)
+{
+	struct vfs_cred cr;
+	struct path p;
+	long r = at_lookup(t, AT_FDCWD, ARG_U(0), 0, &cr, &p);
+
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(p.dentry->inode->mode))
+		r = -ENOTDIR;
+	else
+		r = vfs_permission(&cr, p.dentry->inode, MAY_EXEC);
+	if (r == 0 && !task_capable(t, CAP_SYS_CHROOT))
+		r = -EPERM;
+	if (r == 0)
+		fs_context_set_root(t->fs, &p); /* the cwd stays, as on Linux */
 	path_put(&p);
 	return r;
 }

@@ -24,9 +24,17 @@
 	X(preadv, "fpii", SYS_FULL, NULL)                                                         \
 	X(pwritev, "fpii", SYS_FULL, NULL)                                                        \
 	X(lseek, "fii", SYS_FULL, NULL)                                                           \
+	X(preadv2, "fpiiix", SYS_PARTIAL, "RWF_* flags accepted as hints")                      \
+	X(pwritev2, "fpiiix", SYS_PARTIAL, "RWF_* flags accepted as hints")                     \
+	X(sendfile, "ffpu", SYS_FULL, NULL)                                                      \
+	X(copy_file_range, "fpfpux", SYS_FULL, NULL)                                             \
+	X(splice, "fpfpux", SYS_PARTIAL, "copies through a buffer; SPLICE_F_NONBLOCK follows the pipe's O_NONBLOCK") \
+	X(tee, "ffux", SYS_FULL, NULL)                                                           \
+	X(vmsplice, "fpix", SYS_PARTIAL, "copies (no page gifting)")                             \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
-	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; record locks never conflict (one process)")          \
+	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
+	X(flock, "fi", SYS_FULL, NULL)                                                            \
 	X(dup2, "ff", SYS_FULL, NULL)                                                             \
 	X(dup3, "ffx", SYS_FULL, NULL)                                                            \
 	X(close, "f", SYS_FULL, NULL)                                                             \
@@ -41,6 +49,7 @@
 	X(openat2, "fspu", SYS_PARTIAL, "RESOLVE_* flags: EINVAL")                                \
 	X(creat, "so", SYS_FULL, NULL)                                                            \
 	X(getdents64, "fpu", SYS_FULL, NULL)                                                      \
+	X(getdents, "fpu", SYS_FULL, NULL)                                                       \
 	X(fsync, "f", SYS_PARTIAL, "no-op: tmpfs has nothing to flush")                           \
 	X(fdatasync, "f", SYS_PARTIAL, "no-op: tmpfs has nothing to flush")                       \
 	X(truncate, "si", SYS_FULL, NULL)                                                         \
@@ -70,9 +79,19 @@
 	X(lchown, "sii", SYS_FULL, NULL)                                                          \
 	X(fchownat, "fsiix", SYS_FULL, NULL)                                                      \
 	X(utimensat, "fspx", SYS_FULL, NULL)                                                      \
+	X(utimes, "sp", SYS_FULL, NULL)                                                          \
+	X(futimesat, "fsp", SYS_FULL, NULL)                                                      \
+	X(utime, "sp", SYS_FULL, NULL)                                                           \
 	X(chdir, "s", SYS_FULL, NULL)                                                             \
 	X(fchdir, "f", SYS_FULL, NULL)                                                            \
 	X(getcwd, "pu", SYS_FULL, NULL)                                                           \
+	X(chroot, "s", SYS_FULL, NULL)                                                           \
+	X(fallocate, "fiii", SYS_PARTIAL, "modes 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE (written as zeros)") \
+	X(sync, "", SYS_FULL, NULL)                                                              \
+	X(syncfs, "f", SYS_FULL, NULL)                                                           \
+	X(readahead, "fiu", SYS_FULL, NULL)                                                      \
+	X(fadvise64, "fiii", SYS_FULL, NULL)                                                     \
+	X(sync_file_range, "fiix", SYS_FULL, NULL)                                               \
 	/* pipes, eventfd, readiness (fs/pipe.c, fs/eventfd.c, fs/poll.c) */                      \
 	X(pipe, "p", SYS_FULL, NULL)                                                              \
 	X(pipe2, "px", SYS_PARTIAL, "O_DIRECT accepted, no packet mode; 64 KiB, no F_SETPIPE_SZ") \
@@ -88,6 +107,20 @@
 	X(epoll_wait, "fpii", SYS_PARTIAL, "level-triggered; EPOLLONESHOT honoured")              \
 	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
+	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds one level; other types EPERM") \
+	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN") \
+	X(getxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(lgetxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(fgetxattr, "fspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(listxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(llistxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(flistxattr, "fpu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(setxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(lsetxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(fsetxattr, "fspui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(removexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(lremovexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
 	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
