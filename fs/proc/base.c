@@ -379,6 +379,7 @@ static void mount_line(struct mount *m, void *arg)
 	char *buf = malloc(VFS_PATH_MAX);
 	const char *type = fstype_of(m);
 	const char *src = strcmp(type, "9p") == 0 ? "none" : type;
+	bool ro = mount_readonly(m);
 
 	if (!buf)
 		return;
@@ -388,11 +389,12 @@ static void mount_line(struct mount *m, void *arg)
 	    strncmp(buf, "(unreachable)", 13) != 0) {
 		if (w->info) {
 			uint64_t dev = m->root->inode->sb->dev;
-			sb_printf(w->sb, "%d %d 0:%llu / %s rw,relatime - %s %s rw\n", mount_id(w, m),
+			sb_printf(w->sb, "%d %d 0:%llu / %s %s,relatime - %s %s %s\n", mount_id(w, m),
 				  m->parent ? mount_id(w, m->parent) : mount_id(w, m),
-				  (unsigned long long)(dev & 0xfff), buf, type, src);
+				  (unsigned long long)(dev & 0xfff), buf, ro ? "ro" : "rw", type, src,
+				  ro ? "ro" : "rw");
 		} else {
-			sb_printf(w->sb, "%s %s %s rw,relatime 0 0\n", src, buf, type);
+			sb_printf(w->sb, "%s %s %s %s,relatime 0 0\n", src, buf, type, ro ? "ro" : "rw");
 		}
 	}
 	free(buf);
