@@ -236,6 +236,23 @@ static int proc_get_link(struct inode *ino, char **out)
 	return pi->e->link(pi, out);
 }
 
+/*
+ * Linux's proc_setattr (process entries: no chmod) and proc_notify_change (the rest may be
+ * chmod'ed); sizes (O_TRUNC) are ignored; owner and times stick until revalidation.
+ */
+static int proc_setattr(struct inode *ino, const struct iattr *ia)
+{
+	struct iattr a = *ia;
+
+	if ((a.valid & ATTR_MODE) && to_proc(ino)->tgid)
+		return -EPERM;
+	a.valid &= ~(unsigned int)ATTR_SIZE;
+	pthread_mutex_lock(&ino->mu);
+	inode_setattr_copy(ino, &a);
+	pthread_mutex_unlock(&ino->mu);
+	return 0;
+}
+
 static void proc_release(struct inode *ino)
 {
 	free(to_proc(ino));
@@ -244,6 +261,7 @@ static void proc_release(struct inode *ino)
 static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
 	.get_link = proc_get_link,
+	.setattr = proc_setattr,
 	.release = proc_release,
 	.revalidate = proc_revalidate,
 };
@@ -383,12 +401,9 @@ struct proc_file {
 
 static int proc_file_open(struct file *f)
 {
-	struct proc_inode *pi = to_proc(file_inode(f));
 	struct proc_file *pf;
-	int acc = f->flags & O_ACCMODE;
 
-	if ((acc == O_WRONLY || acc == O_RDWR) && !pi->e->write)
-		return -EACCES;
+	/* Opening for write is the mode bits' business (root may); writing is write's. */
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return -ENOMEM;
@@ -438,7 +453,7 @@ static ssize_t proc_file_write(struct file *f, struct uio *src, int64_t *pos)
 	ssize_t r;
 
 	if (!pi->e->write)
-		return -EINVAL;
+		return -EIO; /* Linux's proc_reg_write without a write op */
 	r = uio_copy_in(src, buf, n);
 	if (r < 0)
 		return r;

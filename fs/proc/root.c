@@ -226,7 +226,6 @@ CONST_FILE(show_file_max, "9223372036854775807\n")
 CONST_FILE(show_nr_open, "1048576\n")
 CONST_FILE(show_pipe_max, "1048576\n")
 CONST_FILE(show_somaxconn, "4096\n")
-CONST_FILE(show_boot_id, "a7c3f0e2-5b1d-4c8e-9f6a-2d4b8e1c3f70\n")
 
 static int show_cap_last_cap(struct proc_inode *pi, struct sbuf *sb)
 {
@@ -235,26 +234,21 @@ static int show_cap_last_cap(struct proc_inode *pi, struct sbuf *sb)
 	return 0;
 }
 
+static int show_boot_id(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "%s\n", procinfo_boot_id());
+	return 0;
+}
+
 /* A new random UUID on every read, as Linux's random/uuid. */
 static int show_uuid(struct proc_inode *pi, struct sbuf *sb)
 {
-	uint8_t b[16];
-	uint64_t x = kernel_now_ns() ^ (uint64_t)(uintptr_t)sb ^ 0x9e3779b97f4a7c15ULL;
+	char u[37];
 
 	(void)pi;
-	for (int i = 0; i < 16; i++) {
-		/* splitmix64: unpredictability is not promised by this file's users */
-		x += 0x9e3779b97f4a7c15ULL;
-		uint64_t z = x;
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		b[i] = (uint8_t)(z ^ (z >> 31));
-	}
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	sb_printf(sb, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
-		  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		  b[13], b[14], b[15]);
+	procinfo_uuid(u);
+	sb_printf(sb, "%s\n", u);
 	return 0;
 }
 

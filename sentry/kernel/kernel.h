@@ -502,6 +502,11 @@ void procinfo_system(struct kernel *k, struct procinfo_sys *out);
 #define PROCINFO_VERSION "#1 SMP PREEMPT_DYNAMIC sandbox"
 #define PROCINFO_MEM_TOTAL (4ULL << 30)
 
+/* procinfo_uuid - a new random (version 4) UUID string (/proc/sys/kernel/random/uuid). */
+void procinfo_uuid(char out[37]);
+/* procinfo_boot_id - one made once per Sentry (/proc/sys/kernel/random/boot_id). */
+const char *procinfo_boot_id(void);
+
 /* procinfo_cpu - the host CPU's identity from CPUID (no host files). */
 struct procinfo_cpu {
 	char vendor[13];

@@ -288,6 +288,35 @@ void procinfo_system(struct kernel *k, struct procinfo_sys *out)
 		out->nrunning = 1;
 }
 
+void procinfo_uuid(char out[37])
+{
+	uint8_t b[16] = { 0 };
+
+	if (host_getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		uint64_t x = kernel_now_ns();
+		memcpy(b, &x, sizeof(x));
+	}
+	b[6] = (b[6] & 0x0f) | 0x40; /* a version 4 UUID, as Linux's */
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+}
+
+static char boot_id[37];
+static pthread_once_t boot_id_once = PTHREAD_ONCE_INIT;
+
+static void boot_id_make(void)
+{
+	procinfo_uuid(boot_id);
+}
+
+const char *procinfo_boot_id(void)
+{
+	pthread_once(&boot_id_once, boot_id_make);
+	return boot_id;
+}
+
 /* The cpuinfo "flags" CPUID reports, a common subset, in Linux's order and names. */
 struct cpu_flag {
 	unsigned int leaf, sub, reg, bit; /* reg: 0 eax 1 ebx 2 ecx 3 edx */

@@ -317,10 +317,14 @@ static void test_dirs(void)
 		   st.st_uid == geteuid(), "the pid directory is 0555 and ours");
 	ok(stat("/proc/self/fd", &st) == 0 && (st.st_mode & 07777) == 0500, "fd/ is 0500");
 	ok(stat("/proc/meminfo", &st) == 0 && (st.st_mode & 07777) == 0444, "meminfo is 0444");
-	if (geteuid() != 0)
+	if (geteuid() != 0) {
 		is_errno(open("/proc/meminfo", O_WRONLY), EACCES, "meminfo is not writable");
-	else
-		ok(1, "meminfo is not writable");
+	} else { /* root may open it; the write fails */
+		int wfd = open("/proc/meminfo", O_WRONLY);
+		ok(wfd >= 0 && write(wfd, "x", 1) < 0 && errno == EIO, "meminfo is not writable");
+		close(wfd);
+	}
+	is_errno(chmod("/proc/self/status", 0644), EPERM, "chmod in /proc/PID: EPERM");
 	is_errno(open("/proc/999999999/status", O_RDONLY), ENOENT, "no such pid: ENOENT");
 	is_errno(open("/proc/nonesuch", O_RDONLY), ENOENT, "no such file: ENOENT");
 
