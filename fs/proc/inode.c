@@ -487,11 +487,12 @@ static void proc_file_release(struct file *f)
 {
 	struct proc_file *pf = f->priv;
 
-	if (!pf)
-		return;
-	pthread_mutex_destroy(&pf->mu);
-	free(pf->sb.buf);
-	free(pf);
+	if (pf) {
+		pthread_mutex_destroy(&pf->mu);
+		free(pf->sb.buf);
+		free(pf);
+	}
+	free(f); /* a release op frees the file too (fs/file.c) */
 }
 
 static const struct file_ops proc_file_fops = {
