@@ -609,7 +609,7 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	{ .name = "fd", .mode = S_IFDIR | 0500, .dyn = DYN_FDS, .dyn_entry = &fd_link }, \
 	{ .name = "fdinfo", .mode = S_IFDIR | 0500, .dyn = DYN_FDINFO, \
 	  .dyn_entry = &fdinfo_file }, \
-	PFILE("environ", show_environ), \
+	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ }, \
 	PFILE("status", show_status), \
 	PFILE("limits", show_limits), \
 	PFILE("cmdline", show_cmdline), \
