@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "sentry/kernel/kernel.h"
 
@@ -527,6 +528,27 @@ static int link_root(struct proc_inode *pi, char **out)
 	return link_fs(pi, out, true);
 }
 
+/* The usual /dev name of a character device (Documentation/admin-guide/devices.txt). */
+static void chr_name(dev_t rdev, char *buf, size_t size)
+{
+	unsigned int ma = major(rdev), mi = minor(rdev);
+	static const char *const mem[] = { [3] = "null", [5] = "zero", [7] = "full",
+					   [8] = "random", [9] = "urandom" };
+
+	if (ma == 1 && mi < ARRAY_SIZE(mem) && mem[mi])
+		snprintf(buf, size, "/dev/%s", mem[mi]);
+	else if (ma >= 136 && ma <= 143)
+		snprintf(buf, size, "/dev/pts/%u", (ma - 136) * 256 + mi);
+	else if (ma == 5 && mi == 0)
+		snprintf(buf, size, "/dev/tty");
+	else if (ma == 5 && mi == 1)
+		snprintf(buf, size, "/dev/console");
+	else if (ma == 4)
+		snprintf(buf, size, "/dev/tty%u", mi);
+	else
+		snprintf(buf, size, "/dev/char/%u:%u", ma, mi);
+}
+
 /* A file without a path: what Linux's d_dname names it. */
 static int anon_name(struct file *f, char **out)
 {
@@ -546,7 +568,7 @@ static int anon_name(struct file *f, char **out)
 	else if (!(st.st_mode & S_IFMT))
 		snprintf(buf, sizeof(buf), "anon_inode:[eventfd]");
 	else if (S_ISCHR(st.st_mode))
-		snprintf(buf, sizeof(buf), "/dev/pts/0"); /* the caller's terminal, seen as a tty */
+		chr_name(st.st_rdev, buf, sizeof(buf)); /* a host device: the caller's stdio */
 	else
 		snprintf(buf, sizeof(buf), "host:[%llu]", (unsigned long long)st.st_ino);
 	*out = strdup(buf);
@@ -601,6 +623,28 @@ static int show_fdinfo(struct proc_inode *pi, struct sbuf *sb)
 	return 0;
 }
 
+static int show_cgroup(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "0::/\n"); /* cgroup v2, the root: the sandbox has no cgroups of its own */
+	return 0;
+}
+
+static int show_zero(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "0\n");
+	return 0;
+}
+
+/* oom_score_adj: accepted and forgotten (the host's OOM killer sees the whole sandbox). */
+static ssize_t write_ignore(struct proc_inode *pi, const char *buf, size_t len)
+{
+	(void)pi;
+	(void)buf;
+	return (ssize_t)len;
+}
+
 static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 					   .show = show_fdinfo };
@@ -621,7 +665,11 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	PFILE("mountinfo", show_mountinfo), \
 	PLINK("cwd", link_cwd), \
 	PLINK("root", link_root), \
-	PLINK("exe", link_exe)
+	PLINK("exe", link_exe), \
+	PFILE("cgroup", show_cgroup), \
+	PFILE("oom_score", show_zero), \
+	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_zero, \
+	  .write = write_ignore }
 
 static const struct pentry tid_entries[] = { PID_COMMON };
 

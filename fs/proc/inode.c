@@ -147,6 +147,26 @@ static bool fd_open(struct kernel *k, pid_t tgid, pid_t tid, int fd)
 	return r;
 }
 
+/* fd/N's permissions say how the fd was opened: lr-x, l-wx or lrwx for its owner. */
+static uint32_t fd_link_mode(struct kernel *k, pid_t tgid, pid_t tid, int fd)
+{
+	struct procinfo info;
+	struct file *f = NULL;
+	uint32_t mode = 0700;
+
+	if (procinfo_get(k, tgid, tid, PROCINFO_FDT, &info) < 0)
+		return mode;
+	if (info.fdt)
+		f = fdtable_get_file(info.fdt, fd, NULL);
+	if (f) {
+		int acc = f->flags & O_ACCMODE;
+		mode = acc == O_RDONLY ? 0500 : acc == O_WRONLY ? 0300 : 0700;
+		file_put(f);
+	}
+	procinfo_put(&info);
+	return mode;
+}
+
 /* Does numbered child @n of directory @dir exist? */
 static bool dyn_exists(struct proc_inode *dir, long n)
 {
@@ -202,9 +222,12 @@ static int proc_lookup(struct inode *dino, struct dentry *d)
 			return -ENOENT;
 		dyn_ids(dir, n, &tgid, &tid, &fd);
 		r = proc_new_inode(dino->sb, e->dyn_entry, tgid, tid, fd, &pi);
-		if (r == 0)
-			dentry_instantiate(d, &pi->base);
-		return r;
+		if (r < 0)
+			return r;
+		if (e->dyn == DYN_FDS)
+			pi->base.mode = S_IFLNK | fd_link_mode(proc_kernel(dir), tgid, tid, fd);
+		dentry_instantiate(d, &pi->base);
+		return 0;
 	}
 	return -ENOENT;
 }

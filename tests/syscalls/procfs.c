@@ -254,6 +254,10 @@ static void test_fds(void)
 	ssize_t n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = 0;
 	ok(strncmp(link, "pipe:[", 6) == 0, "fd/N of a pipe reads pipe:[ino]");
+	struct stat st;
+	ok(lstat(path, &st) == 0 && (st.st_mode & 0777) == 0500, "fd/N of a read end is lr-x");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	ok(lstat(path, &st) == 0 && (st.st_mode & 0777) == 0300, "fd/N of a write end is l-wx");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = 0;
