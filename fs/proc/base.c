@@ -40,8 +40,6 @@ static void vm_add(const struct vma_info *v, void *arg)
 	uint64_t len = v->end - v->start;
 
 	s->size += len;
-	if (v->prot != PROT_NONE)
-		s->rss += len; /* approximate: the Sentry does not count resident pages */
 	if (v->name && strcmp(v->name, "[stack]") == 0) {
 		s->stack += len;
 		s->start_stack = v->end;
@@ -58,8 +56,10 @@ static void vm_add(const struct vma_info *v, void *arg)
 static void vm_stats(struct mm *mm, struct vm_stats *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (mm)
+	if (mm) {
 		mm_for_each_vma(mm, vm_add, s);
+		s->rss = mm_resident_bytes(mm);
+	}
 }
 
 /* ---- stat, statm, status ---- */

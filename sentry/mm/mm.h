@@ -163,5 +163,7 @@ struct vma_info {
 	const char *name; /* "[heap]", "[stack]", or NULL */
 };
 void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg);
+/* mm_resident_bytes - memory-file pages mapped in @mm (VmRSS; shared pages count in each). */
+uint64_t mm_resident_bytes(struct mm *mm);
 
 #endif
