@@ -219,7 +219,12 @@ CONST_FILE(show_osrelease, PROCINFO_RELEASE "\n")
 CONST_FILE(show_ostype, "Linux\n")
 CONST_FILE(show_kversion, PROCINFO_VERSION "\n")
 CONST_FILE(show_pid_max, "4194304\n")
-CONST_FILE(show_ngroups_max, "65536\n")
+static int show_ngroups_max(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "%d\n", NGROUPS_MAX_K); /* what setgroups(2) accepts here */
+	return 0;
+}
 CONST_FILE(show_overcommit, "0\n")
 CONST_FILE(show_max_map_count, "65530\n")
 CONST_FILE(show_file_max, "9223372036854775807\n")

@@ -429,7 +429,12 @@ struct thread_group *task_find_group_locked(struct kernel *k, pid_t pid);
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);
 int task_set_rlimit(struct task *t, int res, const struct rlimit *in);
 
-/* ==== /proc support (sentry/kernel/procinfo.c): what fs/proc and fs/sys may read ==== */
+/*
+ * ==== /proc support (sentry/kernel/procinfo.c): what fs/proc and fs/sys may read ====
+ * Every accessor copies under kernel->mu and returns; fs/proc calls them with vfs_tree_mu
+ * held (lookup, getdents, readlink), so the kernel must never take vfs_tree_mu (nor drop the
+ * last reference to a mount, file or fs context) while holding kernel->mu.
+ */
 
 struct loader_file;
 
