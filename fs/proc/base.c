@@ -214,7 +214,7 @@ static int show_status(struct proc_inode *pi, struct sbuf *sb)
 
 #define ARGS_MAX (128 * 1024)
 
-static int show_range(struct proc_inode *pi, struct sbuf *sb, bool env)
+static int show_range(struct proc_inode *pi, struct sbuf *sb, bool env, bool auxv)
 {
 	struct procinfo in;
 	struct mm_args ar;
@@ -228,6 +228,10 @@ static int show_range(struct proc_inode *pi, struct sbuf *sb, bool env)
 	}
 	mm_get_args(in.mm, &ar);
 	gva_t lo = env ? ar.env_start : ar.arg_start, hi = env ? ar.env_end : ar.arg_end;
+	if (auxv) {
+		lo = ar.auxv_start;
+		hi = ar.auxv_end;
+	}
 	char buf[4096];
 	while (lo < hi && sb->len < ARGS_MAX) {
 		size_t n = MIN(sizeof(buf), hi - lo);
@@ -243,12 +247,18 @@ static int show_range(struct proc_inode *pi, struct sbuf *sb, bool env)
 
 static int show_cmdline(struct proc_inode *pi, struct sbuf *sb)
 {
-	return show_range(pi, sb, false);
+	return show_range(pi, sb, false, false);
 }
 
 static int show_environ(struct proc_inode *pi, struct sbuf *sb)
 {
-	return show_range(pi, sb, true);
+	return show_range(pi, sb, true, false);
+}
+
+/* auxv: read back from the initial stack (the guest may have overwritten it; rarely). */
+static int show_auxv(struct proc_inode *pi, struct sbuf *sb)
+{
+	return show_range(pi, sb, false, true);
 }
 
 static int show_comm(struct proc_inode *pi, struct sbuf *sb)
@@ -654,6 +664,7 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	{ .name = "fdinfo", .mode = S_IFDIR | 0500, .dyn = DYN_FDINFO, \
 	  .dyn_entry = &fdinfo_file }, \
 	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ }, \
+	{ .name = "auxv", .mode = S_IFREG | 0400, .show = show_auxv }, \
 	PFILE("status", show_status), \
 	PFILE("limits", show_limits), \
 	PFILE("cmdline", show_cmdline), \

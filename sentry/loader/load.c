@@ -485,8 +485,14 @@ static int stack_finish(struct mm *mm, const struct loader_args *a, const struct
 	for (size_t i = 0; a->envp && a->envp[i]; i++)
 		ar.env_start -= strlen(a->envp[i]) + 1;
 	ar.arg_end = ar.arg_start = ar.env_start;
-	for (size_t i = 0; a->argv && a->argv[i]; i++)
-		ar.arg_start -= strlen(a->argv[i]) + 1;
+	size_t argc = 0, envc = 0;
+	for (; a->argv && a->argv[argc]; argc++)
+		ar.arg_start -= strlen(a->argv[argc]) + 1;
+	while (a->envp && a->envp[envc])
+		envc++;
+	/* argc, argv[], NULL, envp[], NULL, then the auxv pairs and AT_NULL. */
+	ar.auxv_start = *rsp + 8 * (1 + argc + 1 + envc + 1);
+	ar.auxv_end = ar.auxv_start + 16 * (n + 1);
 	mm_set_args(mm, &ar);
 	return 0;
 }

@@ -97,11 +97,13 @@ void mm_set_brk_start(struct mm *mm, gva_t start);
 /* mm_set_stack - the loader records the stack VMA range; RLIMIT_STACK bounds its growth. */
 void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size);
 /*
- * mm_set_args / mm_get_args - the guest ranges holding the argv and envp strings the loader
- * wrote (Linux's mm->arg_start..env_end), for /proc/PID/cmdline and environ. Zero before.
+ * mm_set_args / mm_get_args - the guest ranges holding the argv and envp strings and the
+ * auxiliary vector the loader wrote (Linux's mm->arg_start..env_end, saved_auxv), for
+ * /proc/PID/cmdline, environ and auxv. Zero before.
  */
 struct mm_args {
 	gva_t arg_start, arg_end, env_start, env_end;
+	gva_t auxv_start, auxv_end;
 };
 void mm_set_args(struct mm *mm, const struct mm_args *a);
 void mm_get_args(struct mm *mm, struct mm_args *out);

@@ -10,7 +10,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -178,6 +180,15 @@ static void test_cmdline(int argc, char **argv)
 	s = slurp("/proc/self/environ", &len);
 	ok(s && (len == 0 || s[len - 1] == 0), "environ is NUL-terminated strings");
 	free(s);
+	uint64_t *av = (uint64_t *)slurp("/proc/self/auxv", &len);
+	bool pagesz = false, uid = false;
+	for (size_t i = 0; av && i + 1 < len / 8; i += 2) {
+		pagesz |= av[i] == AT_PAGESZ && av[i + 1] == getauxval(AT_PAGESZ);
+		uid |= av[i] == AT_UID && av[i + 1] == getauxval(AT_UID);
+	}
+	ok(av && len % 16 == 0 && len >= 16 && av[len / 8 - 2] == AT_NULL, "auxv ends with AT_NULL");
+	ok(pagesz && uid, "auxv has AT_PAGESZ and AT_UID as getauxval says");
+	free(av);
 }
 
 static void test_exe(char **argv)
