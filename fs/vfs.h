@@ -221,6 +221,8 @@ int fdtable_close(struct fdtable *t, int fd);
 void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last);
 /* fdtable_fork - an unshared copy of @t (fork without CLONE_FILES): same files and fd flags. */
 int fdtable_fork(struct fdtable *t, struct fdtable **out);
+/* fdtable_next_fd - the lowest open fd >= @from, or -1 (/proc/PID/fd listings). */
+int fdtable_next_fd(struct fdtable *t, int from);
 /* fdtable_close_on_exec - close every fd with FD_FLAG_CLOEXEC (execve). */
 void fdtable_close_on_exec(struct fdtable *t);
 
@@ -297,12 +299,19 @@ struct inode_ops {
 	int (*setattr)(struct inode *ino, const struct iattr *ia);
 	/* release - the last reference dropped: free the filesystem's inode. */
 	void (*release)(struct inode *ino);
+	/*
+	 * revalidate - is the cached dentry @d (whose inode this is) still valid? false makes
+	 * the walk drop it (and its subtree) and ask the directory's lookup again: procfs
+	 * entries of processes that went away. NULL: always valid. Called under vfs_tree_mu.
+	 */
+	bool (*revalidate)(struct dentry *d);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
 struct super {
 	struct refcount ref;
 	uint64_t dev;   /* st_dev */
+	const char *fstype; /* /proc/mounts' type ("tmpfs", "proc", ...); NULL: "tmpfs" */
 	atomic_ulong next_ino;
 };
 
@@ -517,6 +526,14 @@ int vfs_fsync(struct file *f, bool datasync);
  * -ENOENT if @p was unlinked, -ERANGE if it does not fit. Not under @root: "(unreachable)".
  */
 int vfs_path_string(const struct path *root, const struct path *p, char *buf, size_t size);
+/* vfs_path_string_locked - the same with vfs_tree_mu already held (procfs symlinks). */
+int vfs_path_string_locked(const struct path *root, const struct path *p, char *buf,
+			   size_t size);
+/*
+ * vfs_for_each_mount - call @fn for every mount with a parent, oldest first, with
+ * vfs_tree_mu held (/proc/PID/mounts). The namespace root is not included.
+ */
+void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg);
 
 /* ---- tmpfs (fs/tmpfs/) ---- */
 

@@ -754,6 +754,7 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 		goto out;
 	}
 	sb->dev = atomic_fetch_add(&gofer_next_dev, 1);
+	sb->fstype = "9p";
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	e = gi_new(sb, c, fid, &st, &gi);

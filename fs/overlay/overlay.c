@@ -1007,6 +1007,7 @@ int overlay_new_root(struct dentry *upper, struct dentry *lower, struct dentry *
 		vfs_setattr(upper->inode, &ia);
 	}
 	sb->dev = atomic_fetch_add(&ovl_next_dev, 1);
+	sb->fstype = "overlay";
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	r = ovl_inode_new(sb, fs, upper, lower, &oi);

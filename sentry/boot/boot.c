@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fs/gofer/goferfs.h"
+#include "fs/proc/procfs.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -122,6 +123,8 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 	task_get_rlimit(t, RLIMIT_STACK, &stack);
 	la.stack_limit = stack.rlim_cur;
 	r = loader_load(t->mm, &la, &t->regs, &why);
+	if (r == 0)
+		procinfo_set_exe(t, &lf, c->exe_name);
 	if (lf.close)
 		lf.close(&lf);
 	if (r < 0)
@@ -202,21 +205,6 @@ static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode, b
 	return r;
 }
 
-/*
- * The guest's /proc and /sys: the host's describe the host, not the sandbox, so empty
- * tmpfs mounts hide them until the Sentry has its own. One function per mount: procfs,
- * sysfs and devfs replace these lines.
- */
-static int mount_proc(struct mount *root, bool w)
-{
-	return mount_tmpfs_at(root, "/proc", 0555, w, false);
-}
-
-static int mount_sys(struct mount *root, bool w)
-{
-	return mount_tmpfs_at(root, "/sys", 0555, w, false);
-}
-
 /* /dev stays the host's (read-only through the gofer) for now; /dev/shm is the guest's. */
 static int mount_dev(struct mount *root, bool w)
 {
@@ -285,8 +273,7 @@ static int mount_all(const struct boot_config *c, struct mount *root, char *err,
 	int r;
 
 	if ((r = mount_tmp(root, w)) < 0 || (r = mount_dev(root, w)) < 0 ||
-	    (r = mount_dev_shm(root, w)) < 0 || (r = mount_proc(root, w)) < 0 ||
-	    (r = mount_sys(root, w)) < 0) {
+	    (r = mount_dev_shm(root, w)) < 0) {
 		snprintf(err, errlen, "cannot mount the standard filesystems: %s", strerror(-r));
 		return r;
 	}
@@ -387,6 +374,12 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	if (r < 0) {
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
 		goto out_fdt;
+	}
+	/* The Sentry's own /proc and /sys (the host's describe the host), with either root. */
+	if ((r = procfs_mount_at(k, root, "/proc")) < 0 ||
+	    (r = sysfs_mount_at(k, root, "/sys")) < 0) {
+		snprintf(err, errlen, "cannot mount /proc and /sys: %s", strerror(-r));
+		goto out_root;
 	}
 	r = task_new_init(k, fdt, &t);
 	if (r < 0) {

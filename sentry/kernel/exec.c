@@ -99,6 +99,21 @@ int exec_open(const struct vfs_cred *cr, const struct path *root, const struct p
 	return 0;
 }
 
+char *exec_exe_path(struct loader_file *lf, const struct path *root)
+{
+	struct file *f = lf->pread == vfs_exe_pread ? ((struct vfs_exe *)lf->priv)->f : NULL;
+	char *buf;
+
+	if (!f || !f->path.dentry)
+		return NULL;
+	buf = malloc(VFS_PATH_MAX);
+	if (buf && vfs_path_string(root, &f->path, buf, VFS_PATH_MAX) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
 /* A NULL-terminated vector of strings copied from the guest. */
 struct strv {
 	char **v;
@@ -210,12 +225,19 @@ static void exec_file_ids(struct loader_file *lf, uint32_t *mode, uint32_t *uid,
 }
 
 static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs,
-			const char *path, uint32_t mode, uint32_t uid, uint32_t gid)
+			const char *path, uint32_t mode, uint32_t uid, uint32_t gid, char *exe)
 {
-	struct mm *old = t->mm;
+	struct mm *old;
 	const char *base = strrchr(path, '/');
 
+	pthread_mutex_lock(&t->k->mu); /* /proc reads t->mm and the exe under k->mu */
+	old = t->mm;
 	t->mm = nmm;
+	if (exe) {
+		free(t->tg->exe_path);
+		t->tg->exe_path = exe;
+	}
+	pthread_mutex_unlock(&t->k->mu);
 	mm_put(old);
 	tg_timers_exec(t); /* POSIX timers end; itimers count on (timer.h) */
 	arch_state_destroy(&t->regs);
@@ -373,7 +395,7 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 	r = task_exec_dethread(t);
 	if (r < 0)
 		goto out;
-	exec_commit(t, nmm, &nregs, path, id_mode, id_uid, id_gid);
+	exec_commit(t, nmm, &nregs, path, id_mode, id_uid, id_gid, exec_exe_path(&lf, &root));
 	nmm = NULL;
 	have_regs = false;
 	r = 0;

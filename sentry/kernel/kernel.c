@@ -166,6 +166,7 @@ void task_free(struct task *t)
 	}
 	pthread_mutex_unlock(&k->mu);
 	if (owner) {
+		free(t->tg->exe_path);
 		pthread_mutex_destroy(&t->tg->mu);
 		free(t->tg);
 	}
@@ -219,6 +220,7 @@ int task_run(struct task *t)
 	struct trap trap;
 
 	task_set_current(t);
+	kernel_set_current(t);
 	for (;;) {
 		task_deliver_signals(t);
 		if (__atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE))

@@ -367,14 +367,20 @@ void task_exit_thread(struct task *t)
 	pthread_mutex_unlock(&k->mu);
 	if (pc)
 		k->platform->ops->ctx_release(pc);
-	mm_put(t->mm);
+	/* Under k->mu: /proc takes references to them from other threads. */
+	pthread_mutex_lock(&k->mu);
+	struct mm *mm = t->mm;
+	struct fdtable *fdt = t->fdt;
+	struct fs_context *fs = t->fs;
 	t->mm = NULL;
-	if (t->fdt)
-		fdtable_put(t->fdt);
 	t->fdt = NULL;
-	if (t->fs)
-		fs_context_put(t->fs);
 	t->fs = NULL;
+	pthread_mutex_unlock(&k->mu);
+	mm_put(mm);
+	if (fdt)
+		fdtable_put(fdt);
+	if (fs)
+		fs_context_put(fs);
 
 	uint64_t ut, st;
 	pthread_mutex_lock(&k->mu);
@@ -672,6 +678,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 	tid = k->next_tid++;
 	c->tid = tid;
 	if (!thread) {
+		g->exe_path = t->tg->exe_path ? strdup(t->tg->exe_path) : NULL;
+		g->start_ns = kernel_now_ns();
 		g->tgid = tid;
 		g->pgid = t->tg->pgid;
 		g->sid = t->tg->sid;
@@ -732,6 +740,7 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 
 err:
 	if (!thread && g) {
+		free(g->exe_path);
 		pthread_mutex_destroy(&g->mu);
 		free(g);
 	}

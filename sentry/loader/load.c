@@ -515,6 +515,22 @@ static int stack_finish(struct mm *mm, const struct loader_args *a, const struct
 	w = mm_copy_out_force(mm, *rsp, sp->buf + sp->cap - used, used);
 	if (w != (ssize_t)used)
 		return fail(err, "cannot write the initial stack", w < 0 ? (int)w : -EFAULT);
+	/* stack_build's strings, top down: 8 zero bytes, execfn, envp, argv (/proc cmdline). */
+	struct mm_args ar;
+	ar.env_end = sp->img_top - 8 - (strlen(a->filename ? a->filename : "") + 1);
+	ar.env_start = ar.env_end;
+	for (size_t i = 0; a->envp && a->envp[i]; i++)
+		ar.env_start -= strlen(a->envp[i]) + 1;
+	ar.arg_end = ar.arg_start = ar.env_start;
+	size_t argc = 0, envc = 0;
+	for (; a->argv && a->argv[argc]; argc++)
+		ar.arg_start -= strlen(a->argv[argc]) + 1;
+	while (a->envp && a->envp[envc])
+		envc++;
+	/* argc, argv[], NULL, envp[], NULL, then the auxv pairs and AT_NULL. */
+	ar.auxv_start = *rsp + 8 * (1 + argc + 1 + envc + 1);
+	ar.auxv_end = ar.auxv_start + 16 * (n + 1);
+	mm_set_args(mm, &ar);
 	return 0;
 }
 

@@ -142,6 +142,7 @@ static int mm_fork_locked(struct mm *parent, struct mm *child)
 	child->brk = parent->brk;
 	child->stack_top = parent->stack_top;
 	child->stack_limit = parent->stack_limit;
+	child->args = parent->args;
 	for (struct rb_node *n = rb_first(&parent->vmas); n; n = rb_next(n)) {
 		struct vma *v = rb_entry(n, struct vma, node);
 		struct vma *c = vma_alloc(v);
@@ -196,6 +197,20 @@ void mm_set_brk_start(struct mm *mm, gva_t start)
 	pthread_mutex_lock(&mm->mu);
 	mm->brk_start = mm->brk = MIN(PAGE_ALIGN_UP(start), mm->max);
 	mm_unlock(mm);
+}
+
+void mm_set_args(struct mm *mm, const struct mm_args *a)
+{
+	pthread_mutex_lock(&mm->mu);
+	mm->args = *a;
+	pthread_mutex_unlock(&mm->mu);
+}
+
+void mm_get_args(struct mm *mm, struct mm_args *out)
+{
+	pthread_mutex_lock(&mm->mu);
+	*out = mm->args;
+	pthread_mutex_unlock(&mm->mu);
 }
 
 void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size)

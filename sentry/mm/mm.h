@@ -140,6 +140,17 @@ gva_t mm_brk(struct mm *mm, gva_t addr);
 void mm_set_brk_start(struct mm *mm, gva_t start);
 /* mm_set_stack - the loader records the stack VMA range; RLIMIT_STACK bounds its growth. */
 void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size);
+/*
+ * mm_set_args / mm_get_args - the guest ranges holding the argv and envp strings and the
+ * auxiliary vector the loader wrote (Linux's mm->arg_start..env_end, saved_auxv), for
+ * /proc/PID/cmdline, environ and auxv. Zero before.
+ */
+struct mm_args {
+	gva_t arg_start, arg_end, env_start, env_end;
+	gva_t auxv_start, auxv_end;
+};
+void mm_set_args(struct mm *mm, const struct mm_args *a);
+void mm_get_args(struct mm *mm, struct mm_args *out);
 /* mm_mmap_base - where top-down mmap allocation starts (below the stack gap). */
 gva_t mm_mmap_base(struct mm *mm);
 /* mm_max_addr - exclusive upper bound of guest addresses. */
@@ -204,6 +215,8 @@ struct vma_info {
 	const char *path;
 };
 void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg);
+/* mm_resident_bytes - memory-file pages mapped in @mm (VmRSS; shared pages count in each). */
+uint64_t mm_resident_bytes(struct mm *mm);
 
 /*
  * mm_msync - msync(2) over a mapped range (flags already validated): -ENOMEM on holes.

@@ -93,6 +93,7 @@ struct mm {
 	struct vma *dead;         /* protected by mu: unlinked file VMAs, freed by mm_unlock */
 	uint64_t unmap_gen;       /* protected by mu: bumped whenever mirrors are removed */
 	struct mm *list_prev, *list_next; /* every live mm (mm.c mm_list_mu), for truncate */
+	struct mm_args args;      /* protected by mu: where the loader put argv/envp strings */
 };
 
 /*

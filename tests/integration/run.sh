@@ -26,7 +26,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
-	timers_exec python_multiprocessing sqlite_wal volume_mmap"}
+	timers_exec python_multiprocessing sqlite_wal volume_mmap
+	procfs_ps procfs_free procfs_nproc procfs_status procfs_python"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -695,6 +696,53 @@ check_guest_mount() {
 		$b mount -t ext4 /dev/null /mnt/b 2>/dev/null || echo eperm
 		$b umount /mnt/a && ls /mnt/a; $b umount / 2>/dev/null || echo root-busy' sh "$BUSYBOX"
 	expect 0 "$(printf '700\nx\nro\na-rw\nbusy\nx\neperm\nroot-busy')"
+}
+
+# /proc and /sys (fs/proc, fs/sys) as busybox and python read them.
+check_procfs_ps() {
+	hostroot "$BUSYBOX" sh -c "$BUSYBOX ps -o pid,ppid,user,comm,args; true"
+	sed -i 's/  */ /g; s/^ //' "$tmp/out"
+	local u
+	u=$(id -un)
+	expect 0 "PID PPID USER COMMAND COMMAND
+1 0 $u busybox $BUSYBOX sh -c $BUSYBOX ps -o pid,ppid,user,comm,args; true
+2 1 $u busybox $BUSYBOX ps -o pid,ppid,user,comm,args"
+}
+
+check_procfs_free() {
+	hostroot "$BUSYBOX" sh -c "$BUSYBOX free | $BUSYBOX awk '{print \$1, (\$2 > 0)}'"
+	expect 0 "$(printf 'total 1\nMem: 1\nSwap: 0')"
+}
+
+check_procfs_nproc() {
+	hostroot "$BUSYBOX" sh -c "$BUSYBOX nproc; $BUSYBOX grep -c ^processor /proc/cpuinfo;
+		cat /sys/devices/system/cpu/online"
+	local n
+	n=$(getconf _NPROCESSORS_ONLN)
+	expect 0 "$(printf '%s\n%s\n%s' "$n" "$n" "$([ "$n" -eq 1 ] && echo 0 || echo "0-$((n - 1))")")"
+}
+
+check_procfs_status() {
+	hostroot /bin/cat /proc/self/status
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC" "$tmp/err"
+	elif ! head -n 1 "$tmp/out" | grep -qx 'Name:	cat' ||
+		! grep -qx 'Pid:	1' "$tmp/out" || ! grep -qx 'PPid:	0' "$tmp/out" ||
+		! grep -qx 'Threads:	1' "$tmp/out" || ! grep -q '^VmRSS:' "$tmp/out"; then
+		fail "unexpected status" "$tmp/out"
+	else
+		pass
+	fi
+}
+
+check_procfs_python() {
+	hostroot /usr/bin/python3 -c 'import os
+print(os.cpu_count())
+m = open("/proc/self/maps").read().splitlines()
+print(any(l.endswith("[stack]") for l in m), any(" r-xp " in l for l in m))
+print(sorted(os.listdir("/proc/self/fd")))
+print(open("/proc/self/cmdline").read().split("\0")[1])'
+	expect 0 "$(printf '%s\nTrue True\n%s\n-c' "$(python3 -c 'import os; print(os.cpu_count())')" "['0', '1', '2', '3']")"
 }
 
 # Build the helper programs.
