@@ -432,10 +432,14 @@ int vfs_readlink(const struct vfs_start *s, const char *path, int flags, char **
 	if (r < 0)
 		return r;
 	ino = p.dentry->inode;
-	if (!S_ISLNK(ino->mode) || !ino->ops->get_link)
+	if (!S_ISLNK(ino->mode) || !ino->ops->get_link) {
 		r = -EINVAL;
-	else
+	} else {
+		/* get_link runs with the tree locked, as in a walk: procfs reads dentry names. */
+		pthread_mutex_lock(&vfs_tree_mu);
 		r = ino->ops->get_link(ino, out);
+		pthread_mutex_unlock(&vfs_tree_mu);
+	}
 	path_put(&p);
 	return r;
 }
