@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "platform/platform.h"
 #include "runsc/cmd_gofer.h"
+#include "runsc/console.h"
 #include "sentry/boot/boot.h"
 
 #define EXIT_SANDBOX_ERROR 125
@@ -34,6 +35,7 @@ static void usage(FILE *f, const char *prog)
 		"       PROGRAM [ARGS...]\n"
 		"  --host-root   the host's / read-only through a gofer (tmpfs on /tmp, /dev/shm)\n"
 		"  --tmpfs-root  an empty tmpfs root with /tmp (the program is read from the host)\n"
+		"  -t, --tty     a terminal: the program runs on a pseudo-terminal in the sandbox\n"
 		"platforms:",
 		prog);
 	for (const char *const *n = platform_names(); *n; n++)
@@ -96,6 +98,7 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "host-root", no_argument, NULL, 'H' },
 		{ "tmpfs-root", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "tty", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct boot_config c = { .envp = environ, .gofer_fd = -1 };
@@ -106,7 +109,7 @@ int cli_run(const char *prog, int argc, char **argv)
 
 	optind = 1;
 	/* '+': stop at the program name so its own flags reach it. */
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+ht", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			c.platform = optarg;
@@ -130,6 +133,9 @@ int cli_run(const char *prog, int argc, char **argv)
 		case 'h':
 			usage(stdout, prog);
 			return 0;
+		case 't':
+			c.tty = true;
+			break;
 		default:
 			usage(stderr, prog);
 			return EXIT_SANDBOX_ERROR;
@@ -159,7 +165,11 @@ int cli_run(const char *prog, int argc, char **argv)
 		c.exe_path = path;
 		c.cwd = getcwd(cwd, sizeof(cwd));
 	}
+	if (c.tty)
+		console_raw_enter();
 	r = boot_run(&c, &status, err, sizeof(err));
+	if (c.tty)
+		console_raw_leave();
 	close(c.exe_fd);
 	if (gofer > 0) {
 		/* boot_run closed our end; a read-only gofer has nothing left to finish. */

@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/dev/dev.h"
 #include "fs/gofer/goferfs.h"
+#include "fs/tty/tty.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -116,8 +118,8 @@ static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode)
 }
 
 /*
- * The host's "/" (read-only) through the gofer on @sock, with tmpfs on /tmp and /dev/shm so
- * programs have somewhere to write. The host's /proc and /sys describe the host, not the
+ * The host's "/" (read-only) through the gofer on @sock, with tmpfs on /tmp so programs have
+ * somewhere to write (and /dev/shm in devfs). The host's /proc and /sys describe the host, not the
  * sandbox: empty read-only tmpfs mounts hide them until the Sentry has its own proc and sys.
  */
 static int mount_host_root(int sock, struct mount **out)
@@ -132,8 +134,6 @@ static int mount_host_root(int sock, struct mount **out)
 	if (r < 0)
 		return r;
 	r = mount_tmpfs_at(*out, "/tmp", 01777);
-	if (r == 0)
-		r = mount_tmpfs_at(*out, "/dev/shm", 01777);
 	if (r == 0)
 		r = mount_tmpfs_at(*out, "/proc", 0555);
 	if (r == 0)
@@ -156,8 +156,28 @@ static void set_cwd(struct fs_context *fs, struct mount *root, const char *cwd)
 	path_put(&p);
 }
 
+/* `run -t`: the init's fds 0-2 are the console pty's slave, its controlling terminal. */
+static int console_setup(struct task *t, struct mount *root, struct tty_console **con)
+{
+	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
+	struct vfs_start s = { .cr = &cr, .root = { root, root->root }, .start = { root, root->root } };
+	struct file *slave;
+	int r = tty_console_start(&s, 0, 1, con, &slave);
+
+	for (int fd = 0; fd < 3 && r >= 0; fd++)
+		r = fdtable_install_at(t->fdt, fd, slave, 0, 3);
+	if (r >= 0) {
+		tty_console_make_ctty(*con, t->tg->sid, t->tg->pgid);
+		r = 0;
+	}
+	if (*con)
+		file_put(slave);
+	return r;
+}
+
 int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t errlen)
 {
+	struct tty_console *con = NULL;
 	const char *pname = c->platform ? c->platform : BOOT_DEFAULT_PLATFORM;
 	struct memfile *mf = NULL;
 	struct platform *p = NULL;
@@ -188,10 +208,11 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	if (r < 0)
 		goto out_platform;
 	k->strace = c->strace;
+	tty_glue_init(k);
 	r = fdtable_new(&fdt);
 	if (r < 0)
 		goto out_kernel;
-	r = stdio_install(fdt);
+	r = c->tty ? 0 : stdio_install(fdt);
 	if (r < 0)
 		goto out_fdt;
 	/* The root filesystem: the host's through the gofer, or a tmpfs with /tmp. */
@@ -200,6 +221,11 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		gofer_fd_taken = true;
 	} else {
 		r = vfs_mount_root(getuid(), getgid(), &root);
+	}
+	if (r == 0) {
+		r = devfs_mount(root);
+		if (r < 0)
+			mount_put(root);
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
@@ -213,6 +239,11 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	r = fs_context_new(&(struct path){ .mnt = root, .dentry = root->root }, &t->fs);
 	if (r == 0 && c->gofer_fd >= 0)
 		set_cwd(t->fs, root, c->cwd);
+	if (r == 0 && c->tty) {
+		r = console_setup(t, root, &con);
+		if (r < 0)
+			snprintf(err, errlen, "cannot set up the terminal: %s", strerror(-r));
+	}
 	if (r == 0)
 		r = load_init(t, c, err, errlen);
 	if (r == 0) {
@@ -224,6 +255,8 @@ out_root:
 	mount_put(root);
 out_fdt:
 	fdtable_put(fdt);
+	if (con)
+		tty_console_stop(con); /* after the last slave fd is gone: drains the output */
 out_kernel:
 	kernel_free(k);
 out_platform:

@@ -229,4 +229,12 @@ long task_execve(struct task *t, int dirfd, uint64_t path, uint64_t argv, uint64
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);
 int task_set_rlimit(struct task *t, int res, const struct rlimit *in);
 
+/* ---- terminals (sentry/kernel/tty_glue.c) ---- */
+
+/*
+ * tty_glue_init - give fs/tty its view of processes (struct tty_job_ops in fs/tty/tty.h):
+ * the caller's ids, process groups, signals from a terminal. Called once by boot.
+ */
+void tty_glue_init(struct kernel *k);
+
 #endif

@@ -1,0 +1,946 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Pseudo-terminals (Linux's drivers/tty/pty.c + tty_io.c + tty_jobctrl.c, reduced): the pair
+ * table, /dev/ptmx, /dev/pts/N, /dev/tty and /dev/console opens, reads and writes on both
+ * ends, hangup, poll, and the controlling-terminal rules. The line discipline is ldisc.c.
+ *
+ * Controlling terminals: a pty records the session it controls (@session) and that
+ * session's foreground group (@pgrp), as Linux's tty->ctrl does; a process's controlling
+ * terminal is the pty whose @session is its sid (a session has at most one). So setsid
+ * leaves the old terminal behind by itself. Not kept: the per-process pointer Linux clears
+ * on TIOCNOTTY by a non-leader, and the disassociation when a session leader exits.
+ */
+#include "fs/tty/tty_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "lib/abi/linux/errno.h"
+#include "lib/compiler.h"
+
+const struct tty_job_ops *tty_job;
+
+void tty_set_job_ops(const struct tty_job_ops *ops)
+{
+	tty_job = ops;
+}
+
+/* The pair table: index -> pty. A pty is freed when its last reference goes. */
+static pthread_mutex_t pty_table_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pty *pty_table[PTY_MAX];
+static int console_index = -1; /* protected by pty_table_mu */
+
+static void pty_free(struct pty *p)
+{
+	waitq_destroy(&p->slave_rq);
+	waitq_destroy(&p->slave_wq);
+	waitq_destroy(&p->master_rq);
+	waitq_destroy(&p->master_wq);
+	pthread_mutex_destroy(&p->mu);
+	free(p->in.buf);
+	free(p->in_delim);
+	free(p->out.buf);
+	free(p);
+}
+
+static void pty_put(struct pty *p)
+{
+	bool last;
+
+	pthread_mutex_lock(&pty_table_mu);
+	last = --p->refs == 0;
+	if (last) {
+		if (pty_table[p->index] == p)
+			pty_table[p->index] = NULL;
+		if (console_index == p->index)
+			console_index = -1;
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	if (last)
+		pty_free(p);
+}
+
+/* A new reference to pty @index if it is alive, else NULL. */
+static struct pty *pty_lookup(int index)
+{
+	struct pty *p = NULL;
+
+	if (index < 0 || index >= PTY_MAX)
+		return NULL;
+	pthread_mutex_lock(&pty_table_mu);
+	if (pty_table[index]) {
+		p = pty_table[index];
+		p->refs++;
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	return p;
+}
+
+static struct pty *file_pty(struct file *f)
+{
+	return f->priv;
+}
+
+/* ---- the caller and job control (Linux's tty_jobctrl.c) ---- */
+
+struct caller {
+	bool valid;
+	pid_t pid, pgid, sid;
+	uint32_t uid, gid;
+};
+
+static void caller_get(struct mm *mm, struct caller *c)
+{
+	struct tty_caller tc;
+
+	memset(c, 0, sizeof(*c));
+	c->valid = tty_job && tty_job->current(mm, &tc);
+	if (c->valid) {
+		c->pid = tc.pid;
+		c->pgid = tc.pgid;
+		c->sid = tc.sid;
+		c->uid = tc.uid;
+		c->gid = tc.gid;
+	}
+}
+
+/* Preconditions: p->mu. Is @p the caller's controlling terminal? */
+static bool is_ctty(struct pty *p, const struct caller *c)
+{
+	return c->valid && p->session && p->session == c->sid;
+}
+
+/*
+ * Linux's __tty_check_change: may the caller, if it is in a background group of the
+ * terminal's session, do this (read: SIGTTIN; write with TOSTOP or a settings change:
+ * SIGTTOU)? 0, -EIO, or -ERESTARTSYS after signalling its group.
+ * Preconditions: p->mu.
+ */
+static int job_check(struct pty *p, struct mm *mm, int sig)
+{
+	struct caller c;
+	enum tty_sig_disp d;
+
+	caller_get(mm, &c);
+	if (!is_ctty(p, &c) || !p->pgrp || c.pgid == p->pgrp)
+		return 0;
+	d = tty_job->signal_disposition(mm, sig);
+	if (d == TTY_SIG_IGNORED)
+		return sig == SIGTTIN ? -EIO : 0;
+	if (tty_job->pgrp_orphaned(c.pgid))
+		return -EIO;
+	tty_job->signal_pgrp(c.pgid, sig);
+	if (d == TTY_SIG_DEFAULT && !tty_job->can_stop) {
+		/* The kernel cannot stop us yet: restarting would signal forever. */
+		return sig == SIGTTIN ? -EIO : 0;
+	}
+	return -ERESTARTSYS;
+}
+
+/* Preconditions: p->mu. Signal the foreground group (ISIG, SIGWINCH). */
+static void signal_fg(struct pty *p, int sig)
+{
+	if (tty_job && p->pgrp > 0)
+		tty_job->signal_pgrp(p->pgrp, sig);
+}
+
+/* Become the controlling terminal of the caller's session (Linux's __proc_set_tty). */
+static void set_ctty(struct pty *p, const struct caller *c)
+{
+	p->session = c->sid;
+	p->pgrp = c->pgid;
+}
+
+/* Preconditions: p->mu. Is some other pty the controlling terminal of session @sid? */
+static bool session_has_ctty(struct pty *self, pid_t sid)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&pty_table_mu);
+	for (int i = 0; i < PTY_MAX && !found; i++) {
+		struct pty *q = pty_table[i];
+		/* Other ptys' @session is read without their lock: set and cleared whole. */
+		if (q && q != self && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == sid)
+			found = true;
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	return found;
+}
+
+static long tiocsctty(struct pty *p, struct mm *mm, uint64_t arg)
+{
+	struct caller c;
+
+	caller_get(mm, &c);
+	if (!c.valid)
+		return -EPERM;
+	if (p->session == c.sid)
+		return 0; /* already ours */
+	/* Only a session leader without a terminal may take one (tiocsctty). */
+	if (c.pid != c.sid || session_has_ctty(p, c.sid))
+		return -EPERM;
+	if (p->session) {
+		/* Stealing another session's terminal needs arg 1 and CAP_SYS_ADMIN (root here). */
+		if (arg != 1)
+			return -EPERM;
+		/* TODO: check CAP_SYS_ADMIN once capabilities exist; uid 0 is assumed. */
+	}
+	set_ctty(p, &c);
+	return 0;
+}
+
+/* Linux's disassociate_ctty for the leader: SIGHUP, SIGCONT to the foreground group. */
+static long tiocnotty(struct pty *p, struct mm *mm)
+{
+	struct caller c;
+
+	caller_get(mm, &c);
+	if (!is_ctty(p, &c))
+		return -ENOTTY;
+	if (c.pid == c.sid) {
+		if (p->pgrp > 0) {
+			tty_job->signal_pgrp(p->pgrp, SIGHUP);
+			tty_job->signal_pgrp(p->pgrp, SIGCONT);
+		}
+		p->session = p->pgrp = 0;
+	}
+	return 0;
+}
+
+static long tiocspgrp(struct pty *p, struct mm *mm, uint64_t arg)
+{
+	struct caller c;
+	int32_t pgrp;
+	pid_t s;
+	long r;
+
+	caller_get(mm, &c);
+	if (!is_ctty(p, &c))
+		return -ENOTTY;
+	r = job_check(p, mm, SIGTTOU);
+	if (r < 0)
+		return r;
+	if (mm_copy_in(mm, arg, &pgrp, sizeof(pgrp)) != sizeof(pgrp))
+		return -EFAULT;
+	if (pgrp < 0)
+		return -EINVAL;
+	s = tty_job->pgrp_session(pgrp);
+	if (s < 0)
+		return -ESRCH;
+	if (s != c.sid)
+		return -EPERM;
+	p->pgrp = pgrp;
+	return 0;
+}
+
+/* TIOCGPGRP / TIOCGSID: on a slave only by processes it controls (on a master: anyone). */
+static long tiocg_id(struct pty *p, struct mm *mm, bool master, bool sid, uint64_t arg)
+{
+	struct caller c;
+	int32_t v;
+
+	caller_get(mm, &c);
+	if (!master && !is_ctty(p, &c))
+		return -ENOTTY;
+	if (sid && !p->session)
+		return -ENOTTY;
+	v = sid ? p->session : p->pgrp;
+	if (mm_copy_out(mm, arg, &v, sizeof(v)) != sizeof(v))
+		return -EFAULT;
+	return 0;
+}
+
+/* ---- opens ---- */
+
+static int pty_new(uint32_t uid, struct pty **out)
+{
+	struct pty *p = calloc(1, sizeof(*p));
+	int r = -ENOMEM;
+
+	if (!p)
+		return -ENOMEM;
+	p->in.buf = malloc(TTY_BUF_SIZE);
+	p->in_delim = calloc(1, TTY_BUF_SIZE);
+	p->out.buf = malloc(TTY_OUT_SIZE);
+	if (!p->in.buf || !p->in_delim || !p->out.buf)
+		goto err;
+	p->in.cap = TTY_BUF_SIZE;
+	p->out.cap = TTY_OUT_SIZE;
+	pthread_mutex_init(&p->mu, NULL);
+	waitq_init(&p->slave_rq);
+	waitq_init(&p->slave_wq);
+	waitq_init(&p->master_rq);
+	waitq_init(&p->master_wq);
+	ldisc_init_termios(&p->termios);
+	p->locked = true;
+	p->master_open = true;
+	p->refs = 1; /* the master's */
+	pthread_mutex_lock(&pty_table_mu);
+	r = -ENOSPC; /* Linux: ptmx open with every index taken */
+	for (int i = 0; i < PTY_MAX; i++) {
+		if (!pty_table[i]) {
+			p->index = i;
+			pty_table[i] = p;
+			r = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	if (r < 0)
+		goto err_sync;
+	r = devpts_add(p->index, uid);
+	if (r < 0) {
+		pty_put(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+
+err_sync:
+	waitq_destroy(&p->slave_rq);
+	waitq_destroy(&p->slave_wq);
+	waitq_destroy(&p->master_rq);
+	waitq_destroy(&p->master_wq);
+	pthread_mutex_destroy(&p->mu);
+err:
+	free(p->in.buf);
+	free(p->in_delim);
+	free(p->out.buf);
+	free(p);
+	return r;
+}
+
+int pty_open_master(struct file *f)
+{
+	struct caller c;
+	struct pty *p;
+	int r;
+
+	caller_get(NULL, &c);
+	r = pty_new(c.valid ? c.uid : (uint32_t)getuid(), &p); /* the console: the sandbox's user */
+	if (r < 0)
+		return r;
+	f->priv = p;
+	return 0;
+}
+
+/* Attach @f as a slave of @p (a reference moves to @f); the open-time ctty rule. */
+static int slave_attach(struct file *f, struct pty *p, bool noctty)
+{
+	struct caller c;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->locked || p->hung_up) {
+		pthread_mutex_unlock(&p->mu);
+		pty_put(p);
+		return -EIO;
+	}
+	p->slave_opens++;
+	p->slave_closed = false;
+	if (!noctty) {
+		/* tty_open_proc_set_tty: a leader without a terminal opening a free one. */
+		caller_get(NULL, &c);
+		if (c.valid && c.pid == c.sid && !p->session && !session_has_ctty(p, c.sid))
+			set_ctty(p, &c);
+	}
+	pthread_mutex_unlock(&p->mu);
+	f->ops = &pty_slave_fops;
+	f->priv = p;
+	return 0;
+}
+
+int pty_open_slave(struct file *f)
+{
+	struct pty *p = pty_lookup(devpts_index(file_inode(f)));
+
+	if (!p)
+		return -EIO;
+	return slave_attach(f, p, f->flags & O_NOCTTY);
+}
+
+int pty_open_ctty(struct file *f)
+{
+	struct caller c;
+	struct pty *p = NULL;
+
+	caller_get(NULL, &c);
+	if (!c.valid)
+		return -ENXIO;
+	pthread_mutex_lock(&pty_table_mu);
+	for (int i = 0; i < PTY_MAX; i++) {
+		struct pty *q = pty_table[i];
+		if (q && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == c.sid) {
+			p = q;
+			p->refs++;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	if (!p)
+		return -ENXIO;
+	return slave_attach(f, p, true);
+}
+
+int pty_open_console(struct file *f)
+{
+	struct pty *p;
+	int idx;
+
+	pthread_mutex_lock(&pty_table_mu);
+	idx = console_index;
+	pthread_mutex_unlock(&pty_table_mu);
+	p = pty_lookup(idx);
+	if (!p)
+		return -ENODEV;
+	return slave_attach(f, p, f->flags & O_NOCTTY);
+}
+
+/* ---- reads and writes ---- */
+
+static int wait_on(struct waitq *q, struct pty *p, const struct timespec *deadline)
+{
+	int r = waitq_wait_locked(q, &p->mu, deadline);
+
+	return r == -EINTR ? -ERESTARTSYS : r;
+}
+
+/* Non-canonical reads: VMIN/VTIME (Linux's n_tty_read, man termios "MIN > 0, TIME > 0"). */
+static ssize_t slave_read_raw(struct file *f, struct pty *p, struct uio *dst)
+{
+	unsigned int min = p->termios.c_cc[VMIN], time = p->termios.c_cc[VTIME];
+	size_t need = MIN((size_t)(min ? min : 1), dst->resid), seen = 0;
+	struct timespec deadline, *dl = NULL;
+	ssize_t r;
+
+	if (time && !min) {
+		deadline_after_ns(&deadline, (long long)time * 100000000LL);
+		dl = &deadline;
+	}
+	for (;;) {
+		size_t avail = p->in.len;
+		if (p->hung_up)
+			return 0;
+		r = job_check(p, dst->mm, SIGTTIN);
+		if (r < 0)
+			return r;
+		if (avail >= need || (avail && (f->flags & O_NONBLOCK)) || (!min && !time))
+			break;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (time && min && avail > seen) {
+			/* The inter-byte timer restarts with every byte. */
+			seen = avail;
+			deadline_after_ns(&deadline, (long long)time * 100000000LL);
+			dl = &deadline;
+		}
+		r = wait_on(&p->slave_rq, p, dl);
+		if (r == -ETIMEDOUT)
+			break;
+		if (r < 0)
+			return r;
+	}
+	return ldisc_read(p, dst, dst->resid);
+}
+
+static ssize_t pty_slave_read(struct file *f, struct uio *dst, int64_t *pos)
+{
+	struct pty *p = file_pty(f);
+	ssize_t r;
+
+	(void)pos;
+	if (dst->resid == 0)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	if (!(p->termios.c_lflag & ICANON)) {
+		r = slave_read_raw(f, p, dst);
+	} else {
+		for (;;) {
+			if (p->hung_up) {
+				r = 0;
+				break;
+			}
+			r = job_check(p, dst->mm, SIGTTIN);
+			if (r < 0)
+				break;
+			if (ldisc_readable(p)) {
+				r = ldisc_read(p, dst, dst->resid);
+				break;
+			}
+			if (f->flags & O_NONBLOCK) {
+				r = -EAGAIN;
+				break;
+			}
+			r = wait_on(&p->slave_rq, p, NULL);
+			if (r < 0)
+				break;
+		}
+	}
+	if (r > 0)
+		waitq_wake_all(&p->master_wq);
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+static ssize_t pty_slave_write(struct file *f, struct uio *src, int64_t *pos)
+{
+	struct pty *p = file_pty(f);
+	uint8_t buf[512];
+	size_t blen = 0, bpos = 0;
+	ssize_t done = 0, r = 0;
+
+	(void)pos;
+	pthread_mutex_lock(&p->mu);
+	if (p->termios.c_lflag & TOSTOP) {
+		r = job_check(p, src->mm, SIGTTOU);
+		if (r < 0)
+			goto out;
+	}
+	for (;;) {
+		if (p->hung_up) {
+			r = -EIO;
+			break;
+		}
+		if (bpos == blen) {
+			if (!src->resid)
+				break;
+			ssize_t c = uio_copy_in(src, buf, MIN(src->resid, sizeof(buf)));
+			if (c <= 0) {
+				r = c ? c : -EFAULT;
+				break;
+			}
+			blen = (size_t)c;
+			bpos = 0;
+		}
+		size_t k = ldisc_write(p, buf + bpos, blen - bpos);
+		if (k) {
+			bpos += k;
+			done += (ssize_t)k;
+			waitq_wake_all(&p->master_rq);
+			continue;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		r = wait_on(&p->slave_wq, p, NULL);
+		if (r < 0)
+			break;
+	}
+out:
+	pthread_mutex_unlock(&p->mu);
+	return done ? done : r;
+}
+
+static ssize_t pty_master_read(struct file *f, struct uio *dst, int64_t *pos)
+{
+	struct pty *p = file_pty(f);
+	ssize_t r;
+
+	(void)pos;
+	if (dst->resid == 0)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		if (p->out.len) {
+			size_t n = MIN(dst->resid, p->out.len), done = 0;
+			while (done < n) {
+				size_t chunk = MIN(n - done, p->out.cap - p->out.head);
+				ssize_t c = uio_copy_out(dst, p->out.buf + p->out.head, chunk);
+				if (c <= 0)
+					break;
+				p->out.head = (p->out.head + (size_t)c) % p->out.cap;
+				p->out.len -= (size_t)c;
+				done += (size_t)c;
+			}
+			r = done ? (ssize_t)done : -EFAULT;
+			waitq_wake_all(&p->slave_wq);
+			break;
+		}
+		/* Linux: EIO once every slave is closed (TTY_OTHER_CLOSED), after the data. */
+		if (p->slave_closed) {
+			r = -EIO;
+			break;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		r = wait_on(&p->master_rq, p, NULL);
+		if (r < 0)
+			break;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+static ssize_t pty_master_write(struct file *f, struct uio *src, int64_t *pos)
+{
+	struct pty *p = file_pty(f);
+	uint8_t buf[512];
+	size_t blen = 0, bpos = 0;
+	ssize_t done = 0, r = 0;
+
+	(void)pos;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		if (bpos == blen) {
+			if (!src->resid)
+				break;
+			ssize_t c = uio_copy_in(src, buf, MIN(src->resid, sizeof(buf)));
+			if (c <= 0) {
+				r = c ? c : -EFAULT;
+				break;
+			}
+			blen = (size_t)c;
+			bpos = 0;
+		}
+		size_t outlen = p->out.len;
+		int sig = 0;
+		size_t k = ldisc_receive(p, buf + bpos, blen - bpos, &sig);
+		if (sig)
+			signal_fg(p, sig);
+		if (k) {
+			bpos += k;
+			done += (ssize_t)k;
+			waitq_wake_all(&p->slave_rq);
+			if (p->out.len != outlen)
+				waitq_wake_all(&p->master_rq); /* echoes */
+			continue;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		r = wait_on(&p->master_wq, p, NULL);
+		if (r < 0)
+			break;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return done ? done : r;
+}
+
+/* ---- ioctl ---- */
+
+static long get_termios(struct pty *p, struct mm *mm, uint64_t arg, size_t size)
+{
+	if (mm_copy_out(mm, arg, &p->termios, size) != (ssize_t)size)
+		return -EFAULT;
+	return 0;
+}
+
+static long set_termios(struct pty *p, struct mm *mm, bool slave, uint64_t arg, size_t size,
+			bool flush)
+{
+	struct ktermios t = p->termios;
+	long r;
+
+	if (slave) {
+		r = job_check(p, mm, SIGTTOU);
+		if (r < 0)
+			return r;
+	}
+	if (mm_copy_in(mm, arg, &t, size) != (ssize_t)size)
+		return -EFAULT;
+	if (flush)
+		ldisc_flush_input(p);
+	ldisc_set_termios(p, &t);
+	/* New settings may make input readable (leaving ICANON) or change VMIN. */
+	waitq_wake_all(&p->slave_rq);
+	return 0;
+}
+
+static long put_int(struct mm *mm, uint64_t arg, int v)
+{
+	if (mm_copy_out(mm, arg, &v, sizeof(v)) != sizeof(v))
+		return -EFAULT;
+	return 0;
+}
+
+/* Bytes a read would see (TIOCINQ): canonical mode leaves out EOF marks (inq_canon). */
+static int inq(struct pty *p)
+{
+	return (int)ldisc_readable(p);
+}
+
+static long tcflsh(struct pty *p, bool master, uint64_t arg)
+{
+	/* A pty's "output" buffer is the other side's input (pty_flush_buffer). */
+	bool in = arg == TCIFLUSH || arg == TCIOFLUSH, out = arg == TCOFLUSH || arg == TCIOFLUSH;
+
+	if (arg > TCIOFLUSH)
+		return -EINVAL;
+	if (master ? out : in)
+		ldisc_flush_input(p);
+	if (master ? in : out)
+		p->out.head = p->out.len = 0;
+	waitq_wake_all(&p->master_wq);
+	waitq_wake_all(&p->slave_wq);
+	return 0;
+}
+
+/* Preconditions: p->mu. The ioctls both ends share; -ENOIOCTLCMD-like 1 for "not mine". */
+static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned int cmd,
+			     uint64_t arg)
+{
+	struct kwinsize ws;
+	long r;
+
+	switch (cmd) {
+	case TCGETS:
+		return get_termios(p, mm, arg, KTERMIOS_SIZE);
+	case K_TCGETS2:
+		return get_termios(p, mm, arg, KTERMIOS2_SIZE);
+	case TCSETS:
+	case TCSETSW:
+		return set_termios(p, mm, !master, arg, KTERMIOS_SIZE, false);
+	case TCSETSF:
+		return set_termios(p, mm, !master, arg, KTERMIOS_SIZE, true);
+	case K_TCSETS2:
+	case K_TCSETSW2:
+		return set_termios(p, mm, !master, arg, KTERMIOS2_SIZE, false);
+	case K_TCSETSF2:
+		return set_termios(p, mm, !master, arg, KTERMIOS2_SIZE, true);
+	case TIOCGWINSZ:
+		if (mm_copy_out(mm, arg, &p->winsize, sizeof(ws)) != sizeof(ws))
+			return -EFAULT;
+		return 0;
+	case TIOCSWINSZ:
+		if (mm_copy_in(mm, arg, &ws, sizeof(ws)) != sizeof(ws))
+			return -EFAULT;
+		if (memcmp(&ws, &p->winsize, sizeof(ws)) != 0) {
+			p->winsize = ws;
+			signal_fg(p, SIGWINCH);
+		}
+		return 0;
+	case FIONREAD:
+		return put_int(mm, arg, master ? (int)p->out.len : inq(p));
+	case TIOCOUTQ:
+		return put_int(mm, arg, 0); /* ptys have no driver queue (no chars_in_buffer) */
+	case TCFLSH:
+		if (!master) {
+			r = job_check(p, mm, SIGTTOU);
+			if (r < 0)
+				return r;
+		}
+		return tcflsh(p, master, arg);
+	case TCSBRK:
+	case TCSBRKP:
+	case TCXONC:
+	case TIOCEXCL:
+	case TIOCNXCL:
+		return 0; /* nothing queued to drain, no flow control, no exclusivity kept */
+	case TIOCGETD:
+		return put_int(mm, arg, 0); /* N_TTY */
+	case TIOCSETD: {
+		int ld;
+		if (mm_copy_in(mm, arg, &ld, sizeof(ld)) != sizeof(ld))
+			return -EFAULT;
+		return ld == 0 ? 0 : -EINVAL;
+	}
+	case TIOCGPGRP:
+		return tiocg_id(p, mm, master, false, arg);
+	case TIOCGSID:
+		return tiocg_id(p, mm, master, true, arg);
+	case TIOCSPGRP:
+		if (master)
+			return -ENOTTY; /* tiocspgrp: the master is never a ctty here */
+		return tiocspgrp(p, mm, arg);
+	case TIOCSCTTY:
+		return master ? -EINVAL : tiocsctty(p, mm, arg);
+	case TIOCNOTTY:
+		return master ? -ENOTTY : tiocnotty(p, mm);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long pty_master_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)
+{
+	struct pty *p = file_pty(f);
+	long r;
+	int v;
+
+	pthread_mutex_lock(&p->mu);
+	switch (cmd) {
+	case TIOCGPTN:
+		r = put_int(mm, arg, p->index);
+		break;
+	case TIOCSPTLCK:
+		r = -EFAULT;
+		if (mm_copy_in(mm, arg, &v, sizeof(v)) == sizeof(v)) {
+			p->locked = v != 0;
+			r = 0;
+		}
+		break;
+	case TIOCGPTLCK:
+		r = put_int(mm, arg, p->locked);
+		break;
+	default:
+		r = tty_ioctl_common(p, mm, true, cmd, arg);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+static long pty_slave_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)
+{
+	struct pty *p = file_pty(f);
+	long r;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->hung_up)
+		r = cmd == TIOCSPGRP ? -ENOTTY : -EIO; /* hung_up_tty_ioctl */
+	else
+		r = tty_ioctl_common(p, mm, false, cmd, arg);
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+/* ---- poll ---- */
+
+static unsigned int pty_master_poll(struct file *f, struct poll_table *pt)
+{
+	struct pty *p = file_pty(f);
+	unsigned int m = 0;
+
+	pthread_mutex_lock(&p->mu);
+	poll_wait(pt, &p->master_rq);
+	poll_wait(pt, &p->master_wq);
+	if (p->out.len)
+		m |= POLLIN | POLLRDNORM;
+	if (p->slave_closed)
+		m |= POLLHUP;
+	if (ring_space(&p->in))
+		m |= POLLOUT | POLLWRNORM;
+	pthread_mutex_unlock(&p->mu);
+	return m;
+}
+
+static unsigned int pty_slave_poll(struct file *f, struct poll_table *pt)
+{
+	struct pty *p = file_pty(f);
+	unsigned int m = 0;
+
+	pthread_mutex_lock(&p->mu);
+	poll_wait(pt, &p->slave_rq);
+	poll_wait(pt, &p->slave_wq);
+	if (p->hung_up) {
+		m = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
+	} else {
+		if (ldisc_readable(p))
+			m |= POLLIN | POLLRDNORM;
+		if (ring_space(&p->out) >= 2)
+			m |= POLLOUT | POLLWRNORM;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return m;
+}
+
+/* ---- release and hangup ---- */
+
+static void pty_slave_release(struct file *f)
+{
+	struct pty *p = file_pty(f);
+
+	pthread_mutex_lock(&p->mu);
+	if (--p->slave_opens == 0) {
+		p->slave_closed = true;
+		waitq_wake_all(&p->master_rq);
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(f);
+	pty_put(p);
+}
+
+/*
+ * The master closed: hang the slave up (Linux's pty_close -> tty_vhangup). Slave reads see
+ * EOF, writes EIO; the session leader gets SIGHUP and SIGCONT; /dev/pts/N goes away.
+ */
+static void pty_master_release(struct file *f)
+{
+	struct pty *p = file_pty(f);
+	pid_t leader;
+
+	pthread_mutex_lock(&p->mu);
+	p->master_open = false;
+	p->hung_up = true;
+	leader = p->session;
+	p->session = p->pgrp = 0;
+	ldisc_flush_input(p);
+	waitq_wake_all(&p->slave_rq);
+	waitq_wake_all(&p->slave_wq);
+	waitq_wake_all(&p->master_rq);
+	waitq_wake_all(&p->master_wq);
+	pthread_mutex_unlock(&p->mu);
+	if (leader > 0 && tty_job) {
+		tty_job->signal_pid(leader, SIGHUP);
+		tty_job->signal_pid(leader, SIGCONT);
+	}
+	pthread_mutex_lock(&vfs_tree_mu);
+	devpts_remove(p->index);
+	pthread_mutex_unlock(&vfs_tree_mu);
+	free(f);
+	pty_put(p);
+}
+
+const struct file_ops pty_master_fops = {
+	.open = pty_open_master,
+	.read = pty_master_read,
+	.write = pty_master_write,
+	.ioctl = pty_master_ioctl,
+	.poll = pty_master_poll,
+	.release = pty_master_release,
+};
+
+const struct file_ops pty_slave_fops = {
+	.open = pty_open_slave,
+	.read = pty_slave_read,
+	.write = pty_slave_write,
+	.ioctl = pty_slave_ioctl,
+	.poll = pty_slave_poll,
+	.release = pty_slave_release,
+};
+
+/* ---- the console (fs/tty/console.c) ---- */
+
+int pty_make_console(struct file *master)
+{
+	struct pty *p = file_pty(master);
+
+	pthread_mutex_lock(&p->mu);
+	p->locked = false;
+	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_lock(&pty_table_mu);
+	console_index = p->index;
+	pthread_mutex_unlock(&pty_table_mu);
+	return p->index;
+}
+
+void pty_set_ctty(struct file *f, pid_t sid, pid_t pgid)
+{
+	struct pty *p = file_pty(f);
+
+	pthread_mutex_lock(&p->mu);
+	p->session = sid;
+	p->pgrp = pgid;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void pty_set_winsize(struct file *f, const struct kwinsize *ws)
+{
+	struct pty *p = file_pty(f);
+
+	pthread_mutex_lock(&p->mu);
+	if (memcmp(ws, &p->winsize, sizeof(*ws)) != 0) {
+		p->winsize = *ws;
+		signal_fg(p, SIGWINCH);
+	}
+	pthread_mutex_unlock(&p->mu);
+}

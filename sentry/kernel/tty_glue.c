@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The kernel's side of terminals (fs/tty/tty.h struct tty_job_ops): who is calling, process
+ * groups and sessions, and signals from a terminal (^C, SIGWINCH, SIGHUP, SIGTTIN/SIGTTOU).
+ *
+ * The caller: fs/ has no "current task", so the calling task is found by its host thread's
+ * waiter (every task thread records waiter_current() in t->waiter), else by the syscall's
+ * mm. Only thread-group leaders are searched (one thread per process today).
+ *
+ * Signals come from the kernel, not a process: task_kill with a sender that is no process
+ * (pid 0, uid 0), so every target is kicked out of its waits like any other kill. Linux
+ * sends these with SEND_SIG_PRIV (si_code SI_KERNEL); ours arrive as SI_USER from pid 0.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/tty/tty.h"
+#include "lib/waitq.h"
+#include "sentry/kernel/kernel.h"
+
+#define SIGBIT(s) (1ULL << ((s) - 1))
+
+static struct kernel *glue_k;
+static struct thread_group glue_sender_tg; /* tgid 0: "the kernel" */
+static struct task glue_sender;
+
+/* Preconditions: k->mu. The caller's process, or NULL. */
+static struct thread_group *caller_group(struct kernel *k, struct mm *mm)
+{
+	struct waiter *w = waiter_current();
+	struct thread_group *by_mm = NULL;
+
+	for (struct thread_group *g = k->groups; g; g = g->next) {
+		if (g->zombie || !g->leader)
+			continue;
+		if (g->leader->waiter == w)
+			return g;
+		if (mm && g->leader->mm == mm)
+			by_mm = g;
+	}
+	return by_mm;
+}
+
+static bool glue_current(struct mm *mm, struct tty_caller *out)
+{
+	struct kernel *k = glue_k;
+	struct thread_group *g;
+
+	pthread_mutex_lock(&k->mu);
+	g = caller_group(k, mm);
+	if (g) {
+		out->pid = g->tgid;
+		out->pgid = g->pgid;
+		out->sid = g->sid;
+		out->uid = g->leader->creds.fsuid;
+		out->gid = g->leader->creds.fsgid;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return g != NULL;
+}
+
+static pid_t glue_pgrp_session(pid_t pgid)
+{
+	struct kernel *k = glue_k;
+	pid_t r = -ESRCH;
+
+	pthread_mutex_lock(&k->mu);
+	for (struct thread_group *g = k->groups; g; g = g->next) {
+		if (!g->zombie && g->pgid == pgid) {
+			r = g->sid;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+/*
+ * Linux's will_become_orphaned_pgrp: orphaned unless some member has its parent in another
+ * group of the same session. The sandbox's init counts as a parent like any other (it is
+ * a container's pid 1, not the global init Linux leaves out).
+ */
+static bool glue_pgrp_orphaned(pid_t pgid)
+{
+	struct kernel *k = glue_k;
+	bool orphaned = true;
+
+	pthread_mutex_lock(&k->mu);
+	for (struct thread_group *g = k->groups; g && orphaned; g = g->next) {
+		struct thread_group *par = g->parent;
+		if (g->zombie || g->pgid != pgid || !par)
+			continue;
+		if (par->pgid != pgid && par->sid == g->sid)
+			orphaned = false;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return orphaned;
+}
+
+static void glue_signal_pid(pid_t pid, int sig)
+{
+	if (pid > 0)
+		task_kill(&glue_sender, pid, sig);
+}
+
+/*
+ * Every member of @pgid, one kill each: task_kill(-pgid) would read pgid 1 as "everyone",
+ * and the sandbox's init (a shell, with -t) is often the foreground group 1.
+ */
+static void glue_signal_pgrp(pid_t pgid, int sig)
+{
+	struct kernel *k = glue_k;
+	pid_t *pids = NULL;
+	size_t n = 0, cap = 0;
+
+	pthread_mutex_lock(&k->mu);
+	for (struct thread_group *g = k->groups; g; g = g->next) {
+		if (g->zombie || g->pgid != pgid)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			pid_t *np = realloc(pids, ncap * sizeof(*np));
+			if (!np)
+				break;
+			pids = np;
+			cap = ncap;
+		}
+		pids[n++] = g->tgid;
+	}
+	pthread_mutex_unlock(&k->mu);
+	for (size_t i = 0; i < n; i++)
+		task_kill(&glue_sender, pids[i], sig);
+	free(pids);
+}
+
+static enum tty_sig_disp glue_signal_disposition(struct mm *mm, int sig)
+{
+	struct kernel *k = glue_k;
+	enum tty_sig_disp d = TTY_SIG_DEFAULT;
+	struct thread_group *g;
+
+	pthread_mutex_lock(&k->mu);
+	g = caller_group(k, mm);
+	if (g) {
+		pthread_mutex_lock(&g->mu);
+		uint64_t h = g->actions[sig].handler;
+		if ((g->leader->sigmask & SIGBIT(sig)) || h == (uint64_t)(uintptr_t)SIG_IGN)
+			d = TTY_SIG_IGNORED;
+		else if (h != (uint64_t)(uintptr_t)SIG_DFL)
+			d = TTY_SIG_CAUGHT;
+		pthread_mutex_unlock(&g->mu);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return d;
+}
+
+static const struct tty_job_ops glue_ops = {
+	.current = glue_current,
+	.pgrp_session = glue_pgrp_session,
+	.pgrp_orphaned = glue_pgrp_orphaned,
+	.signal_pgrp = glue_signal_pgrp,
+	.signal_pid = glue_signal_pid,
+	.signal_disposition = glue_signal_disposition,
+	.can_stop = false, /* signal.c ignores stop signals (no job-control stops yet) */
+};
+
+void tty_glue_init(struct kernel *k)
+{
+	glue_k = k;
+	memset(&glue_sender, 0, sizeof(glue_sender));
+	glue_sender.k = k;
+	glue_sender.tg = &glue_sender_tg;
+	glue_sender_tg.tgid = 0;
+	tty_set_job_ops(&glue_ops);
+}
