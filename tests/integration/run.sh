@@ -21,7 +21,8 @@ CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
 	hostroot_python escape_calls escape_stubjump
-	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors"
+	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
+	tty_shell"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -314,6 +315,25 @@ check_hostroot_python() {
 db = sqlite3.connect("/tmp/t.db"); db.execute("create table t (x)"); db.execute("insert into t values (41)")
 print(json.dumps({"ok": db.execute("select x + 1 from t").fetchone()[0]}))'
 	expect 0 '{"ok": 42}'
+}
+
+# `run -t`: a shell on the Sentry's pty, driven through a host pty (tty_drive.py): tty is
+# /dev/pts/0, arithmetic, the host window size and a resize, ^C kills the foreground job,
+# the exit status comes back and the host terminal leaves raw mode.
+check_tty_shell() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	rm -f "$tmp/left"
+	"$REAPER" "$tmp/left" /usr/bin/python3 "$HERE/tty_drive.py" "$TIMEOUT_BIN" -k 5 "$TIMEOUT" \
+		"$SANDBOX" run --platform="$P" --host-root -t /bin/sh </dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC" "$tmp/err" "$tmp/out"
+	else
+		pass
+	fi
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must
