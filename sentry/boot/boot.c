@@ -119,8 +119,9 @@ static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode)
 
 /*
  * The host's "/" (read-only) through the gofer on @sock, with tmpfs on /tmp so programs have
- * somewhere to write (and /dev/shm in devfs). The host's /proc and /sys describe the host, not the
- * sandbox: empty read-only tmpfs mounts hide them until the Sentry has its own proc and sys.
+ * somewhere to write (/dev, with /dev/shm, is devfs_mount's). The host's /proc and /sys
+ * describe the host, not the sandbox: empty read-only tmpfs mounts hide them until the
+ * Sentry has its own proc and sys.
  */
 static int mount_host_root(int sock, struct mount **out)
 {
