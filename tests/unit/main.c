@@ -26,7 +26,8 @@
 	X(gofer_client_suite) \
 	X(sigframe_suite) \
 	X(syscall_table_suite) \
-	X(pipe_suite)
+	X(pipe_suite) \
+	X(tty_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)
