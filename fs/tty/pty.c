@@ -154,7 +154,7 @@ static void signal_fg(struct pty *p, int sig)
 /* Become the controlling terminal of the caller's session (Linux's __proc_set_tty). */
 static void set_ctty(struct pty *p, const struct caller *c)
 {
-	p->session = c->sid;
+	__atomic_store_n(&p->session, c->sid, __ATOMIC_RELAXED);
 	p->pgrp = c->pgid;
 }
 
@@ -209,7 +209,8 @@ static long tiocnotty(struct pty *p, struct mm *mm)
 			tty_job->signal_pgrp(p->pgrp, SIGHUP);
 			tty_job->signal_pgrp(p->pgrp, SIGCONT);
 		}
-		p->session = p->pgrp = 0;
+		__atomic_store_n(&p->session, 0, __ATOMIC_RELAXED);
+		p->pgrp = 0;
 	}
 	return 0;
 }
@@ -872,7 +873,8 @@ static void pty_master_release(struct file *f)
 	p->master_open = false;
 	p->hung_up = true;
 	leader = p->session;
-	p->session = p->pgrp = 0;
+	__atomic_store_n(&p->session, 0, __ATOMIC_RELAXED);
+	p->pgrp = 0;
 	ldisc_flush_input(p);
 	waitq_wake_all(&p->slave_rq);
 	waitq_wake_all(&p->slave_wq);
@@ -928,9 +930,40 @@ void pty_set_ctty(struct file *f, pid_t sid, pid_t pgid)
 	struct pty *p = file_pty(f);
 
 	pthread_mutex_lock(&p->mu);
-	p->session = sid;
+	__atomic_store_n(&p->session, sid, __ATOMIC_RELAXED);
 	p->pgrp = pgid;
 	pthread_mutex_unlock(&p->mu);
+}
+
+void tty_session_exit(pid_t sid)
+{
+	struct pty *p = NULL;
+	pid_t pgrp = 0;
+
+	pthread_mutex_lock(&pty_table_mu);
+	for (int i = 0; i < PTY_MAX && !p; i++) {
+		struct pty *q = pty_table[i];
+		if (q && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == sid) {
+			p = q;
+			p->refs++;
+		}
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	if (p->session == sid) {
+		pgrp = p->pgrp;
+		__atomic_store_n(&p->session, 0, __ATOMIC_RELAXED);
+		p->pgrp = 0;
+	}
+	pthread_mutex_unlock(&p->mu);
+	/* Linux's disassociate_ctty(1): the foreground group hears the terminal is gone. */
+	if (pgrp > 0 && tty_job) {
+		tty_job->signal_pgrp(pgrp, SIGHUP);
+		tty_job->signal_pgrp(pgrp, SIGCONT);
+	}
+	pty_put(p);
 }
 
 void pty_set_winsize(struct file *f, const struct kwinsize *ws)
