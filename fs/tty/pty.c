@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Pseudo-terminals (Linux's drivers/tty/pty.c + tty_io.c + tty_jobctrl.c, reduced): the pair
- * table, /dev/ptmx, /dev/pts/N, /dev/tty and /dev/console opens, reads and writes on both
- * ends, hangup, poll, and the controlling-terminal rules. The line discipline is ldisc.c.
- *
- * Controlling terminals: a pty records the session it controls (@session) and that
- * session's foreground group (@pgrp), as Linux's tty->ctrl does; a process's controlling
- * terminal is the pty whose @session is its sid (a session has at most one). So setsid
- * leaves the old terminal behind by itself. Not kept: the per-process pointer Linux clears
- * on TIOCNOTTY by a non-leader, and the disassociation when a session leader exits.
+ * Pseudo-terminals (Linux's drivers/tty/pty.c + tty_io.c, reduced): the pair table,
+ * /dev/ptmx, /dev/pts/N, /dev/tty and /dev/console opens, reads and writes on both ends,
+ * ioctls, poll, and hangup. The line discipline is ldisc.c, job control jobctl.c.
  */
 #include "fs/tty/tty_impl.h"
 
@@ -24,13 +18,6 @@
 
 #include "lib/abi/linux/errno.h"
 #include "lib/compiler.h"
-
-const struct tty_job_ops *tty_job;
-
-void tty_set_job_ops(const struct tty_job_ops *ops)
-{
-	tty_job = ops;
-}
 
 /* The pair table: index -> pty. A pty is freed when its last reference goes. */
 static pthread_mutex_t pty_table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -50,7 +37,7 @@ static void pty_free(struct pty *p)
 	free(p);
 }
 
-static void pty_put(struct pty *p)
+void pty_put(struct pty *p)
 {
 	bool last;
 
@@ -83,179 +70,26 @@ static struct pty *pty_lookup(int index)
 	return p;
 }
 
+struct pty *pty_find_session(pid_t sid, const struct pty *except)
+{
+	struct pty *p = NULL;
+
+	pthread_mutex_lock(&pty_table_mu);
+	for (int i = 0; i < PTY_MAX && !p; i++) {
+		struct pty *q = pty_table[i];
+		/* Other ptys' @session is read without their lock: written atomically. */
+		if (q && q != except && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == sid) {
+			p = q;
+			p->refs++;
+		}
+	}
+	pthread_mutex_unlock(&pty_table_mu);
+	return p;
+}
+
 static struct pty *file_pty(struct file *f)
 {
 	return f->priv;
-}
-
-/* ---- the caller and job control (Linux's tty_jobctrl.c) ---- */
-
-struct caller {
-	bool valid;
-	pid_t pid, pgid, sid;
-	uint32_t uid, gid;
-};
-
-static void caller_get(struct mm *mm, struct caller *c)
-{
-	struct tty_caller tc;
-
-	memset(c, 0, sizeof(*c));
-	c->valid = tty_job && tty_job->current(mm, &tc);
-	if (c->valid) {
-		c->pid = tc.pid;
-		c->pgid = tc.pgid;
-		c->sid = tc.sid;
-		c->uid = tc.uid;
-		c->gid = tc.gid;
-	}
-}
-
-/* Preconditions: p->mu. Is @p the caller's controlling terminal? */
-static bool is_ctty(struct pty *p, const struct caller *c)
-{
-	return c->valid && p->session && p->session == c->sid;
-}
-
-/*
- * Linux's __tty_check_change: may the caller, if it is in a background group of the
- * terminal's session, do this (read: SIGTTIN; write with TOSTOP or a settings change:
- * SIGTTOU)? 0, -EIO, or -ERESTARTSYS after signalling its group.
- * Preconditions: p->mu.
- */
-static int job_check(struct pty *p, struct mm *mm, int sig)
-{
-	struct caller c;
-	enum tty_sig_disp d;
-
-	caller_get(mm, &c);
-	if (!is_ctty(p, &c) || !p->pgrp || c.pgid == p->pgrp)
-		return 0;
-	d = tty_job->signal_disposition(mm, sig);
-	if (d == TTY_SIG_IGNORED)
-		return sig == SIGTTIN ? -EIO : 0;
-	if (tty_job->pgrp_orphaned(c.pgid))
-		return -EIO;
-	tty_job->signal_pgrp(c.pgid, sig);
-	if (d == TTY_SIG_DEFAULT && !tty_job->can_stop) {
-		/* The kernel cannot stop us yet: restarting would signal forever. */
-		return sig == SIGTTIN ? -EIO : 0;
-	}
-	return -ERESTARTSYS;
-}
-
-/* Preconditions: p->mu. Signal the foreground group (ISIG, SIGWINCH). */
-static void signal_fg(struct pty *p, int sig)
-{
-	if (tty_job && p->pgrp > 0)
-		tty_job->signal_pgrp(p->pgrp, sig);
-}
-
-/* Become the controlling terminal of the caller's session (Linux's __proc_set_tty). */
-static void set_ctty(struct pty *p, const struct caller *c)
-{
-	__atomic_store_n(&p->session, c->sid, __ATOMIC_RELAXED);
-	p->pgrp = c->pgid;
-}
-
-/* Preconditions: p->mu. Is some other pty the controlling terminal of session @sid? */
-static bool session_has_ctty(struct pty *self, pid_t sid)
-{
-	bool found = false;
-
-	pthread_mutex_lock(&pty_table_mu);
-	for (int i = 0; i < PTY_MAX && !found; i++) {
-		struct pty *q = pty_table[i];
-		/* Other ptys' @session is read without their lock: set and cleared whole. */
-		if (q && q != self && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == sid)
-			found = true;
-	}
-	pthread_mutex_unlock(&pty_table_mu);
-	return found;
-}
-
-static long tiocsctty(struct pty *p, struct mm *mm, uint64_t arg)
-{
-	struct caller c;
-
-	caller_get(mm, &c);
-	if (!c.valid)
-		return -EPERM;
-	if (p->session == c.sid)
-		return 0; /* already ours */
-	/* Only a session leader without a terminal may take one (tiocsctty). */
-	if (c.pid != c.sid || session_has_ctty(p, c.sid))
-		return -EPERM;
-	if (p->session) {
-		/* Stealing another session's terminal needs arg 1 and CAP_SYS_ADMIN (root here). */
-		if (arg != 1)
-			return -EPERM;
-		/* TODO: check CAP_SYS_ADMIN once capabilities exist; uid 0 is assumed. */
-	}
-	set_ctty(p, &c);
-	return 0;
-}
-
-/* Linux's disassociate_ctty for the leader: SIGHUP, SIGCONT to the foreground group. */
-static long tiocnotty(struct pty *p, struct mm *mm)
-{
-	struct caller c;
-
-	caller_get(mm, &c);
-	if (!is_ctty(p, &c))
-		return -ENOTTY;
-	if (c.pid == c.sid) {
-		if (p->pgrp > 0) {
-			tty_job->signal_pgrp(p->pgrp, SIGHUP);
-			tty_job->signal_pgrp(p->pgrp, SIGCONT);
-		}
-		__atomic_store_n(&p->session, 0, __ATOMIC_RELAXED);
-		p->pgrp = 0;
-	}
-	return 0;
-}
-
-static long tiocspgrp(struct pty *p, struct mm *mm, uint64_t arg)
-{
-	struct caller c;
-	int32_t pgrp;
-	pid_t s;
-	long r;
-
-	caller_get(mm, &c);
-	if (!is_ctty(p, &c))
-		return -ENOTTY;
-	r = job_check(p, mm, SIGTTOU);
-	if (r < 0)
-		return r;
-	if (mm_copy_in(mm, arg, &pgrp, sizeof(pgrp)) != sizeof(pgrp))
-		return -EFAULT;
-	if (pgrp < 0)
-		return -EINVAL;
-	s = tty_job->pgrp_session(pgrp);
-	if (s < 0)
-		return -ESRCH;
-	if (s != c.sid)
-		return -EPERM;
-	p->pgrp = pgrp;
-	return 0;
-}
-
-/* TIOCGPGRP / TIOCGSID: on a slave only by processes it controls (on a master: anyone). */
-static long tiocg_id(struct pty *p, struct mm *mm, bool master, bool sid, uint64_t arg)
-{
-	struct caller c;
-	int32_t v;
-
-	caller_get(mm, &c);
-	if (!master && !is_ctty(p, &c))
-		return -ENOTTY;
-	if (sid && !p->session)
-		return -ENOTTY;
-	v = sid ? p->session : p->pgrp;
-	if (mm_copy_out(mm, arg, &v, sizeof(v)) != sizeof(v))
-		return -EFAULT;
-	return 0;
 }
 
 /* ---- opens ---- */
@@ -324,7 +158,7 @@ int pty_open_master(struct file *f)
 	struct pty *p;
 	int r;
 
-	caller_get(NULL, &c);
+	tty_caller_get(NULL, &c);
 	r = pty_new(c.valid ? c.uid : (uint32_t)getuid(), &p); /* the console: the sandbox's user */
 	if (r < 0)
 		return r;
@@ -347,9 +181,9 @@ static int slave_attach(struct file *f, struct pty *p, bool noctty)
 	p->slave_closed = false;
 	if (!noctty) {
 		/* tty_open_proc_set_tty: a leader without a terminal opening a free one. */
-		caller_get(NULL, &c);
-		if (c.valid && c.pid == c.sid && !p->session && !session_has_ctty(p, c.sid))
-			set_ctty(p, &c);
+		tty_caller_get(NULL, &c);
+		if (c.valid && c.pid == c.sid && !p->session && !tty_session_has_ctty(p, c.sid))
+			tty_set_ctty(p, &c);
 	}
 	pthread_mutex_unlock(&p->mu);
 	f->ops = &pty_slave_fops;
@@ -369,21 +203,12 @@ int pty_open_slave(struct file *f)
 int pty_open_ctty(struct file *f)
 {
 	struct caller c;
-	struct pty *p = NULL;
+	struct pty *p;
 
-	caller_get(NULL, &c);
+	tty_caller_get(NULL, &c);
 	if (!c.valid)
 		return -ENXIO;
-	pthread_mutex_lock(&pty_table_mu);
-	for (int i = 0; i < PTY_MAX; i++) {
-		struct pty *q = pty_table[i];
-		if (q && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == c.sid) {
-			p = q;
-			p->refs++;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&pty_table_mu);
+	p = pty_find_session(c.sid, NULL);
 	if (!p)
 		return -ENXIO;
 	return slave_attach(f, p, true);
@@ -428,7 +253,7 @@ static ssize_t slave_read_raw(struct file *f, struct pty *p, struct uio *dst)
 		size_t avail = p->in.len;
 		if (p->hung_up)
 			return 0;
-		r = job_check(p, dst->mm, SIGTTIN);
+		r = tty_job_check(p, dst->mm, SIGTTIN);
 		if (r < 0)
 			return r;
 		if (avail >= need || (avail && (f->flags & O_NONBLOCK)) || (!min && !time))
@@ -467,7 +292,7 @@ static ssize_t pty_slave_read(struct file *f, struct uio *dst, int64_t *pos)
 				r = 0;
 				break;
 			}
-			r = job_check(p, dst->mm, SIGTTIN);
+			r = tty_job_check(p, dst->mm, SIGTTIN);
 			if (r < 0)
 				break;
 			if (ldisc_readable(p)) {
@@ -499,7 +324,7 @@ static ssize_t pty_slave_write(struct file *f, struct uio *src, int64_t *pos)
 	(void)pos;
 	pthread_mutex_lock(&p->mu);
 	if (p->termios.c_lflag & TOSTOP) {
-		r = job_check(p, src->mm, SIGTTOU);
+		r = tty_job_check(p, src->mm, SIGTTOU);
 		if (r < 0)
 			goto out;
 	}
@@ -606,7 +431,7 @@ static ssize_t pty_master_write(struct file *f, struct uio *src, int64_t *pos)
 		int sig = 0;
 		size_t k = ldisc_receive(p, buf + bpos, blen - bpos, &sig);
 		if (sig)
-			signal_fg(p, sig);
+			tty_signal_fg(p, sig);
 		if (k) {
 			bpos += k;
 			done += (ssize_t)k;
@@ -643,7 +468,7 @@ static long set_termios(struct pty *p, struct mm *mm, bool slave, uint64_t arg, 
 	long r;
 
 	if (slave) {
-		r = job_check(p, mm, SIGTTOU);
+		r = tty_job_check(p, mm, SIGTTOU);
 		if (r < 0)
 			return r;
 	}
@@ -717,7 +542,7 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 			return -EFAULT;
 		if (memcmp(&ws, &p->winsize, sizeof(ws)) != 0) {
 			p->winsize = ws;
-			signal_fg(p, SIGWINCH);
+			tty_signal_fg(p, SIGWINCH);
 		}
 		return 0;
 	case FIONREAD:
@@ -726,7 +551,7 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 		return put_int(mm, arg, 0); /* ptys have no driver queue (no chars_in_buffer) */
 	case TCFLSH:
 		if (!master) {
-			r = job_check(p, mm, SIGTTOU);
+			r = tty_job_check(p, mm, SIGTTOU);
 			if (r < 0)
 				return r;
 		}
@@ -746,17 +571,17 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 		return ld == 0 ? 0 : -EINVAL;
 	}
 	case TIOCGPGRP:
-		return tiocg_id(p, mm, master, false, arg);
+		return tty_tiocg_id(p, mm, master, false, arg);
 	case TIOCGSID:
-		return tiocg_id(p, mm, master, true, arg);
+		return tty_tiocg_id(p, mm, master, true, arg);
 	case TIOCSPGRP:
 		if (master)
 			return -ENOTTY; /* tiocspgrp: the master is never a ctty here */
-		return tiocspgrp(p, mm, arg);
+		return tty_tiocspgrp(p, mm, arg);
 	case TIOCSCTTY:
-		return master ? -EINVAL : tiocsctty(p, mm, arg);
+		return master ? -EINVAL : tty_tiocsctty(p, mm, arg);
 	case TIOCNOTTY:
-		return master ? -ENOTTY : tiocnotty(p, mm);
+		return master ? -ENOTTY : tty_tiocnotty(p, mm);
 	default:
 		return -ENOTTY;
 	}
@@ -935,37 +760,6 @@ void pty_set_ctty(struct file *f, pid_t sid, pid_t pgid)
 	pthread_mutex_unlock(&p->mu);
 }
 
-void tty_session_exit(pid_t sid)
-{
-	struct pty *p = NULL;
-	pid_t pgrp = 0;
-
-	pthread_mutex_lock(&pty_table_mu);
-	for (int i = 0; i < PTY_MAX && !p; i++) {
-		struct pty *q = pty_table[i];
-		if (q && __atomic_load_n(&q->session, __ATOMIC_RELAXED) == sid) {
-			p = q;
-			p->refs++;
-		}
-	}
-	pthread_mutex_unlock(&pty_table_mu);
-	if (!p)
-		return;
-	pthread_mutex_lock(&p->mu);
-	if (p->session == sid) {
-		pgrp = p->pgrp;
-		__atomic_store_n(&p->session, 0, __ATOMIC_RELAXED);
-		p->pgrp = 0;
-	}
-	pthread_mutex_unlock(&p->mu);
-	/* Linux's disassociate_ctty(1): the foreground group hears the terminal is gone. */
-	if (pgrp > 0 && tty_job) {
-		tty_job->signal_pgrp(pgrp, SIGHUP);
-		tty_job->signal_pgrp(pgrp, SIGCONT);
-	}
-	pty_put(p);
-}
-
 void pty_set_winsize(struct file *f, const struct kwinsize *ws)
 {
 	struct pty *p = file_pty(f);
@@ -973,7 +767,7 @@ void pty_set_winsize(struct file *f, const struct kwinsize *ws)
 	pthread_mutex_lock(&p->mu);
 	if (memcmp(ws, &p->winsize, sizeof(*ws)) != 0) {
 		p->winsize = *ws;
-		signal_fg(p, SIGWINCH);
+		tty_signal_fg(p, SIGWINCH);
 	}
 	pthread_mutex_unlock(&p->mu);
 }

@@ -94,8 +94,8 @@ extern const struct file_ops pty_master_fops, pty_slave_fops;
 
 /*
  * tty_session_exit - a session leader (pid @sid) exited: its controlling terminal, if any,
- * controls no session any more and its foreground group gets SIGHUP and SIGCONT (Linux's
- * disassociate_ctty from do_exit). For the kernel's exit path; call without kernel->mu.
+ * controls no session any more and its foreground group gets SIGHUP (Linux's
+ * disassociate_ctty(1) from do_exit, for a pty). For the kernel's exit path; call without kernel->mu.
  * Not called yet: until it is, a terminal stays with a session whose leader is gone.
  */
 void tty_session_exit(pid_t sid);

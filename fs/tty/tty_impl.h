@@ -77,6 +77,41 @@ struct pty {
 
 extern const struct tty_job_ops *tty_job;
 
+/* ---- fs/tty/pty.c ---- */
+
+/* pty_find_session - a new reference to the pty controlling session @sid (not @except). */
+struct pty *pty_find_session(pid_t sid, const struct pty *except);
+/* pty_put - drop a reference; the last frees the pair. Never with pty_table_mu held. */
+void pty_put(struct pty *p);
+
+/* ---- fs/tty/jobctl.c (Preconditions: p->mu held, where a pty is passed) ---- */
+
+/* struct caller - the calling process (tty_job_ops.current), @valid false if none. */
+struct caller {
+	bool valid;
+	pid_t pid, pgid, sid;
+	uint32_t uid, gid;
+};
+void tty_caller_get(struct mm *mm, struct caller *c);
+/*
+ * tty_job_check - Linux's __tty_check_change: a caller in a background group of the
+ * terminal's session reading (SIGTTIN) or writing with TOSTOP / changing settings (SIGTTOU).
+ * 0 (go ahead), -EIO, or -ERESTARTSYS after signalling the caller's group.
+ */
+int tty_job_check(struct pty *p, struct mm *mm, int sig);
+/* tty_signal_fg - @sig to the foreground group (ISIG, SIGWINCH), if there is one. */
+void tty_signal_fg(struct pty *p, int sig);
+/* tty_set_ctty - @p becomes the controlling terminal of @c's session, @c's group in front. */
+void tty_set_ctty(struct pty *p, const struct caller *c);
+/* tty_session_has_ctty - does another pty control session @sid? */
+bool tty_session_has_ctty(struct pty *self, pid_t sid);
+/* The job-control ioctls: results as Linux's tiocsctty, tiocnotty, tiocspgrp, tiocgpgrp. */
+long tty_tiocsctty(struct pty *p, struct mm *mm, uint64_t arg);
+long tty_tiocnotty(struct pty *p, struct mm *mm);
+long tty_tiocspgrp(struct pty *p, struct mm *mm, uint64_t arg);
+/* tty_tiocg_id - TIOCGPGRP (@sid false) or TIOCGSID; on a slave only for its session. */
+long tty_tiocg_id(struct pty *p, struct mm *mm, bool master, bool sid, uint64_t arg);
+
 /* ---- fs/tty/ldisc.c (all: Preconditions p->mu held) ---- */
 
 void ldisc_init_termios(struct ktermios *t);

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -425,6 +426,60 @@ static void test_session(int m, const char *sname)
 	close(ready[0]);
 }
 
+/*
+ * A leader opening a free terminal without O_NOCTTY gets it as controlling terminal; TIOCNOTTY
+ * gives it back (SIGHUP to the foreground group: ignored here). Background writes go through
+ * unless TOSTOP (with SIGTTOU ignored they go through anyway).
+ */
+static void test_ctty_open(const char *sname)
+{
+	int st, ready[2];
+	char res[8] = { 0 };
+
+	pipe(ready);
+	pid_t c = fork();
+	if (c == 0) {
+		close(ready[0]);
+		setsid();
+		signal(SIGHUP, SIG_IGN);
+		int s = open(sname, O_RDWR);
+		pid_t sid = -1, pg = -1;
+		res[0] = ioctl(s, TIOCGSID, &sid) == 0 && sid == getpid() ? 'y' : 'n';
+		pid_t bg = fork();
+		if (bg == 0) {
+			setpgid(0, 0);
+			struct termios t;
+			tcgetattr(s, &t);
+			int ok1 = write(s, "", 0) == 0;
+			t.c_lflag |= TOSTOP;
+			signal(SIGTTOU, SIG_IGN);
+			int ok2 = tcsetattr(s, TCSANOW, &t) == 0; /* SIGTTOU ignored: allowed */
+			int ok3 = write(s, "w", 1) == 1;
+			t.c_lflag &= ~TOSTOP;
+			tcsetattr(s, TCSANOW, &t);
+			_exit(ok1 && ok2 && ok3 ? 0 : 1);
+		}
+		int bst;
+		waitpid(bg, &bst, 0);
+		res[1] = WIFEXITED(bst) && WEXITSTATUS(bst) == 0 ? 'y' : 'n';
+		res[2] = ioctl(s, TIOCNOTTY) == 0 ? 'y' : 'n';
+		res[3] = ioctl(s, TIOCGPGRP, &pg) < 0 && errno == ENOTTY ? 'y' : 'n';
+		res[4] = open("/dev/tty", O_RDWR) < 0 && errno == ENXIO ? 'y' : 'n';
+		write(ready[1], res, 5);
+		_exit(0);
+	}
+	close(ready[1]);
+	is_int(read_n(ready[0], res, 5), 5, "child answered");
+	ok(res[0] == 'y', "open without O_NOCTTY by a leader: controlling terminal");
+	ok(res[1] == 'y', "background writes: allowed, TOSTOP with SIGTTOU ignored too");
+	ok(res[2] == 'y', "TIOCNOTTY by the leader");
+	ok(res[3] == 'y', "then TIOCGPGRP: ENOTTY");
+	ok(res[4] == 'y', "then /dev/tty: ENXIO");
+	waitpid(c, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child exited");
+	close(ready[0]);
+}
+
 /* The master goes away: the session leader gets SIGHUP, the slave reads EOF, writes EIO. */
 static void test_hangup(void)
 {
@@ -480,6 +535,16 @@ static void test_poll(int m, int s)
 	wr(s, "y");
 	ok(readable(m, 2000), "output makes the master POLLIN");
 	read(m, buf, sizeof buf);
+
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = s }, got;
+	epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+	is_int(epoll_wait(ep, &got, 1, 0), 0, "epoll: the slave is not readable yet");
+	wr(m, "e\n");
+	is_int(epoll_wait(ep, &got, 1, 2000), 1, "epoll: a line wakes epoll_wait");
+	ok(got.events & EPOLLIN, "epoll: EPOLLIN");
+	read(s, buf, sizeof buf);
+	close(ep);
 	t.c_lflag |= ECHO;
 	tcsetattr(s, TCSANOW, &t);
 }
@@ -499,6 +564,10 @@ int main(void)
 	test_poll(m, s);
 	close(s);
 	test_session(m, name);
+	close(m);
+	is_int(openpty(&m, &s, name, NULL, NULL), 0, "openpty");
+	close(s);
+	test_ctty_open(name);
 	close(m);
 	test_hangup();
 	return done_testing();
