@@ -158,3 +158,26 @@ int devpts_index(struct inode *ino)
 		return -1;
 	return to_dev_inode(ino)->index;
 }
+
+int devpts_slave_path(const struct path *ptmx, int index, struct path *out)
+{
+	struct dentry *pts, *d;
+	struct mount *m;
+	char name[16];
+
+	if (!ptmx->dentry || !ptmx->dentry->parent)
+		return -EIO;
+	pts = dentry_child(ptmx->dentry->parent, "pts", 3);
+	m = pts ? mount_lookup(ptmx->mnt, pts) : NULL;
+	if (!m || m->root != devpts_root)
+		return -EIO;
+	snprintf(name, sizeof(name), "%d", index);
+	d = dentry_child(m->root, name, strlen(name));
+	if (!d)
+		return -EIO;
+	mount_get(m);
+	dentry_get(d);
+	out->mnt = m;
+	out->dentry = d;
+	return 0;
+}

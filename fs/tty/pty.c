@@ -587,12 +587,45 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 	}
 }
 
+/* TIOCGPTPEER: open the slave through the master, without a path walk; @flags are open's. */
+static long pty_open_peer(struct file *m, struct mm *mm, uint64_t flags)
+{
+	struct pty *p = file_pty(m);
+	struct path sp;
+	struct file *f;
+	long r;
+
+	/* Linux's ptm_open_peer hands @flags to dentry_open unchecked; creation bits mean
+	 * nothing for an existing slave, so only these are kept. */
+	flags &= (uint64_t)(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (!tty_job)
+		return -ENOTTY; /* no process to give an fd to */
+	pthread_mutex_lock(&vfs_tree_mu);
+	r = devpts_slave_path(&m->path, p->index, &sp);
+	if (r == 0) {
+		r = vfs_open_path(NULL, &sp, (int)(flags & ~(uint64_t)O_CLOEXEC), &f);
+		path_put(&sp);
+	}
+	pthread_mutex_unlock(&vfs_tree_mu);
+	if (r < 0)
+		return r;
+	r = tty_job->install_fd(mm, f, flags & O_CLOEXEC);
+	file_put(f);
+	return r;
+}
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER 0x5441
+#endif
+
 static long pty_master_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg)
 {
 	struct pty *p = file_pty(f);
 	long r;
 	int v;
 
+	if (cmd == TIOCGPTPEER)
+		return pty_open_peer(f, mm, arg); /* takes vfs_tree_mu: before p->mu */
 	pthread_mutex_lock(&p->mu);
 	switch (cmd) {
 	case TIOCGPTN:

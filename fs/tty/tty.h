@@ -60,6 +60,9 @@ struct tty_job_ops {
 	void (*signal_pid)(pid_t pid, int sig);
 	/* signal_disposition - what the process owning @mm does with @sig. */
 	enum tty_sig_disp (*signal_disposition)(struct mm *mm, int sig);
+	/* install_fd - put @f (a reference is taken) at the caller's lowest free fd, with
+	 * FD_CLOEXEC if @cloexec: the fd or -errno (TIOCGPTPEER). */
+	int (*install_fd)(struct mm *mm, struct file *f, bool cloexec);
 	/* can_stop - the kernel stops processes on SIGTTIN/SIGTTOU/SIGTSTP. Until it does, a
 	 * background read that raised SIGTTIN returns EIO instead of restarting forever. */
 	bool can_stop;
@@ -111,6 +114,12 @@ int devpts_new_root(struct dentry **out);
  * owned by @uid (mode 0620, group tty). Preconditions: vfs_tree_mu held. */
 int devpts_add(int index, uint32_t uid);
 void devpts_remove(int index);
+/*
+ * devpts_slave_path - /dev/pts/@index of the devpts mounted beside the ptmx at @ptmx (its
+ * "pts" sibling, as Linux's TIOCGPTPEER finds it): new references in *out, or -EIO.
+ * Preconditions: vfs_tree_mu held.
+ */
+int devpts_slave_path(const struct path *ptmx, int index, struct path *out);
 /* devpts_index - the pty index of a /dev/pts inode, or -1 for any other inode. */
 int devpts_index(struct inode *ino);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fs/tty/tty.h"
+#include "fs/vfs.h"
 #include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
 
@@ -156,6 +157,24 @@ static enum tty_sig_disp glue_signal_disposition(struct mm *mm, int sig)
 	return d;
 }
 
+static int glue_install_fd(struct mm *mm, struct file *f, bool cloexec)
+{
+	struct kernel *k = glue_k;
+	struct thread_group *g;
+	struct task *t = NULL;
+	struct rlimit rl;
+
+	pthread_mutex_lock(&k->mu);
+	g = caller_group(k, mm);
+	if (g)
+		t = g->leader; /* the caller itself: it cannot go away under us */
+	pthread_mutex_unlock(&k->mu);
+	if (!t)
+		return -ESRCH;
+	task_get_rlimit(t, RLIMIT_NOFILE, &rl);
+	return fdtable_install(t->fdt, 0, f, cloexec ? FD_FLAG_CLOEXEC : 0, rl.rlim_cur);
+}
+
 static const struct tty_job_ops glue_ops = {
 	.current = glue_current,
 	.pgrp_session = glue_pgrp_session,
@@ -163,6 +182,7 @@ static const struct tty_job_ops glue_ops = {
 	.signal_pgrp = glue_signal_pgrp,
 	.signal_pid = glue_signal_pid,
 	.signal_disposition = glue_signal_disposition,
+	.install_fd = glue_install_fd,
 	.can_stop = false, /* signal.c ignores stop signals (no job-control stops yet) */
 };
 

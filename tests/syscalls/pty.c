@@ -149,7 +149,14 @@ static void test_ptmx(void)
 	snprintf(name, sizeof name, "/dev/pts/%d", n);
 	ok(ptsname(m) && strcmp(ptsname(m), name) == 0, "ptsname is /dev/pts/<TIOCGPTN>");
 	is_errno(open(name, O_RDWR | O_NOCTTY), EIO, "the slave is locked until unlockpt");
+	is_errno(ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY), EIO, "TIOCGPTPEER while locked: EIO");
 	is_int(unlockpt(m), 0, "unlockpt");
+	int peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ok(peer >= 0, "TIOCGPTPEER opens the slave");
+	ok(fstat(peer, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 136 &&
+	   (int)minor(st.st_rdev) == n, "TIOCGPTPEER: it is /dev/pts/N");
+	is_int(fcntl(peer, F_GETFD), FD_CLOEXEC, "TIOCGPTPEER honours O_CLOEXEC");
+	close(peer);
 	s = open(name, O_RDWR | O_NOCTTY);
 	ok(s >= 0, "open the slave");
 	ok(isatty(s), "the slave is a tty");
