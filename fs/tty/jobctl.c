@@ -56,6 +56,8 @@ int tty_job_check(struct pty *p, struct mm *mm, int sig)
 	struct caller c;
 	enum tty_sig_disp d;
 
+	if (!p->session || !p->pgrp)
+		return 0; /* nobody's terminal: no background (and no process lookup) */
 	tty_caller_get(mm, &c);
 	if (!is_ctty(p, &c) || !p->pgrp || c.pgid == p->pgrp)
 		return 0;
