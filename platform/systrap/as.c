@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * systrap address spaces: one stub process each. Creation (init data, fork, hand-shake)
- * and mapping requests carried out by the stub's syscall thread.
+ * systrap address spaces: one stub process each. Creation (init data, fork, hand-shake),
+ * mapping requests carried out by the stub's syscall thread, and the table of guest stub
+ * threads (created by the stub's spawner, owned by contexts, pooled when released).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,54 @@
 #define TASK_SIZE_TOP 0x7ffffffff000ULL
 #define READY_MAGIC 0x5359535452415021ULL /* "SYSTRAP!" */
 #define ACK_ERR_BIT (1ULL << 63)
+#define ACK_SPAWN_BIT (1ULL << 62) /* spawn acks never look like mapping acks */
+/*
+ * Registry of live address spaces: contexts remember the address spaces where they own a
+ * thread by id, and look them up here (under reg_mu) to give the threads back. Lock order:
+ * reg_mu, then an address space's mu.
+ */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct systrap_as *reg_head; /* protected by reg_mu */
+static uint64_t next_id = 1;        /* atomic */
+
+uint64_t systrap_new_id(void)
+{
+	return __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+}
+
+static void reg_add(struct systrap_as *as)
+{
+	pthread_mutex_lock(&reg_mu);
+	as->reg_prev = NULL;
+	as->reg_next = reg_head;
+	if (reg_head)
+		reg_head->reg_prev = as;
+	reg_head = as;
+	pthread_mutex_unlock(&reg_mu);
+}
+
+static void reg_del(struct systrap_as *as)
+{
+	pthread_mutex_lock(&reg_mu);
+	if (as->reg_prev)
+		as->reg_prev->reg_next = as->reg_next;
+	else if (reg_head == as)
+		reg_head = as->reg_next;
+	if (as->reg_next)
+		as->reg_next->reg_prev = as->reg_prev;
+	as->reg_next = as->reg_prev = NULL;
+	pthread_mutex_unlock(&reg_mu);
+}
+
+/* Caller holds reg_mu. */
+static struct systrap_as *reg_find(uint64_t id)
+{
+	for (struct systrap_as *as = reg_head; as; as = as->reg_next)
+		if (as->id == id)
+			return as;
+	return NULL;
+}
+
 /* How long as_new waits for a new stub to report in. */
 #define STUB_START_TIMEOUT_MS 5000
 
@@ -75,16 +124,8 @@ static int build_init(uint8_t *init, int memfd, int shmfd, int ack_wfd)
 	if (r)
 		return r;
 
-	/*
-	 * Unregister the rseq area inherited from the forker thread before unmapping it
-	 * (RSEQ_FLAG_UNREGISTER, x86 RSEQ_SIG). glibc >= 2.40 reports a feature size in
-	 * __rseq_size smaller than the registered 32 bytes: try both.
-	 */
-	if (systrap_forker_rseq) {
-		init_call(init, __NR_rseq, 0, systrap_forker_rseq, systrap_forker_rseq_len, 1,
-			  0x53053053, 0, 0);
-		init_call(init, __NR_rseq, 0, systrap_forker_rseq, 32, 1, 0x53053053, 0, 0);
-	}
+	/* The zygote already dropped its rseq area, most fds and memory; the stub repeats the
+	 * last two (cheap) so its own set-up does not depend on how it was forked. */
 	init_call(init, __NR_prctl, 1, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
 	/* No core dumps of a stub killed by its filter; nobody else may ptrace it. */
 	init_call(init, __NR_prctl, 1, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
@@ -163,12 +204,14 @@ void systrap_as_release(struct addrspace *base)
 {
 	struct systrap_as *as = to_systrap_as(base);
 
+	reg_del(as); /* from now on no context gives threads back here */
 	as_kill(as);
 	if (as->ack_fd >= 0)
 		close(as->ack_fd);
 	if (as->shm)
 		munmap(as->shm, STUB_SHM_SIZE);
 	pthread_mutex_destroy(&as->mu);
+	free(as->threads);
 	free(as);
 }
 
@@ -183,8 +226,14 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	if (!as)
 		return -ENOMEM;
 	as->base = (struct addrspace){ .ops = p->ops, .p = p };
+	as->id = systrap_new_id();
 	as->ack_fd = -1;
 	pthread_mutex_init(&as->mu, NULL);
+	as->threads = calloc(STUB_MAX_THREADS, sizeof(*as->threads));
+	if (!as->threads) {
+		free(as);
+		return -ENOMEM;
+	}
 
 	shmfd = memfd_create("systrap-stub", MFD_CLOEXEC);
 	if (shmfd < 0 || ftruncate(shmfd, STUB_SHM_SIZE) < 0)
@@ -197,32 +246,49 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0)
 		goto err_errno;
 	as->ack_fd = pipefd[0];
-	r = build_init(as->shm + (STUB_INIT_OFF - STUB_CTRL_OFF), p->memfd, shmfd, pipefd[1]);
+	/* The stub gets the three fds at fixed numbers (the zygote's protocol). */
+	r = build_init(as->shm + (STUB_INIT_OFF - STUB_CTRL_OFF), STUB_FD_MEM, STUB_FD_SHM,
+		       STUB_FD_ACK);
 	if (r)
 		goto err;
-	as->thread0.msg = (struct systrap_msg *)(as->shm + STUB_CTRL_SIZE);
+	/* The alternate stack of every slot, for sigaltstack() in a new thread. */
+	for (uint32_t i = 0; i < STUB_MAX_THREADS; i++) {
+		stack_t ss = { .ss_sp = (void *)(systrap_region.base + STUB_STACKS_OFF +
+						 (uint64_t)i * STUB_STACK_SIZE),
+			       .ss_size = STUB_STACK_SIZE };
 
-	r = systrap_fork_stub(shmfd, &as->pid);
+		memcpy(as->shm + (STUB_SSTAB_OFF - STUB_CTRL_OFF) + i * STUB_SS_SIZE, &ss,
+		       sizeof(ss));
+		as->threads[i].slot = i;
+		as->threads[i].msg = (struct systrap_msg *)(as->shm + STUB_CTRL_SIZE +
+							    (size_t)i * STUB_MSG_STRIDE);
+	}
+
+	r = systrap_fork_stub(shmfd, p->memfd, pipefd[1], &as->pid);
 	close(pipefd[1]); /* the stub holds the only write end now: EOF means it died */
 	pipefd[1] = -1;
 	close(shmfd);
 	shmfd = -1;
 	if (r)
 		goto err;
-	as->thread0.tid = as->pid;
+	as->threads[0].tid = as->pid;
 
 	/* The syscall thread reports once its filter is on, thread 0 with the init trap. */
 	r = read_ack(as, STUB_START_TIMEOUT_MS, &v);
 	if (!r && v != READY_MAGIC)
 		r = -EPROTO;
 	if (!r)
-		r = systrap_wait_trapped(as, as->thread0.msg);
-	if (!r && __atomic_load_n(&as->thread0.msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
+		r = systrap_wait_trapped(as, as->threads[0].msg, STUB_START_TIMEOUT_MS);
+	if (!r && __atomic_load_n(&as->threads[0].msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
 		r = -EPROTO;
 	if (r) {
 		log_warn("systrap: stub %d did not start: %s", as->pid, strerror(-r));
 		goto err;
 	}
+	/* Thread 0 is the first thread of the pool. */
+	as->nthreads = 1;
+	as->free = &as->threads[0];
+	reg_add(as);
 	*out = &as->base;
 	return 0;
 
@@ -308,4 +374,156 @@ int systrap_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
 	if (!range_ok(base, va, len))
 		return -EINVAL;
 	return as_request(to_systrap_as(base), REQ_OP_UNMAP, va, len, 0, 0);
+}
+
+/*
+ * Create the stub thread of the next slot (caller holds as->mu): the spawner clones it,
+ * acks, and the new thread reports in with an init trap like thread 0. Its tid comes from
+ * its message, which other guest threads can write: a wrong tid only ever makes interrupt()
+ * signal another thread of the same stub (tgkill checks the thread group).
+ */
+static int as_spawn(struct systrap_as *as, struct systrap_thread **out)
+{
+	uint8_t *ctrl = as->shm;
+	uint32_t slot = as->nthreads, seq;
+	struct systrap_thread *t;
+	uint64_t v;
+	int32_t tid;
+	int r;
+
+	if (__atomic_load_n(&as->dead, __ATOMIC_ACQUIRE))
+		return -ESRCH;
+	if (slot >= STUB_MAX_THREADS)
+		return -EAGAIN;
+	t = &as->threads[slot];
+	seq = ++as->spawn_seq;
+	*(uint64_t *)(ctrl + SPAWN_SLOT) = slot;
+	*(uint64_t *)(ctrl + SPAWN_ACK_OK) = seq | ACK_SPAWN_BIT;
+	*(uint64_t *)(ctrl + SPAWN_ACK_ERR) = seq | ACK_SPAWN_BIT | ACK_ERR_BIT;
+	__atomic_store_n((uint32_t *)(ctrl + SPAWN_SEQ), seq, __ATOMIC_RELEASE);
+	syscall(SYS_futex, ctrl + SPAWN_SEQ, FUTEX_WAKE, 1, NULL, NULL, 0);
+	r = read_ack(as, STUB_START_TIMEOUT_MS, &v);
+	if (!r && v == (seq | ACK_SPAWN_BIT | ACK_ERR_BIT))
+		return -EAGAIN; /* clone failed (thread limit): the stub is fine */
+	if (!r && v != (seq | ACK_SPAWN_BIT))
+		r = -EPROTO;
+	if (!r)
+		r = systrap_wait_trapped(as, t->msg, STUB_START_TIMEOUT_MS);
+	if (!r && __atomic_load_n(&t->msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
+		r = -EPROTO;
+	tid = __atomic_load_n((int32_t *)((uint8_t *)t->msg + MSG_TID), __ATOMIC_ACQUIRE);
+	if (!r && tid <= 0)
+		r = -EPROTO;
+	if (r) {
+		log_warn("systrap: stub %d: thread %u did not start: %s", as->pid, slot,
+			 strerror(-r));
+		__atomic_store_n(&as->dead, 1, __ATOMIC_RELEASE);
+		if (as->pid > 0)
+			kill(as->pid, SIGKILL);
+		return -ESRCH;
+	}
+	t->tid = tid;
+	as->nthreads++;
+	*out = t;
+	return 0;
+}
+
+/* Caller holds as->mu: a free thread of @as for context @id. */
+static int as_thread_take(struct systrap_as *as, uint64_t id, struct systrap_thread **out)
+{
+	struct systrap_thread *t = as->free;
+	int r;
+
+	if (t) {
+		as->free = t->next_free;
+		t->next_free = NULL;
+	} else {
+		r = as_spawn(as, &t);
+		if (r)
+			return r;
+	}
+	t->owner = id;
+	*out = t;
+	return 0;
+}
+
+/* Caller holds as->mu. */
+static void as_thread_put(struct systrap_as *as, struct systrap_thread *t)
+{
+	t->owner = 0;
+	t->next_free = as->free;
+	as->free = t;
+}
+
+/* Drop bindings to address spaces that are gone, so the list stays short. */
+static void ctx_prune(struct systrap_ctx *c)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&reg_mu);
+	for (size_t i = 0; i < c->nbound; i++)
+		if (reg_find(c->bound[i].as_id))
+			c->bound[n++] = c->bound[i];
+	pthread_mutex_unlock(&reg_mu);
+	c->nbound = n;
+}
+
+int systrap_ctx_bind(struct systrap_ctx *c, struct systrap_as *as, struct systrap_thread **out)
+{
+	struct systrap_thread *t = NULL;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < c->nbound; i++)
+		if (c->bound[i].as_id == as->id)
+			break;
+	if (i == c->nbound) {
+		/* A new (context, address space) pair: make room for its binding first. */
+		ctx_prune(c);
+		i = c->nbound;
+		if (c->nbound == c->capbound) {
+			size_t cap = c->capbound ? 2 * c->capbound : 4;
+			struct systrap_binding *nb = realloc(c->bound, cap * sizeof(*nb));
+
+			if (!nb)
+				return -ENOMEM;
+			c->bound = nb;
+			c->capbound = cap;
+		}
+		pthread_mutex_lock(&as->mu);
+		r = as_thread_take(as, c->id, &t);
+		pthread_mutex_unlock(&as->mu);
+		if (r)
+			return r;
+		c->bound[i] = (struct systrap_binding){ .as_id = as->id, .slot = t->slot };
+		c->nbound++;
+	} else {
+		t = &as->threads[c->bound[i].slot];
+	}
+	c->cur_as = as;
+	c->cur_as_id = as->id;
+	c->cur_t = t;
+	*out = t;
+	return 0;
+}
+
+void systrap_ctx_unbind_all(struct systrap_ctx *c)
+{
+	pthread_mutex_lock(&reg_mu);
+	for (size_t i = 0; i < c->nbound; i++) {
+		struct systrap_as *as = reg_find(c->bound[i].as_id);
+		struct systrap_thread *t;
+
+		if (!as)
+			continue;
+		pthread_mutex_lock(&as->mu);
+		t = &as->threads[c->bound[i].slot];
+		if (t->owner == c->id)
+			as_thread_put(as, t);
+		pthread_mutex_unlock(&as->mu);
+	}
+	pthread_mutex_unlock(&reg_mu);
+	c->nbound = 0;
+	c->cur_as = NULL;
+	c->cur_t = NULL;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The two seccomp programs of a stub process, hand-assembled classic BPF: the guest
- * filter (trap every syscall not made from the handler's own sites) and the syscall
- * thread's filter (exactly its four sites, arguments pinned).
+ * The three seccomp programs of a stub process, hand-assembled classic BPF: the guest
+ * filter (trap every syscall not made from the handler's own sites), the syscall
+ * thread's filter (exactly its four sites, arguments pinned) and the spawner's filter
+ * (its sites and a new thread's set-up sites, then the guest filter).
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/syscall.h>
 
 #include "systrap_impl.h"
@@ -141,13 +143,11 @@ static void site(struct bpf_prog *b, const char *sym)
  * run; anything else there kills the stub process, so a guest that jumps into the stub
  * with hostile registers gains nothing but its own death.
  */
-static void build_guest(struct bpf_prog *b)
+static void guest_body(struct bpf_prog *b)
 {
 	uint64_t base = systrap_region.base;
 	uint32_t msg_lo = (uint32_t)(base + STUB_MSG_OFF);
 
-	/* A guest's syscall(-1) or x32 number gets ENOSYS, as from Linux. */
-	check_arch(b, SECCOMP_RET_ERRNO | ENOSYS);
 	emit(b, BPF_LD | BPF_W | BPF_ABS, 0, 0, OFF_IP_HI);
 	emit(b, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, (uint32_t)(base >> 32));
 	ret(b, SECCOMP_RET_TRAP);
@@ -176,6 +176,90 @@ static void build_guest(struct bpf_prog *b)
 		rule_end(b);
 	}
 	ret(b, SECCOMP_RET_KILL_PROCESS);
+}
+
+static void build_guest(struct bpf_prog *b)
+{
+	/* A guest's syscall(-1) or x32 number gets ENOSYS, as from Linux. */
+	check_arch(b, SECCOMP_RET_ERRNO | ENOSYS);
+	guest_body(b);
+}
+
+/*
+ * The spawner and, until they install the guest filter, the threads it creates. Seccomp
+ * filters stack and the most restrictive result wins, so a new guest thread runs under
+ * (this filter + guest filter). This filter is the guest filter with extra ALLOW rules in
+ * front, each for a syscall instruction of the spawner or of the child's set-up code; the
+ * guest filter kills every syscall from those instructions (stub region, not a handler
+ * site). So for every syscall both filters give the guest filter's answer: the stacked
+ * pair behaves exactly like the guest filter alone. The arch check must match the guest
+ * filter's for the same reason.
+ */
+static void build_spawner(struct bpf_prog *b, int ack_wfd)
+{
+	uint64_t base = systrap_region.base;
+	uint32_t hi = (uint32_t)(base >> 32);
+	uint32_t sstab_lo = (uint32_t)(base + STUB_SSTAB_OFF);
+	uint64_t init = base + STUB_INIT_OFF;
+
+	check_arch(b, SECCOMP_RET_ERRNO | ENOSYS);
+
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_p_futex);
+	cond_eq(b, OFF_NR, __NR_futex);
+	cond_eq64(b, OFF_ARG_LO(0), base + STUB_CTRL_OFF + SPAWN_SEQ);
+	cond_eq64(b, OFF_ARG_LO(1), FUTEX_WAIT);
+	rule_end(b);
+
+	/* Only a thread in this process, on no new stack: clone(STUB_THREAD_CLONE, 0, ...). */
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_p_clone);
+	cond_eq(b, OFF_NR, __NR_clone);
+	cond_eq64(b, OFF_ARG_LO(0), STUB_THREAD_CLONE);
+	cond_eq64(b, OFF_ARG_LO(1), 0);
+	rule_end(b);
+
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_p_write);
+	cond_eq(b, OFF_NR, __NR_write);
+	cond_eq(b, OFF_ARG_LO(0), (uint32_t)ack_wfd);
+	cond_eq64(b, OFF_ARG_LO(2), 8);
+	rule_end(b);
+
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_c_settid);
+	cond_eq(b, OFF_NR, __NR_set_tid_address);
+	cond_eq64(b, OFF_ARG_LO(0), 0);
+	rule_end(b);
+
+	/* sigaltstack(an entry of the read-only table, NULL). */
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_c_sigaltstack);
+	cond_eq(b, OFF_NR, __NR_sigaltstack);
+	cond_eq(b, OFF_ARG_HI(0), hi);
+	cond_ge(b, OFF_ARG_LO(0), sstab_lo);
+	cond_lt(b, OFF_ARG_LO(0), sstab_lo + STUB_MAX_THREADS * STUB_SS_SIZE);
+	cond_eq64(b, OFF_ARG_LO(1), 0);
+	rule_end(b);
+
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_c_sigmask);
+	cond_eq(b, OFF_NR, __NR_rt_sigprocmask);
+	cond_eq64(b, OFF_ARG_LO(0), SIG_SETMASK);
+	cond_eq64(b, OFF_ARG_LO(1), init + INIT_MASK_EMPTY);
+	cond_eq64(b, OFF_ARG_LO(2), 0);
+	rule_end(b);
+
+	/* seccomp(SET_MODE_FILTER, 0, the guest program): only ever adds the guest filter. */
+	cond_eq(b, OFF_IP_HI, hi);
+	site(b, systrap_site_c_seccomp);
+	cond_eq(b, OFF_NR, __NR_seccomp);
+	cond_eq64(b, OFF_ARG_LO(0), SECCOMP_SET_MODE_FILTER);
+	cond_eq64(b, OFF_ARG_LO(1), 0);
+	cond_eq64(b, OFF_ARG_LO(2), init + INIT_GPROG);
+	rule_end(b);
+
+	guest_body(b);
 }
 
 /*
@@ -230,9 +314,14 @@ int systrap_build_filters(uint8_t *init, int memfd, int ack_wfd)
 			      .max = INIT_FILTER_MAX };
 	struct sock_fprog gp, sp;
 
+	struct bpf_prog pr = { .insn = (struct sock_filter *)(init + INIT_PFILTER),
+			       .max = INIT_FILTER_MAX };
+	struct sock_fprog pp;
+
 	build_guest(&g);
 	build_syscall_thread(&s, memfd, ack_wfd);
-	if (g.overflow || s.overflow)
+	build_spawner(&pr, ack_wfd);
+	if (g.overflow || s.overflow || pr.overflow)
 		return -E2BIG;
 	/* The programs as the stub sees them: in its read-only copy of the init data. */
 	gp = (struct sock_fprog){ .len = g.n,
@@ -240,6 +329,9 @@ int systrap_build_filters(uint8_t *init, int memfd, int ack_wfd)
 	sp = (struct sock_fprog){ .len = s.n,
 				  .filter = (struct sock_filter *)(stub_init + INIT_SFILTER) };
 	memcpy(init + INIT_GPROG, &gp, sizeof(gp));
+	pp = (struct sock_fprog){ .len = pr.n,
+				  .filter = (struct sock_filter *)(stub_init + INIT_PFILTER) };
 	memcpy(init + INIT_SPROG, &sp, sizeof(sp));
+	memcpy(init + INIT_PPROG, &pp, sizeof(pp));
 	return 0;
 }

@@ -22,10 +22,13 @@
 #define SECCOMP_SET_MODE_FILTER 1
 #define ENOSYS 38
 #define EINVAL 22
-/* CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM */
-#define STUB_THREAD_CLONE 0x50f00
 
 #define CTRL(x) (STUB_CTRL_OFF + (x))(%rbx)
+#define ZYG(x) (STUB_ZYG_OFF + (x))(%rbx)
+#define CLONE_PARENT 0x8000
+#define SIGCHLD 17
+#define MSG_CTRUNC 8
+#define EBADF 9
 #define INIT(x) (STUB_INIT_OFF + (x))(%rbx)
 
 	.text
@@ -84,24 +87,10 @@ systrap_stub_entry:
 	/* Run the init table the Sentry prepared (closes fds, unmaps the rest, handlers...). */
 	mov INIT(INIT_NCALLS), %r14
 	lea INIT(INIT_CALLS), %r15
-1:	test %r14, %r14
-	jz 3f
-	mov 8(%r15), %rdi
-	mov 16(%r15), %rsi
-	mov 24(%r15), %rdx
-	mov 32(%r15), %r10
-	mov 40(%r15), %r8
-	mov 48(%r15), %r9
-	mov (%r15), %rax
-	syscall
-	cmpq $0, 56(%r15)
-	je 2f
-	cmp $-4095, %rax
-	jae .Lentry_fail
-2:	add $64, %r15
-	dec %r14
-	jmp 1b
-3:	/* The syscall thread: shares everything, but gets its own filter. */
+	call .Lrun_calls
+	test %rax, %rax
+	jnz .Lentry_fail
+	/* The syscall thread: shares everything, but gets its own filter. */
 	mov $STUB_THREAD_CLONE, %edi
 	xor %esi, %esi
 	xor %edx, %edx
@@ -112,6 +101,17 @@ systrap_stub_entry:
 	test %rax, %rax
 	js .Lentry_fail
 	jz .Lsyscall_thread
+	/* The spawner: creates guest threads on request (see .Lspawner). */
+	mov $STUB_THREAD_CLONE, %edi
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_clone, %eax
+	syscall
+	test %rax, %rax
+	js .Lentry_fail
+	jz .Lspawner
 	/* Thread 0 becomes a guest thread: install the guest filter, then report in. */
 	mov $SECCOMP_SET_MODE_FILTER, %edi
 	xor %esi, %esi
@@ -129,6 +129,130 @@ systrap_stub_init_trap:
 	mov $__NR_exit_group, %eax
 	syscall
 	ud2
+
+/*
+ * .Lrun_calls - run %r14 calls (struct systrap_init_call) from the table at %r15.
+ * Returns %rax = 0, or -1 as soon as a must-succeed call fails.
+ */
+.Lrun_calls:
+1:	test %r14, %r14
+	jz 3f
+	mov 8(%r15), %rdi
+	mov 16(%r15), %rsi
+	mov 24(%r15), %rdx
+	mov 32(%r15), %r10
+	mov 40(%r15), %r8
+	mov 48(%r15), %r9
+	mov (%r15), %rax
+	syscall
+	cmpq $0, 56(%r15)
+	je 2f
+	cmp $-4095, %rax
+	jae 4f
+2:	add $64, %r15
+	dec %r14
+	jmp 1b
+3:	xor %eax, %eax
+	ret
+4:	mov $-1, %rax
+	ret
+
+/*
+ * systrap_zygote_entry(sock) - the zygote, forked from the Sentry once at platform init
+ * (before the Sentry installs any seccomp filter of its own). It runs its init table
+ * (rseq off, parent-death SIGKILL, not dumpable, socket moved to ZYG_SOCK, every other fd
+ * closed, everything outside the stub region unmapped, signals blocked), reports ready,
+ * then forks one stub per request: the child gets the three received fds at 0, 1, 2 and
+ * enters systrap_stub_entry; with CLONE_PARENT it is the Sentry's child, exactly as if the
+ * Sentry had forked it. The zygote never runs guest code and has no guest-writable input.
+ */
+	.globl systrap_zygote_entry
+	.hidden systrap_zygote_entry
+systrap_zygote_entry:
+	lea .Lstart(%rip), %rbx
+	lea (STUB_ZYG_OFF + STUB_ZYG_SIZE)(%rbx), %rsp
+	mov ZYG(ZYG_NCALLS), %r14
+	lea ZYG(ZYG_CALLS), %r15
+	call .Lrun_calls
+	test %rax, %rax
+	jnz .Lz_exit
+	mov $ZYG_SOCK, %edi
+	lea ZYG(ZYG_READY), %rsi
+	mov $8, %edx
+	mov $__NR_write, %eax
+	syscall
+	cmp $8, %rax
+	jne .Lz_exit
+.Lz_loop:
+	/* msghdr: one 8-byte iovec, room for exactly three fds. */
+	lea ZYG(ZYG_IOV), %rdx
+	lea ZYG(ZYG_BUF), %rax
+	mov %rax, (%rdx)
+	movq $8, 8(%rdx)
+	lea ZYG(ZYG_MSG), %rsi
+	movq $0, 0(%rsi)
+	movq $0, 8(%rsi)
+	mov %rdx, 16(%rsi)
+	movq $1, 24(%rsi)
+	lea ZYG(ZYG_CMSG), %rax
+	mov %rax, 32(%rsi)
+	movq $32, 40(%rsi)
+	movq $0, 48(%rsi)
+	movq $0, ZYG(ZYG_CMSG)
+	mov $ZYG_SOCK, %edi
+	xor %edx, %edx
+	mov $__NR_recvmsg, %eax
+	syscall
+	test %rax, %rax
+	jle .Lz_exit /* EOF or error: the Sentry is gone */
+	mov $-EBADF, %r13
+	testl $MSG_CTRUNC, ZYG(ZYG_MSG + 48)
+	jnz .Lz_reply
+	cmpq $28, ZYG(ZYG_CMSG) /* CMSG_LEN(3 * sizeof(int)) */
+	jne .Lz_reply
+	cmpl $1, ZYG(ZYG_CMSG + 8) /* SOL_SOCKET */
+	jne .Lz_reply
+	cmpl $1, ZYG(ZYG_CMSG + 12) /* SCM_RIGHTS */
+	jne .Lz_reply
+	cmpl $STUB_FD_SHM, ZYG(ZYG_CMSG + 16)
+	jne .Lz_reply
+	cmpl $STUB_FD_MEM, ZYG(ZYG_CMSG + 20)
+	jne .Lz_reply
+	cmpl $STUB_FD_ACK, ZYG(ZYG_CMSG + 24)
+	jne .Lz_reply
+	mov $(CLONE_PARENT | SIGCHLD), %edi
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_clone, %eax
+	syscall
+	test %rax, %rax
+	jz .Lz_child
+	mov %rax, %r13
+.Lz_reply:
+	/* Drop the received fds (the stub has its copies), answer the pid or -errno. */
+	xor %edi, %edi
+	mov $(ZYG_SOCK - 1), %esi
+	xor %edx, %edx
+	mov $__NR_close_range, %eax
+	syscall
+	mov %r13, ZYG(ZYG_REPLY)
+	mov $ZYG_SOCK, %edi
+	lea ZYG(ZYG_REPLY), %rsi
+	mov $8, %edx
+	mov $__NR_write, %eax
+	syscall
+	cmp $8, %rax
+	je .Lz_loop
+.Lz_exit:
+	xor %edi, %edi
+	mov $__NR_exit_group, %eax
+	syscall
+	ud2
+.Lz_child:
+	mov $STUB_FD_SHM, %edi
+	jmp systrap_stub_entry
 
 /*
  * The syscall thread. It uses no memory that the guest can write: registers only (it has
@@ -220,6 +344,135 @@ systrap_site_s_write:
 	je .Ls_loop
 .Ls_die:
 	ud2 /* SIGILL is blocked here: the kernel kills the whole stub */
+
+/*
+ * The spawner. Like the syscall thread it has no stack and reads only the read-only control
+ * pages. Its filter is the guest filter plus ALLOW rules for its own sites and for the
+ * sites of the child's set-up below; the guest filter kills every one of those sites, so a
+ * child carries (spawner filter + guest filter) == exactly the guest filter.
+ * Request: ctrl SPAWN_SEQ bumped, SPAWN_SLOT = slot of the new thread. Ack: 8 bytes of
+ * SPAWN_ACK_OK (clone succeeded) or SPAWN_ACK_ERR; the Sentry then waits for the child's
+ * init trap in message SPAWN_SLOT.
+ */
+.Lspawner:
+	xor %esp, %esp
+	mov $SIG_SETMASK, %edi
+	lea INIT(INIT_MASK_FULL), %rsi
+	xor %edx, %edx
+	mov $8, %r10d
+	mov $__NR_rt_sigprocmask, %eax
+	syscall
+	test %rax, %rax
+	jnz .Lp_die
+	mov $SECCOMP_SET_MODE_FILTER, %edi
+	xor %esi, %esi
+	lea INIT(INIT_PPROG), %rdx
+	mov $__NR_seccomp, %eax
+	syscall
+	test %rax, %rax
+	jnz .Lp_die
+	xor %r12d, %r12d /* last request seen */
+.Lp_loop:
+	mov CTRL(SPAWN_SEQ), %eax
+	cmp %eax, %r12d
+	jne .Lp_got
+	lea CTRL(SPAWN_SEQ), %rdi
+	mov $FUTEX_WAIT, %esi
+	mov %r12d, %edx
+	xor %r10d, %r10d
+	mov $__NR_futex, %eax
+	syscall
+	.globl systrap_site_p_futex
+	.hidden systrap_site_p_futex
+systrap_site_p_futex:
+	jmp .Lp_loop
+.Lp_got:
+	mov %eax, %r12d
+	/* The slot travels to the child in %r13: it never reads the request again. */
+	mov CTRL(SPAWN_SLOT), %r13
+	test %r13, %r13
+	jz .Lp_err
+	cmp $STUB_MAX_THREADS, %r13
+	jae .Lp_err
+	mov $STUB_THREAD_CLONE, %edi
+	xor %esi, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_clone, %eax
+	syscall
+	.globl systrap_site_p_clone
+	.hidden systrap_site_p_clone
+systrap_site_p_clone:
+	test %rax, %rax
+	jz .Lchild
+	lea CTRL(SPAWN_ACK_OK), %rsi
+	cmp $-4095, %rax
+	jb 1f
+.Lp_err:
+	lea CTRL(SPAWN_ACK_ERR), %rsi
+1:	mov INIT(INIT_ACKFD), %rdi
+	mov $8, %edx
+	mov $__NR_write, %eax
+	syscall
+	.globl systrap_site_p_write
+	.hidden systrap_site_p_write
+systrap_site_p_write:
+	cmp $8, %rax
+	je .Lp_loop
+.Lp_die:
+	/* No site: both the spawner's and the guest filter kill the whole stub. */
+	mov $__NR_exit_group, %eax
+	syscall
+	ud2
+
+/*
+ * A new guest thread (slot in %r13, stub base in %rbx, all signals blocked, no stack,
+ * still under the spawner's filter): report its tid, take its alternate stack from the
+ * read-only table, unblock signals, install the guest filter and report in like thread 0.
+ */
+.Lchild:
+	xor %edi, %edi
+	mov $__NR_set_tid_address, %eax
+	syscall /* returns the caller's tid */
+	.globl systrap_site_c_settid
+	.hidden systrap_site_c_settid
+systrap_site_c_settid:
+	mov %r13, %rcx
+	shl $STUB_MSG_SHIFT, %rcx
+	mov %eax, (STUB_MSG_OFF + MSG_TID)(%rbx, %rcx)
+	imul $STUB_SS_SIZE, %r13, %rdi
+	lea STUB_SSTAB_OFF(%rbx, %rdi), %rdi
+	xor %esi, %esi
+	mov $__NR_sigaltstack, %eax
+	syscall
+	.globl systrap_site_c_sigaltstack
+	.hidden systrap_site_c_sigaltstack
+systrap_site_c_sigaltstack:
+	test %rax, %rax
+	jnz .Lp_die
+	mov $SIG_SETMASK, %edi
+	lea INIT(INIT_MASK_EMPTY), %rsi
+	xor %edx, %edx
+	mov $8, %r10d
+	mov $__NR_rt_sigprocmask, %eax
+	syscall
+	.globl systrap_site_c_sigmask
+	.hidden systrap_site_c_sigmask
+systrap_site_c_sigmask:
+	test %rax, %rax
+	jnz .Lp_die
+	mov $SECCOMP_SET_MODE_FILTER, %edi
+	xor %esi, %esi
+	lea INIT(INIT_GPROG), %rdx
+	mov $__NR_seccomp, %eax
+	syscall
+	.globl systrap_site_c_seccomp
+	.hidden systrap_site_c_seccomp
+systrap_site_c_seccomp:
+	test %rax, %rax
+	jnz .Lp_die
+	jmp systrap_stub_init_trap
 
 /* Helpers called by the handler. Each syscall instruction here is an allowed site. */
 .Ldo_futex:
@@ -357,12 +610,16 @@ systrap_stub_handler:
 	mov $1, %edx
 	xor %r10d, %r10d
 	call .Ldo_futex
-6:	mov $STUB_SPIN, %ecx
+6:	/* Spin budget: set by the Sentry in ctrl (0 when its CPUs are oversubscribed). */
+	mov CTRL(CTRL_STUB_SPIN), %ecx
 7:	cmpl $MSG_STATE_RESUME, MSG_STATE(%r15)
 	je .Lh_resume
+	test %ecx, %ecx
+	jz 10f
 	pause
 	dec %ecx
-	jnz 7b
+	jmp 7b
+10:
 	mov $1, %eax
 	xchg %eax, MSG_STUB_WAITING(%r15)
 8:	cmpl $MSG_STATE_RESUME, MSG_STATE(%r15)

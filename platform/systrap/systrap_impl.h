@@ -9,28 +9,37 @@
 
 /*
  * Stub region, at a 4 GiB aligned address chosen at init (p->max_user_addr == its base):
- *   +0x000000 code      R-X  private copy of systrap_stub_start..end (same in every stub)
- *   +0x010000 ctrl      R--  shared (per address space): mapping requests + init data;
- *                            written only by the Sentry through its own RW mapping
- *   +0x020000 msg[i]    RW-  shared (per address space): one message per stub thread
- *   +0x200000 stack[i]  RW-  private: the alternate signal stack of stub thread i
+ *   +0x0000000 code      R-X  private copy of systrap_stub_start..end (same in every stub)
+ *   +0x0010000 ctrl      R--  shared (per address space): requests, init data, filters and
+ *                             the alternate-stack table; written only by the Sentry through
+ *                             its own RW mapping
+ *   +0x0100000 msg[i]    RW-  shared (per address space): one message per stub thread
+ *   +0x3000000 zygote    RW-  private: the zygote's init table, buffers and stack
+ *   +0x4000000 stack[i]  RW-  private: the alternate signal stack of stub thread i
  * The whole region is reserved (PROT_NONE where unused) so it never crosses 4 GiB and the
  * seccomp filters can compare only the low 32 bits of an address once the high half matched.
+ * Messages and stacks are touched only when a thread uses its slot.
  */
-#define STUB_REGION_SIZE 0x1000000
+#define STUB_REGION_SIZE 0x10000000
 #define STUB_CODE_OFF 0x0
 #define STUB_CODE_MAX 0x10000
 #define STUB_CTRL_OFF 0x10000
-#define STUB_CTRL_SIZE 0x4000
+#define STUB_CTRL_SIZE 0x10000
 #define STUB_INIT_OFF (STUB_CTRL_OFF + 0x1000) /* init data inside ctrl */
-#define STUB_MSG_OFF 0x20000
+#define STUB_SSTAB_OFF (STUB_CTRL_OFF + 0x4000) /* stack_t[STUB_MAX_THREADS] */
+#define STUB_SS_SIZE 24                         /* sizeof(stack_t) */
+#define STUB_MSG_OFF 0x100000
 #define STUB_MSG_SHIFT 14 /* 16 KiB per message */
 #define STUB_MSG_STRIDE (1 << STUB_MSG_SHIFT)
-#define STUB_MAX_THREADS 64
+#define STUB_MAX_THREADS 2048 /* guest threads per stub process (slot 0 is the first) */
 #define STUB_MSG_AREA (STUB_MAX_THREADS * STUB_MSG_STRIDE)
-#define STUB_STACKS_OFF 0x200000
+/* The zygote's private scratch page and stack (see stub.S); unused in stubs. */
+#define STUB_ZYG_OFF 0x3000000
+#define STUB_ZYG_SIZE 0x10000
+#define STUB_STACKS_OFF 0x4000000
 #define STUB_STACK_SHIFT 16 /* 64 KiB alternate stack per thread */
 #define STUB_STACK_SIZE (1 << STUB_STACK_SHIFT)
+#define STUB_STACKS_AREA (STUB_MAX_THREADS * STUB_STACK_SIZE)
 /* The per-address-space memfd: ctrl first, then the messages. */
 #define STUB_SHM_SIZE (STUB_CTRL_SIZE + STUB_MSG_AREA)
 
@@ -46,6 +55,7 @@
 #define MSG_TRAPNO 0x30
 #define MSG_FPSIZE 0x38
 #define MSG_REGS 0x40 /* struct user_regs_struct */
+#define MSG_TID 0x3f0 /* u32: the thread's host tid, stored by a spawned thread at birth */
 #define MSG_XSAVE 0x400
 #define MSG_XSAVE_MAX (STUB_MSG_STRIDE - MSG_XSAVE)
 
@@ -122,6 +132,15 @@
 #define REQ_OP_MAP 1
 #define REQ_OP_UNMAP 2
 
+/* Control page 0: how long a handler spins for RESUME before it sleeps (u32, Sentry-set). */
+#define CTRL_STUB_SPIN 0xc00
+
+/* Control page 0, second half: the thread-creation request (struct systrap_spawn_req). */
+#define SPAWN_SEQ 0x800 /* u32 futex word, bumped by the Sentry per request */
+#define SPAWN_SLOT 0x808 /* slot of the new thread: 1..STUB_MAX_THREADS-1 */
+#define SPAWN_ACK_OK 0x810
+#define SPAWN_ACK_ERR 0x818
+
 /* Init data (struct systrap_init), relative to STUB_INIT_OFF. */
 #define INIT_MEMFD 0x0
 #define INIT_ACKFD 0x8
@@ -133,19 +152,49 @@
 #define INIT_GPROG 0x40
 #define INIT_SPROG 0x50
 #define INIT_NCALLS 0x60
+#define INIT_PPROG 0x70
 #define INIT_CALLS 0x100 /* struct systrap_init_call[INIT_MAX_CALLS], 64 bytes each */
 #define INIT_MAX_CALLS 24
 #define INIT_SIGACT 0x700
 #define INIT_ALTSTACK 0x800
 #define INIT_GFILTER 0x1000
 #define INIT_SFILTER 0x1800
+#define INIT_PFILTER 0x2000
 #define INIT_FILTER_MAX 256 /* instructions */
 #define INIT_FLAG_FSGSBASE 1
+
+/*
+ * The zygote (systrap.c, stub.S): init calls at +ZYG_CALLS, then a loop receiving requests
+ * on fd ZYG_SOCK: 8 bytes with SCM_RIGHTS [shm memfd, memory file, ack pipe write end],
+ * which land at fds 0, 1, 2 (the zygote keeps nothing else below ZYG_SOCK) and keep those
+ * numbers in the stub; the reply is the stub's pid or -errno (8 bytes).
+ */
+#define ZYG_SOCK 63
+#define ZYG_CALLS 0x0 /* struct systrap_init_call[ZYG_MAX_CALLS] */
+#define ZYG_MAX_CALLS 16
+#define ZYG_NCALLS 0x400
+#define ZYG_MASK_FULL 0x408
+#define ZYG_READY 0x410
+#define ZYG_MSG 0x500  /* struct msghdr */
+#define ZYG_IOV 0x540  /* struct iovec */
+#define ZYG_CMSG 0x560 /* CMSG_SPACE(3 * sizeof(int)) = 32 bytes */
+#define ZYG_BUF 0x580
+#define ZYG_REPLY 0x588
+#define STUB_FD_SHM 0
+#define STUB_FD_MEM 1
+#define STUB_FD_ACK 2
+
+/* clone flags of every stub thread: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM */
+#define STUB_THREAD_CLONE 0x50f00
 
 /* The host signal that interrupt() sends to a stub thread (gVisor uses SIGCHLD too). */
 #define SYSTRAP_SIG_INTERRUPT 17 /* SIGCHLD */
 
-/* Iterations of `pause` before a side sleeps on the futex. */
+/*
+ * Iterations of `pause` before a side sleeps on the futex; both sides spin only while at
+ * most half the CPUs have a switch_to in progress (spinning on an oversubscribed machine
+ * steals the CPU from the side it waits for).
+ */
 #define STUB_SPIN 1000
 #define SENTRY_SPIN 1000
 #define STUB_REQ_SPIN 2000 /* the syscall thread, after each request */
@@ -194,6 +243,17 @@ _Static_assert(offsetof(struct systrap_msg, regs) == MSG_REGS, "msg layout");
 _Static_assert(sizeof(struct systrap_msg) <= MSG_XSAVE, "msg layout");
 _Static_assert(offsetof(struct user_regs_struct, gs_base) == R_GS_BASE, "regs layout");
 _Static_assert(offsetof(struct systrap_req, ack_err) == REQ_ACK_ERR, "req layout");
+_Static_assert(sizeof(struct systrap_req) <= SPAWN_SEQ, "req layout");
+_Static_assert(STUB_MSG_OFF >= STUB_CTRL_OFF + STUB_CTRL_SIZE, "region layout");
+_Static_assert(STUB_MSG_OFF + STUB_MSG_AREA <= STUB_ZYG_OFF, "region layout");
+_Static_assert(STUB_ZYG_OFF + STUB_ZYG_SIZE <= STUB_STACKS_OFF, "region layout");
+_Static_assert(ZYG_CALLS + ZYG_MAX_CALLS * 64 <= ZYG_NCALLS, "zygote layout");
+_Static_assert(STUB_STACKS_OFF + STUB_STACKS_AREA <= STUB_REGION_SIZE, "region layout");
+_Static_assert(STUB_INIT_OFF + INIT_PFILTER + INIT_FILTER_MAX * 8 <= STUB_SSTAB_OFF,
+	       "ctrl layout");
+_Static_assert(STUB_SSTAB_OFF + STUB_MAX_THREADS * STUB_SS_SIZE <=
+	       STUB_CTRL_OFF + STUB_CTRL_SIZE, "ctrl layout");
+_Static_assert(sizeof(stack_t) == STUB_SS_SIZE, "stack_t");
 
 struct systrap_init_call {
 	uint64_t nr;
@@ -208,9 +268,13 @@ struct systrap_ksigaction {
 /* Stub code symbols (stub.S). Only offsets from systrap_stub_start are meaningful. */
 extern const char systrap_stub_start[], systrap_stub_end[];
 extern const char systrap_stub_entry[], systrap_stub_handler[], systrap_stub_restorer[];
+extern const char systrap_zygote_entry[];
 extern const char systrap_site_sigreturn[], systrap_site_futex[], systrap_site_arch_prctl[];
 extern const char systrap_site_s_futex[], systrap_site_s_mmap[], systrap_site_s_munmap[];
 extern const char systrap_site_s_write[], systrap_stub_init_trap[];
+extern const char systrap_site_p_futex[], systrap_site_p_clone[], systrap_site_p_write[];
+extern const char systrap_site_c_settid[], systrap_site_c_sigmask[];
+extern const char systrap_site_c_sigaltstack[], systrap_site_c_seccomp[];
 /* systrap_clone_stub - fork (SIGCHLD, no CLONE_VM); the child jumps to @entry with @arg. */
 long systrap_clone_stub(long arg, uint64_t entry);
 
@@ -227,41 +291,65 @@ static inline uint64_t systrap_stub_addr(const char *sym)
 	return systrap_region.base + (uint64_t)(sym - systrap_stub_start);
 }
 
-/* One stub thread that runs guest code. Only thread 0 exists today. */
+/*
+ * One stub thread that runs guest code: slot i of its stub (message i, alternate stack i).
+ * Owned by at most one context at a time; a free thread waits in its handler (state
+ * TRAPPED) in the address space's pool until a context takes it.
+ */
 struct systrap_thread {
-	struct systrap_msg *msg; /* the Sentry's view; guest-writable, never trusted */
-	pid_t tid;
-	int busy; /* a switch_to is using it (atomic) */
+	struct systrap_msg *msg;      /* the Sentry's view; guest-writable, never trusted */
+	pid_t tid;                    /* host tid (reported by the thread itself, see README) */
+	uint32_t slot;
+	uint64_t owner;               /* id of the owning context, 0 if free; as->mu */
+	struct systrap_thread *next_free; /* as->mu */
+	int busy;                     /* a switch_to is using it (atomic) */
 };
 
 struct systrap_as {
 	struct addrspace base;
+	uint64_t id;         /* unique, never reused (contexts remember ids, not pointers) */
 	pid_t pid;
 	int ack_fd;          /* read end of the ack pipe; the stub holds the only write end */
 	uint8_t *shm;        /* Sentry's RW view of ctrl + messages */
-	pthread_mutex_t mu;  /* serialises mapping requests */
+	pthread_mutex_t mu;  /* serialises requests; protects the thread table */
 	uint32_t seq;        /* protected by mu */
+	uint32_t spawn_seq;  /* protected by mu */
 	int dead;            /* atomic: the stub process is gone or broke protocol */
-	struct systrap_thread thread0;
+	uint32_t nthreads;   /* threads created (slots 0..nthreads-1); mu */
+	struct systrap_thread *free; /* pool of created, unowned threads; mu */
+	struct systrap_thread *threads; /* [STUB_MAX_THREADS] */
+	struct systrap_as *reg_next, *reg_prev; /* registry of live address spaces */
 };
 
 #define to_systrap_as(as) systrap_container_of(as, struct systrap_as, base)
 
 struct systrap_ctx {
 	struct pctx base;
+	uint64_t id;                     /* unique, never reused */
 	pthread_mutex_t mu;              /* protects running */
 	struct systrap_thread *running;  /* protected by mu: the stub thread in switch_to */
 	pid_t running_pid;               /* protected by mu */
 	int interrupted;                 /* atomic */
+	/* Owner thread only: the last (address space, thread) pair, and every address space
+	 * (by id) where this context may own a thread. */
+	struct systrap_as *cur_as;
+	uint64_t cur_as_id;
+	struct systrap_thread *cur_t;
+	struct systrap_binding {
+		uint64_t as_id;
+		uint32_t slot;
+	} *bound;
+	size_t nbound, capbound;
 };
 
 #define to_systrap_ctx(c) systrap_container_of(c, struct systrap_ctx, base)
 
-/* filter.c: build the two seccomp programs into @init (the Sentry's view of init data). */
+/* filter.c: build the three seccomp programs into @init (the Sentry's view of init data). */
 int systrap_build_filters(uint8_t *init, int memfd, int ack_wfd);
 
 /* systrap.c */
-int systrap_fork_stub(int shmfd, pid_t *out);
+/* Fork a stub from the zygote; it gets @shmfd, @memfd, @ackfd as STUB_FD_*. */
+int systrap_fork_stub(int shmfd, int memfd, int ackfd, pid_t *out);
 extern uint64_t systrap_forker_rseq;     /* the forker thread's rseq area, 0 if none */
 extern uint32_t systrap_forker_rseq_len;
 int systrap_stub_alive(pid_t pid);
@@ -271,7 +359,16 @@ int systrap_as_new(struct platform *p, struct addrspace **out);
 void systrap_as_release(struct addrspace *as);
 int systrap_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);
 int systrap_as_unmap(struct addrspace *as, uint64_t va, uint64_t len);
-int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m);
+/* Wait for the thread behind @m to trap; @timeout_ms < 0: until the stub dies. */
+int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int timeout_ms);
+/*
+ * systrap_ctx_bind - the thread @c owns in @as (also cached in c->cur_*), taken from the
+ * pool or created on first use. Called by @c's owner thread only.
+ */
+int systrap_ctx_bind(struct systrap_ctx *c, struct systrap_as *as, struct systrap_thread **out);
+/* systrap_ctx_unbind_all - give every thread @c owns (in live address spaces) back to its pool. */
+void systrap_ctx_unbind_all(struct systrap_ctx *c);
+uint64_t systrap_new_id(void);
 int systrap_ctx_new(struct platform *p, struct pctx **out);
 void systrap_ctx_release(struct pctx *c);
 int systrap_switch_to(struct pctx *c, struct addrspace *as, struct arch_state *st,

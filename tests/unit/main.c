@@ -18,6 +18,7 @@
 	X(stack_suite)   \
 	X(ptrace_suite)  \
 	X(systrap_suite) \
+	X(systrap_mt_suite) \
 	X(p9_suite)      \
 	X(gofer_suite)   \
 	X(fdtable_suite) \

@@ -88,7 +88,10 @@ START_TEST(test_security_jump_to_sites)
 	const char *sites[] = { systrap_site_futex, systrap_site_sigreturn,
 				systrap_site_arch_prctl, systrap_site_s_futex,
 				systrap_site_s_mmap, systrap_site_s_munmap,
-				systrap_site_s_write };
+				systrap_site_s_write, systrap_site_p_futex,
+				systrap_site_p_clone, systrap_site_p_write,
+				systrap_site_c_settid, systrap_site_c_sigaltstack,
+				systrap_site_c_sigmask, systrap_site_c_seccomp };
 
 	for (size_t i = 0; i < sizeof(sites) / sizeof(sites[0]); i++) {
 		jump_case(sites[i], __NR_kill, (uint64_t)me, SIGKILL, 0);
@@ -98,6 +101,8 @@ START_TEST(test_security_jump_to_sites)
 	jump_case(systrap_site_s_write, __NR_write, 2, systrap_region.base, 8);
 	jump_case(systrap_site_s_mmap, __NR_mmap, DATA_VA, 0x1000, PROT_READ);
 	jump_case(systrap_site_s_munmap, __NR_munmap, systrap_region.base, 0x1000, 0);
+	/* The spawner's clone, exactly as its filter allows it, from thread 0: death. */
+	jump_case(systrap_site_p_clone, __NR_clone, STUB_THREAD_CLONE, 0, 0);
 	/* arch_prctl beyond fs/gs (ARCH_MAP_VDSO_64 = 0x2003) is refused. */
 	jump_case(systrap_site_arch_prctl, __NR_arch_prctl, 0x2003, DATA_VA, 0);
 	/* Still alive: no kill() reached the host. */
