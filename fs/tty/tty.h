@@ -10,8 +10,9 @@
  * which sentry/kernel/tty_glue.c registers at boot. Without it (unit tests) terminals work
  * as if no process ever had a controlling terminal.
  *
- * Lock order: pty->mu > (tty_job_ops: kernel->mu > thread_group->mu) > waitq->mu;
- * pty_table_mu and vfs_tree_mu are never held while taking a pty->mu.
+ * Lock order: vfs_tree_mu (opens run under it) > pty->mu > pty_table_mu, and
+ * pty->mu > tty_job_ops (kernel->mu > thread_group->mu) > waitq->mu. A master's release
+ * drops pty->mu before taking vfs_tree_mu to remove /dev/pts/N.
  */
 #ifndef SBX_FS_TTY_TTY_H
 #define SBX_FS_TTY_TTY_H
