@@ -4,8 +4,9 @@
  * programs see. Input processing (ISTRIP, IGNCR, ICRNL, INLCR), signals (ISIG: INTR, QUIT,
  * SUSP, with NOFLSH), canonical editing (ERASE, WERASE, KILL, LNEXT, EOF, EOL, EOL2, with
  * IUTF8 erase), echo (ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ECHOCTL) and output processing
- * (OPOST: ONLCR, OCRNL, ONOCR, ONLRET, XTABS, OLCUC). Not done: IXON/IXOFF flow control,
- * VREPRINT, VDISCARD, ECHOPRT, parity marking. Everything here runs with p->mu held.
+ * (OPOST: ONLCR, OCRNL, ONOCR, ONLRET, XTABS, OLCUC), and output flow control (IXON, IXANY:
+ * VSTOP stops slave writes until VSTART). Not done: IXOFF, VREPRINT, VDISCARD, ECHOPRT,
+ * parity marking. Everything here runs with p->mu held.
  */
 #include "fs/tty/tty_impl.h"
 
@@ -157,6 +158,8 @@ size_t ldisc_write(struct pty *p, const uint8_t *src, size_t len)
 {
 	size_t i;
 
+	if (p->stopped)
+		return 0; /* pty_write_room is 0 while stopped */
 	for (i = 0; i < len; i++)
 		if (!output_char(p, src[i]))
 			break;
@@ -347,6 +350,19 @@ size_t ldisc_receive(struct pty *p, const uint8_t *src, size_t n, int *sig)
 				c = '\n';
 		} else if (c == '\n' && I(p, INLCR)) {
 			c = '\r';
+		}
+		if (I(p, IXON)) {
+			/* Flow control chars are consumed (n_tty_receive_char_flow_ctrl). */
+			if (c != _POSIX_VDISABLE && c == CC(p, VSTOP)) {
+				p->stopped = true;
+				continue;
+			}
+			if (c != _POSIX_VDISABLE && c == CC(p, VSTART)) {
+				p->stopped = false;
+				continue;
+			}
+			if (p->stopped && I(p, IXANY))
+				p->stopped = false;
 		}
 		int s = isig_char(p, c);
 		if (s) {

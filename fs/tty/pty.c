@@ -436,6 +436,7 @@ static ssize_t pty_master_write(struct file *f, struct uio *src, int64_t *pos)
 			bpos += k;
 			done += (ssize_t)k;
 			waitq_wake_all(&p->slave_rq);
+			waitq_wake_all(&p->slave_wq); /* VSTART may have restarted output */
 			if (p->out.len != outlen)
 				waitq_wake_all(&p->master_rq); /* echoes */
 			continue;
@@ -556,9 +557,17 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 				return r;
 		}
 		return tcflsh(p, master, arg);
+	case TCXONC:
+		/* TCOOFF/TCOON stop and restart output; TCIOFF/TCION (send STOP/START) do nothing. */
+		if (arg > TCION)
+			return -EINVAL;
+		if (arg == TCOOFF || arg == TCOON) {
+			p->stopped = arg == TCOOFF;
+			waitq_wake_all(&p->slave_wq);
+		}
+		return 0;
 	case TCSBRK:
 	case TCSBRKP:
-	case TCXONC:
 	case TIOCEXCL:
 	case TIOCNXCL:
 		return 0; /* nothing queued to drain, no flow control, no exclusivity kept */
@@ -695,7 +704,7 @@ static unsigned int pty_slave_poll(struct file *f, struct poll_table *pt)
 	} else {
 		if (ldisc_readable(p))
 			m |= POLLIN | POLLRDNORM;
-		if (ring_space(&p->out) >= 2)
+		if (ring_space(&p->out) >= 2 && !p->stopped)
 			m |= POLLOUT | POLLWRNORM;
 	}
 	pthread_mutex_unlock(&p->mu);

@@ -62,6 +62,7 @@ struct pty {
 	unsigned int column;         /* output column (for tabs, ECHOE); protected by mu */
 	unsigned int canon_column;   /* column where the edited line began */
 	bool lnext;                  /* the previous input char was VLNEXT */
+	bool stopped;                /* output stopped by VSTOP (IXON) until VSTART */
 	bool locked;                 /* TIOCSPTLCK */
 	bool hung_up;                /* the master closed: slave files are dead */
 	bool slave_closed;           /* every slave file closed (TTY_OTHER_CLOSED on master) */

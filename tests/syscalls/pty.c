@@ -281,6 +281,25 @@ static void test_canonical(int m, int s)
 	ok(strcmp(buf, "a\nb") == 0, "no OPOST: bytes as written");
 	t.c_oflag |= OPOST;
 	tcsetattr(s, TCSANOW, &t);
+	/* IXON: ^S stops the slave's output, ^Q restarts it. */
+	int fl = fcntl(s, F_GETFL);
+	fcntl(s, F_SETFL, fl | O_NONBLOCK);
+	wr(m, "\023");
+	msleep(100);
+	is_errno(write(s, "z", 1), EAGAIN, "after ^S a slave write would block");
+	struct pollfd pw = { .fd = s, .events = POLLOUT };
+	is_int(poll(&pw, 1, 0), 0, "and the slave does not poll POLLOUT");
+	wr(m, "\021");
+	msleep(100);
+	is_int(write(s, "z", 1), 1, "after ^Q it writes");
+	is_int(read_n(m, buf, 1), 1, "the write arrives");
+	ok(!readable(s, 50), "^S and ^Q are not input");
+	is_int(tcflow(s, TCOOFF), 0, "tcflow TCOOFF");
+	is_errno(write(s, "z", 1), EAGAIN, "TCOOFF stops output");
+	is_int(tcflow(s, TCOON), 0, "tcflow TCOON");
+	is_int(write(s, "z", 1), 1, "TCOON restarts it");
+	read_n(m, buf, 1);
+	fcntl(s, F_SETFL, fl);
 	int oq = -1;
 	is_int(ioctl(s, TIOCOUTQ, &oq), 0, "TIOCOUTQ");
 	is_int(oq, 0, "TIOCOUTQ of a pty is 0");
