@@ -337,10 +337,8 @@ size_t ldisc_receive(struct pty *p, const uint8_t *src, size_t n, int *sig)
 			if (!store(p, c, 0))
 				break;
 			p->lnext = false;
-			if (L(p, ECHO)) {
-				echo_erase_cols(p, 2, false);
-				echo_char(p, c);
-			}
+			if (L(p, ECHO))
+				echo_char(p, c); /* over the "^\b" shown for VLNEXT */
 			continue;
 		}
 		if (c == '\r') {

@@ -212,6 +212,28 @@ static void test_canonical(int m, int s)
 	ok(memcmp(buf, "ok\n", 3) == 0, "killed line");
 	drain(m, buf, sizeof buf, 200);
 
+	wr(m, "xyz\025\n");
+	ok(readable(s, 2000), "kill echo: readable");
+	read(s, buf, sizeof buf);
+	is_int(read_n(m, buf, 14), 14, "ECHOKE kill echo");
+	ok(strcmp(buf, "xyz\b \b\b \b\b \b\r\n") == 0, "ECHOKE erases the line on screen");
+	t.c_lflag &= ~ECHOKE;
+	tcsetattr(s, TCSANOW, &t);
+	wr(m, "xyz\025\n");
+	ok(readable(s, 2000), "kill without ECHOKE: readable");
+	read(s, buf, sizeof buf);
+	is_int(read_n(m, buf, 9), 9, "ECHOK kill echo");
+	ok(strcmp(buf, "xyz^U\r\n\r\n") == 0, "ECHOK echoes the KILL char and a newline");
+	t.c_lflag |= ECHOKE;
+	tcsetattr(s, TCSANOW, &t);
+
+	wr(m, "a\026\003b\n");
+	ok(readable(s, 2000), "LNEXT: readable");
+	is_int(read(s, buf, sizeof buf), 4, "LNEXT quotes ^C");
+	ok(memcmp(buf, "a\003b\n", 4) == 0, "LNEXT data");
+	is_int(read_n(m, buf, 8), 8, "LNEXT echo");
+	ok(strcmp(buf, "a^\b^Cb\r\n") == 0, "LNEXT echoes ^ backspace, then the char");
+
 	wr(m, "two words\027\n");
 	ok(readable(s, 2000), "werase: readable");
 	is_int(read(s, buf, sizeof buf), 5, "WERASE drops a word");
