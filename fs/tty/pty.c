@@ -584,8 +584,7 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 	case TIOCGSID:
 		return tty_tiocg_id(p, mm, master, true, arg);
 	case TIOCSPGRP:
-		if (master)
-			return -ENOTTY; /* tiocspgrp: the master is never a ctty here */
+		/* On the master too: Linux's tiocspgrp works on the slave (real_tty). */
 		return tty_tiocspgrp(p, mm, arg);
 	case TIOCSCTTY:
 		return master ? -EINVAL : tty_tiocsctty(p, mm, arg);

@@ -423,6 +423,8 @@ static void test_session(int m, const char *sname)
 		ioctl(s, TIOCGSID, &sid);
 		int t = open("/dev/tty", O_RDWR);
 		int spg = ioctl(s, TIOCSPGRP, &bad) < 0 ? errno : 0;
+		pid_t me = getpid();
+		int mpg = ioctl(m, TIOCSPGRP, &me);
 		char res[8] = { r == 0 ? 'y' : 'n', pgrp == getpid() ? 'y' : 'n',
 				sid == getpid() ? 'y' : 'n', t >= 0 && isatty(t) ? 'y' : 'n',
 				spg == ESRCH ? 'y' : 'n' };
@@ -438,10 +440,11 @@ static void test_session(int m, const char *sname)
 		int bst;
 		waitpid(bg, &bst, 0);
 		res[5] = WIFEXITED(bst) && WEXITSTATUS(bst) == 0 ? 'y' : 'n';
+		res[6] = mpg == 0 ? 'y' : 'n';
 
 		struct sigaction sa = { .sa_handler = on_winch };
 		sigaction(SIGWINCH, &sa, NULL);
-		write(ready[1], res, 6);
+		write(ready[1], res, 7);
 		for (int i = 0; i < 200 && !got_winch; i++)
 			msleep(10);
 		write(ready[1], got_winch ? "W" : "-", 1);
@@ -451,13 +454,16 @@ static void test_session(int m, const char *sname)
 	}
 	close(ready[1]);
 	char res[8] = { 0 };
-	is_int(read_n(ready[0], res, 6), 6, "child ready");
+	is_int(read_n(ready[0], res, 7), 7, "child ready");
 	ok(res[0] == 'y', "TIOCSCTTY by a session leader");
 	ok(res[1] == 'y', "the foreground group is the leader's");
 	ok(res[2] == 'y', "TIOCGSID is the session");
 	ok(res[3] == 'y', "/dev/tty opens the controlling terminal");
 	ok(res[4] == 'y', "TIOCSPGRP to a missing group: ESRCH");
 	ok(res[5] == 'y', "a background read with SIGTTIN ignored: EIO");
+	ok(res[6] == 'y', "TIOCSPGRP through the master by the controlling process");
+	pid_t mine = getpgrp();
+	is_errno(ioctl(m, TIOCSPGRP, &mine), ENOTTY, "TIOCSPGRP on a master by an outsider: ENOTTY");
 	pid_t fg = -1;
 	is_int(ioctl(m, TIOCGPGRP, &fg), 0, "TIOCGPGRP on the master");
 	is_int(fg, c, "the master reports the child's group");
