@@ -5,8 +5,8 @@
  * SUSP, with NOFLSH), canonical editing (ERASE, WERASE, KILL, LNEXT, EOF, EOL, EOL2, with
  * IUTF8 erase), echo (ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ECHOCTL) and output processing
  * (OPOST: ONLCR, OCRNL, ONOCR, ONLRET, XTABS, OLCUC), and output flow control (IXON, IXANY:
- * VSTOP stops slave writes until VSTART). Not done: IXOFF, VREPRINT, VDISCARD, ECHOPRT,
- * parity marking. Everything here runs with p->mu held.
+ * VSTOP stops slave writes until VSTART), VREPRINT. Not done: IXOFF, VDISCARD (nor does
+ * Linux), ECHOPRT, parity marking. Everything here runs with p->mu held.
  */
 #include "fs/tty/tty_impl.h"
 
@@ -221,6 +221,16 @@ static bool erase_one(struct pty *p)
 	return true;
 }
 
+/* VREPRINT: show the KILL-less line again on a fresh line (n_tty's reprint). */
+static void reprint(struct pty *p, uint8_t c)
+{
+	echo_char(p, c);
+	output_char(p, '\n');
+	p->canon_column = p->column;
+	for (size_t off = p->canon_len; off < p->in.len; off++)
+		echo_char(p, p->in.buf[ring_pos(&p->in, off)]);
+}
+
 static bool is_word_char(uint8_t c)
 {
 	return c == '_' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
@@ -378,6 +388,10 @@ size_t ldisc_receive(struct pty *p, const uint8_t *src, size_t n, int *sig)
 			if (c == CC(p, VERASE) || c == CC(p, VKILL) ||
 			    (c == CC(p, VWERASE) && L(p, IEXTEN))) {
 				eraser(p, c);
+				continue;
+			}
+			if (c == CC(p, VREPRINT) && L(p, IEXTEN) && L(p, ECHO)) {
+				reprint(p, c);
 				continue;
 			}
 			if (c == CC(p, VLNEXT) && L(p, IEXTEN)) {

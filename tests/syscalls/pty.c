@@ -234,6 +234,12 @@ static void test_canonical(int m, int s)
 	is_int(read_n(m, buf, 8), 8, "LNEXT echo");
 	ok(strcmp(buf, "a^\b^Cb\r\n") == 0, "LNEXT echoes ^ backspace, then the char");
 
+	wr(m, "ab\022c\n");
+	ok(readable(s, 2000), "REPRINT: readable");
+	is_int(read(s, buf, sizeof buf), 4, "REPRINT leaves the line alone");
+	is_int(read_n(m, buf, 11), 11, "REPRINT echo");
+	ok(strcmp(buf, "ab^R\r\nabc\r\n") == 0, "REPRINT shows the line again");
+
 	wr(m, "two words\027\n");
 	ok(readable(s, 2000), "werase: readable");
 	is_int(read(s, buf, sizeof buf), 5, "WERASE drops a word");
