@@ -27,6 +27,9 @@ def main():
     if pid == 0:
         # The child's terminal starts 33x101 (set before exec through our stdin, the slave).
         set_size(0, 33, 101)
+        # A known prompt, and no start-up file, whatever the caller's environment says.
+        os.environ["PS1"] = "$ "
+        os.environ.pop("ENV", None)
         os.execvp(sys.argv[1], sys.argv[1:])
     out = bytearray()
 
