@@ -225,7 +225,7 @@ int pty_open_console(struct file *f)
 	p = pty_lookup(idx);
 	if (!p)
 		return -ENODEV;
-	return slave_attach(f, p, f->flags & O_NOCTTY);
+	return slave_attach(f, p, true); /* tty_open: /dev/console never becomes a ctty */
 }
 
 /* ---- reads and writes ---- */
@@ -290,6 +290,11 @@ static ssize_t pty_slave_read(struct file *f, struct uio *dst, int64_t *pos)
 		for (;;) {
 			if (p->hung_up) {
 				r = 0;
+				break;
+			}
+			if (!(p->termios.c_lflag & ICANON)) {
+				/* Settings changed while we waited (set_termios wakes us). */
+				r = slave_read_raw(f, p, dst);
 				break;
 			}
 			r = tty_job_check(p, dst->mm, SIGTTIN);
@@ -427,7 +432,6 @@ static ssize_t pty_master_write(struct file *f, struct uio *src, int64_t *pos)
 			blen = (size_t)c;
 			bpos = 0;
 		}
-		size_t outlen = p->out.len;
 		int sig = 0;
 		size_t k = ldisc_receive(p, buf + bpos, blen - bpos, &sig);
 		if (sig)
@@ -436,9 +440,8 @@ static ssize_t pty_master_write(struct file *f, struct uio *src, int64_t *pos)
 			bpos += k;
 			done += (ssize_t)k;
 			waitq_wake_all(&p->slave_rq);
-			waitq_wake_all(&p->slave_wq); /* VSTART may have restarted output */
-			if (p->out.len != outlen)
-				waitq_wake_all(&p->master_rq); /* echoes */
+			waitq_wake_all(&p->slave_wq); /* VSTART, or an ISIG flush made room */
+			waitq_wake_all(&p->master_rq); /* echoes */
 			continue;
 		}
 		if (f->flags & O_NONBLOCK) {
