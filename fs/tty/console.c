@@ -4,7 +4,8 @@
  * and controlling terminal, and two relay threads between it and the host terminal:
  *   input:  host in_fd -> master (the guest's line discipline does the rest: echo, ^C...);
  *           every poll slice also re-reads the host window size (SIGWINCH -> TIOCSWINSZ)
- *   output: master -> host out_fd, until every slave is closed (EIO) or we are stopped.
+ *   output: master -> host out_fd; when no slave is open (EIO) it looks again every 50 ms,
+ *           since the guest may reopen /dev/tty; at the end it drains until EIO.
  * The host terminal is in raw mode (runsc/run.c), so bytes pass through untouched.
  */
 #include "fs/tty/tty_impl.h"
@@ -30,6 +31,7 @@ struct tty_console {
 	int in_fd, out_fd;
 	pthread_t in_thr, out_thr;
 	atomic_bool stop;
+	atomic_bool draining; /* the guest is gone: the output thread ends at the first EIO */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct waiter *in_waiter, *out_waiter; /* protected by mu */
@@ -114,8 +116,19 @@ static void *console_output(void *arg)
 				break;
 			continue;
 		}
+		if (n == -EIO && !atomic_load(&c->draining)) {
+			/*
+			 * No slave is open right now, but the guest may open /dev/tty or
+			 * /dev/console again: keep serving, looking again every 50 ms.
+			 */
+			struct timespec dl;
+			deadline_after_ns(&dl, 50 * 1000000LL);
+			if (waiter_wait(waiter_current(), &dl) == -EINTR && atomic_load(&c->stop))
+				break;
+			continue;
+		}
 		if (n <= 0)
-			break; /* EIO: every slave closed */
+			break; /* EIO while draining: every slave closed and the data read */
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = host_write(c->out_fd, buf + off, (size_t)(n - off));
 			if (w == -EINTR)
@@ -194,6 +207,7 @@ void tty_console_stop(struct tty_console *c)
 
 	/* Let the output thread drain until the last slave closes, for a while. */
 	deadline_after_ns(&dl, (long long)DRAIN_MS * 1000000LL);
+	atomic_store(&c->draining, true);
 	pthread_mutex_lock(&c->mu);
 	while (!c->out_done && pthread_cond_timedwait(&c->cv, &c->mu, &dl) == 0)
 		;
