@@ -22,7 +22,7 @@ CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
 	hostroot_python escape_calls escape_stubjump
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
-	tty_shell"
+	tty_shell tty_pipe"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -334,6 +334,13 @@ check_tty_shell() {
 	else
 		pass
 	fi
+}
+
+# `run --tty` without a terminal around it: output still goes through the guest's pty
+# (ONLCR), the exit status comes back, and a guest that closed its stdio can reopen /dev/tty.
+check_tty_pipe() {
+	sbx --host-root --tty /bin/sh -c 'tty; exec >/dev/null 2>&1; echo again >/dev/tty; exit 3'
+	expect 3 "$(printf '/dev/pts/0\r\nagain\r')"
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must
