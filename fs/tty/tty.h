@@ -99,8 +99,9 @@ extern const struct file_ops pty_master_fops, pty_slave_fops;
 /*
  * tty_session_exit - a session leader (pid @sid) exited: its controlling terminal, if any,
  * controls no session any more and its foreground group gets SIGHUP (Linux's
- * disassociate_ctty(1) from do_exit, for a pty). For the kernel's exit path; call without kernel->mu.
- * Not called yet: until it is, a terminal stays with a session whose leader is gone.
+ * disassociate_ctty(1) from do_exit, for a pty). For the kernel's exit path; call it
+ * without kernel->mu. Not called yet: until it is, a terminal stays with a session whose
+ * leader is gone.
  */
 void tty_session_exit(pid_t sid);
 
@@ -131,9 +132,10 @@ struct tty_console;
 /*
  * tty_console_start - open /dev/ptmx and its slave in the guest namespace @s, start relaying
  * host @in_fd -> master and master -> host @out_fd (two Sentry threads), and copy the host
- * terminal's window size (re-read on every input poll: a host SIGWINCH becomes TIOCSWINSZ and a
- * guest SIGWINCH within 200 ms). *slave gets a reference to the slave file for the init's stdio.
- * The pty becomes the one /dev/console opens. Host fds stay the caller's.
+ * terminal's window size (re-read on every 200 ms input poll slice, so a host resize
+ * becomes TIOCSWINSZ and a guest SIGWINCH within 200 ms). *slave gets a reference to the
+ * slave file for the init's stdio. The pty becomes the one /dev/console opens. The host
+ * fds stay the caller's. Returns 0 or -errno.
  */
 int tty_console_start(const struct vfs_start *s, int in_fd, int out_fd,
 		      struct tty_console **out, struct file **slave);
@@ -141,8 +143,9 @@ int tty_console_start(const struct vfs_start *s, int in_fd, int out_fd,
  * foreground group @pgid (the init process: setsid + TIOCSCTTY by hand). */
 void tty_console_make_ctty(struct tty_console *c, pid_t sid, pid_t pgid);
 /*
- * tty_console_stop - drain what the guest wrote (until the slave is closed everywhere or
- * a short grace period passes), stop both threads and free everything.
+ * tty_console_stop - drain what the guest wrote (until no slave is open and the buffer is
+ * empty, or 2 s pass), stop both threads and free everything. Call after the guest's last
+ * file references are gone (boot: after the fd table is put).
  */
 void tty_console_stop(struct tty_console *c);
 
