@@ -6,13 +6,14 @@
  * IUTF8 erase), echo (ECHO, ECHOE, ECHOK, ECHOKE, ECHONL, ECHOCTL) and output processing
  * (OPOST: ONLCR, OCRNL, ONOCR, ONLRET, XTABS, OLCUC), and output flow control (IXON, IXANY:
  * VSTOP stops slave writes until VSTART), VREPRINT. Not done: IXOFF, VDISCARD (nor does
- * Linux), ECHOPRT, parity marking. Everything here runs with p->mu held.
+ * Linux), ECHOPRT, parity marking. Packet-mode events (TIOCPKT_*) are recorded here too. Everything here runs with p->mu held.
  */
 #include "fs/tty/tty_impl.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 
 #include "lib/compiler.h"
@@ -302,6 +303,26 @@ void ldisc_flush_input(struct pty *p)
 	p->in.head = p->in.len = 0;
 	p->canon_len = 0;
 	p->lnext = false;
+	if (p->packet)
+		p->pktstatus |= TIOCPKT_FLUSHREAD; /* n_tty_packet_mode_flush */
+}
+
+void ldisc_flush_output(struct pty *p)
+{
+	p->out.head = p->out.len = 0;
+	if (p->packet)
+		p->pktstatus |= TIOCPKT_FLUSHWRITE;
+}
+
+void ldisc_set_stopped(struct pty *p, bool stop)
+{
+	if (p->stopped == stop)
+		return;
+	p->stopped = stop;
+	if (p->packet) {
+		p->pktstatus &= (uint8_t)~(stop ? TIOCPKT_START : TIOCPKT_STOP);
+		p->pktstatus |= stop ? TIOCPKT_STOP : TIOCPKT_START;
+	}
 }
 
 /* One character in canonical mode; false if it must wait for room. */
@@ -362,21 +383,21 @@ size_t ldisc_receive(struct pty *p, const uint8_t *src, size_t n, int *sig)
 		if (I(p, IXON)) {
 			/* Flow control chars are consumed (n_tty_receive_char_flow_ctrl). */
 			if (c != _POSIX_VDISABLE && c == CC(p, VSTOP)) {
-				p->stopped = true;
+				ldisc_set_stopped(p, true);
 				continue;
 			}
 			if (c != _POSIX_VDISABLE && c == CC(p, VSTART)) {
-				p->stopped = false;
+				ldisc_set_stopped(p, false);
 				continue;
 			}
 			if (p->stopped && I(p, IXANY))
-				p->stopped = false;
+				ldisc_set_stopped(p, false);
 		}
 		int s = isig_char(p, c);
 		if (s) {
 			if (!L(p, NOFLSH)) {
 				ldisc_flush_input(p);
-				p->out.head = p->out.len = 0;
+				ldisc_flush_output(p);
 			}
 			if (L(p, ECHO))
 				echo_char(p, c);
@@ -463,10 +484,20 @@ ssize_t ldisc_read(struct pty *p, struct uio *dst, size_t n)
 	return (ssize_t)done;
 }
 
+/* Does @t give ^S/^Q flow control (pty_set_termios' test for TIOCPKT_DOSTOP)? */
+static bool std_flow(const struct ktermios *t)
+{
+	return (t->c_iflag & IXON) && t->c_cc[VSTOP] == 023 && t->c_cc[VSTART] == 021;
+}
+
 void ldisc_set_termios(struct pty *p, const struct ktermios *t)
 {
 	bool was_canon = L(p, ICANON);
 
+	if (p->packet && std_flow(&p->termios) != std_flow(t)) {
+		p->pktstatus &= (uint8_t)~(TIOCPKT_DOSTOP | TIOCPKT_NOSTOP);
+		p->pktstatus |= std_flow(t) ? TIOCPKT_DOSTOP : TIOCPKT_NOSTOP;
+	}
 	p->termios = *t;
 	if (was_canon && !L(p, ICANON)) {
 		p->canon_len = p->in.len;

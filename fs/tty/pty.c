@@ -379,8 +379,24 @@ static ssize_t pty_master_read(struct file *f, struct uio *dst, int64_t *pos)
 		return 0;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
+		if (p->packet && p->pktstatus) {
+			/* A control packet: the status byte alone (n_tty_read's packet mode). */
+			uint8_t st = p->pktstatus;
+			r = uio_copy_out(dst, &st, 1);
+			if (r == 1)
+				p->pktstatus = 0;
+			break;
+		}
 		if (p->out.len) {
-			size_t n = MIN(dst->resid, p->out.len), done = 0;
+			size_t n, done = 0;
+			if (p->packet) {
+				uint8_t data = TIOCPKT_DATA;
+				if (uio_copy_out(dst, &data, 1) != 1) {
+					r = -EFAULT;
+					break;
+				}
+			}
+			n = MIN(dst->resid, p->out.len);
 			while (done < n) {
 				size_t chunk = MIN(n - done, p->out.cap - p->out.head);
 				ssize_t c = uio_copy_out(dst, p->out.buf + p->out.head, chunk);
@@ -390,7 +406,7 @@ static ssize_t pty_master_read(struct file *f, struct uio *dst, int64_t *pos)
 				p->out.len -= (size_t)c;
 				done += (size_t)c;
 			}
-			r = done ? (ssize_t)done : -EFAULT;
+			r = (ssize_t)done + p->packet;
 			waitq_wake_all(&p->slave_wq);
 			break;
 		}
@@ -483,6 +499,7 @@ static long set_termios(struct pty *p, struct mm *mm, bool slave, uint64_t arg, 
 	ldisc_set_termios(p, &t);
 	/* New settings may make input readable (leaving ICANON) or change VMIN. */
 	waitq_wake_all(&p->slave_rq);
+	waitq_wake_all(&p->master_rq); /* packet mode: DOSTOP/NOSTOP */
 	return 0;
 }
 
@@ -508,8 +525,13 @@ static long tcflsh(struct pty *p, bool master, uint64_t arg)
 		return -EINVAL;
 	if (master ? out : in)
 		ldisc_flush_input(p);
-	if (master ? in : out)
-		p->out.head = p->out.len = 0;
+	if (master ? in : out) {
+		bool pkt = p->packet;
+		p->packet = pkt && !master; /* a master's own flush is no event for itself */
+		ldisc_flush_output(p);
+		p->packet = pkt;
+	}
+	waitq_wake_all(&p->master_rq);
 	waitq_wake_all(&p->master_wq);
 	waitq_wake_all(&p->slave_wq);
 	return 0;
@@ -565,8 +587,9 @@ static long tty_ioctl_common(struct pty *p, struct mm *mm, bool master, unsigned
 		if (arg > TCION)
 			return -EINVAL;
 		if (arg == TCOOFF || arg == TCOON) {
-			p->stopped = arg == TCOOFF;
+			ldisc_set_stopped(p, arg == TCOOFF);
 			waitq_wake_all(&p->slave_wq);
+			waitq_wake_all(&p->master_rq);
 		}
 		return 0;
 	case TCSBRK:
@@ -652,6 +675,18 @@ static long pty_master_ioctl(struct file *f, struct mm *mm, unsigned int cmd, ui
 	case TIOCGPTLCK:
 		r = put_int(mm, arg, p->locked);
 		break;
+	case TIOCPKT:
+		r = -EFAULT;
+		if (mm_copy_in(mm, arg, &v, sizeof(v)) == sizeof(v)) {
+			if (v && !p->packet)
+				p->pktstatus = 0; /* pty_set_pktmode */
+			p->packet = v != 0;
+			r = 0;
+		}
+		break;
+	case TIOCGPKT:
+		r = put_int(mm, arg, p->packet);
+		break;
 	default:
 		r = tty_ioctl_common(p, mm, true, cmd, arg);
 	}
@@ -685,6 +720,8 @@ static unsigned int pty_master_poll(struct file *f, struct poll_table *pt)
 	poll_wait(pt, &p->master_wq);
 	if (p->out.len)
 		m |= POLLIN | POLLRDNORM;
+	if (p->packet && p->pktstatus)
+		m |= POLLPRI | POLLIN | POLLRDNORM;
 	if (p->slave_closed)
 		m |= POLLHUP;
 	if (ring_space(&p->in))

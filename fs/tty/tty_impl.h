@@ -63,6 +63,8 @@ struct pty {
 	unsigned int canon_column;   /* column where the edited line began */
 	bool lnext;                  /* the previous input char was VLNEXT */
 	bool stopped;                /* output stopped by VSTOP (IXON) until VSTART */
+	bool packet;                 /* TIOCPKT: master reads carry a status byte */
+	uint8_t pktstatus;           /* TIOCPKT_* events not yet read by the master */
 	bool locked;                 /* TIOCSPTLCK */
 	bool hung_up;                /* the master closed: slave files are dead */
 	bool slave_closed;           /* every slave file closed (TTY_OTHER_CLOSED on master) */
@@ -136,6 +138,10 @@ ssize_t ldisc_read(struct pty *p, struct uio *dst, size_t n);
 size_t ldisc_write(struct pty *p, const uint8_t *src, size_t len);
 /* ldisc_flush_input - TCFLSH TCIFLUSH: drop @in (and the line being edited). */
 void ldisc_flush_input(struct pty *p);
+/* ldisc_flush_output - drop @out, what the master has not read (pty_flush_buffer). */
+void ldisc_flush_output(struct pty *p);
+/* ldisc_set_stopped - stop or restart output (stop_tty/start_tty; TIOCPKT_STOP/START). */
+void ldisc_set_stopped(struct pty *p, bool stop);
 /* ldisc_set_termios - apply new settings; leaving canonical mode makes the partial line
  * readable, entering it starts a new line (Linux's n_tty_set_termios). */
 void ldisc_set_termios(struct pty *p, const struct ktermios *t);

@@ -24,7 +24,7 @@
 	X(preadv, "fpii", SYS_FULL, NULL)                                                         \
 	X(pwritev, "fpii", SYS_FULL, NULL)                                                        \
 	X(lseek, "fii", SYS_FULL, NULL)                                                           \
-	X(ioctl, "fxx", SYS_PARTIAL, "terminals: host stdio (termios, winsize) and ptys (termios, winsize, job control, ptmx; no TIOCSTI/TIOCPKT); FIONREAD, FIOCLEX, FIONCLEX") \
+	X(ioctl, "fxx", SYS_PARTIAL, "terminals: host stdio (termios, winsize) and ptys (termios, winsize, job control, ptmx; no TIOCSTI); FIONREAD, FIOCLEX, FIONCLEX") \
 	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; record locks never conflict (one process)")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
 	X(dup2, "ff", SYS_FULL, NULL)                                                             \

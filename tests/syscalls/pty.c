@@ -540,6 +540,49 @@ static void test_ctty_open(const char *sname)
 	close(ready[0]);
 }
 
+/* Packet mode (TIOCPKT): a status byte before data; flushes and flow control as events. */
+static void test_packet(void)
+{
+	int m, s, one = 1, v = -1;
+	unsigned char buf[16];
+
+	openpty(&m, &s, NULL, NULL, NULL);
+	is_int(ioctl(m, TIOCPKT, &one), 0, "TIOCPKT on");
+	is_int(ioctl(m, TIOCGPKT, &v), 0, "TIOCGPKT");
+	is_int(v, 1, "packet mode is on");
+	is_errno(ioctl(s, TIOCPKT, &one), ENOTTY, "TIOCPKT on the slave: ENOTTY");
+	wr(s, "hi");
+	ok(readable(m, 2000), "packet: data readable");
+	is_int(read(m, buf, sizeof buf), 3, "a data packet: status byte + data");
+	ok(buf[0] == TIOCPKT_DATA && buf[1] == 'h' && buf[2] == 'i', "TIOCPKT_DATA then the bytes");
+	tcflush(s, TCIFLUSH);
+	struct pollfd p = { .fd = m, .events = POLLPRI };
+	ok(poll(&p, 1, 2000) == 1 && (p.revents & POLLPRI), "a flush is POLLPRI on the master");
+	is_int(read(m, buf, sizeof buf), 1, "a control packet is one byte");
+	is_int(buf[0], TIOCPKT_FLUSHREAD, "slave TCIFLUSH: TIOCPKT_FLUSHREAD");
+	tcflush(s, TCOFLUSH);
+	ok(readable(m, 2000), "TCOFLUSH event");
+	read(m, buf, sizeof buf);
+	is_int(buf[0], TIOCPKT_FLUSHWRITE, "slave TCOFLUSH: TIOCPKT_FLUSHWRITE");
+	wr(m, "\023");
+	ok(readable(m, 2000), "^S event");
+	read(m, buf, sizeof buf);
+	is_int(buf[0], TIOCPKT_STOP, "^S: TIOCPKT_STOP");
+	wr(m, "\021");
+	ok(readable(m, 2000), "^Q event");
+	read(m, buf, sizeof buf);
+	is_int(buf[0], TIOCPKT_START, "^Q: TIOCPKT_START");
+	struct termios t;
+	tcgetattr(s, &t);
+	cfmakeraw(&t);
+	tcsetattr(s, TCSANOW, &t);
+	ok(readable(m, 2000), "termios event");
+	read(m, buf, sizeof buf);
+	is_int(buf[0], TIOCPKT_NOSTOP, "no more IXON: TIOCPKT_NOSTOP");
+	close(s);
+	close(m);
+}
+
 /* The master goes away: the session leader gets SIGHUP, the slave reads EOF, writes EIO. */
 static void test_hangup(void)
 {
@@ -630,5 +673,6 @@ int main(void)
 	test_ctty_open(name);
 	close(m);
 	test_hangup();
+	test_packet();
 	return done_testing();
 }
