@@ -187,6 +187,8 @@ int devfs_mount(struct mount *root)
 	if (r == 0)
 		r = mount_at(root, "/dev", dev, &m);
 	dentry_put(dev);
+	if (r == -EROFS || r == -EACCES || r == -ENOTDIR)
+		return 0; /* a read-only root without a /dev directory: no devices, not an error */
 	if (r < 0)
 		return r;
 	mount_put(m);

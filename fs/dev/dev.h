@@ -14,7 +14,7 @@
  * (creating the directory when the root is writable and lacks it), devpts on /dev/pts and
  * a tmpfs (1777) on /dev/shm. Nodes: null zero full random urandom tty console ptmx
  * (character devices with Linux's numbers and modes), fd stdin stdout stderr (symlinks into
- * /proc/self/fd). 0 or -errno.
+ * /proc/self/fd). 0 or -errno; 0 without devices when a read-only root has no /dev.
  */
 int devfs_mount(struct mount *root);
 
