@@ -87,6 +87,11 @@ struct pty *pty_find_session(pid_t sid, const struct pty *except);
 /* pty_put - drop a reference; the last frees the pair. Never with pty_table_mu held. */
 void pty_put(struct pty *p);
 
+/* ---- fs/tty/ioctl.c: the file_ops ioctl of each end ---- */
+
+long pty_master_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg);
+long pty_slave_ioctl(struct file *f, struct mm *mm, unsigned int cmd, uint64_t arg);
+
 /* ---- fs/tty/jobctl.c (Preconditions: p->mu held, where a pty is passed) ---- */
 
 /* struct caller - the calling process (tty_job_ops.current), @valid false if none. */
