@@ -74,7 +74,7 @@ BENCHMARKS=(
 	"stat|ns|ns/call|/dev/null|100000|$PROGS/stat @N@"
 	"pipe_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/pipe_pingpong @N@"
 	"fork_exit|ns|ns/fork|/dev/null|2000|$PROGS/fork_exit @N@"
-	"futex_pingpong|pending:needs threads|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
+	"futex_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
 )
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) printf "%.1f\n", v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

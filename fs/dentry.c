@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-pthread_mutex_t vfs_tree_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Recursive: the overlay copies up from inside operations that already hold it. */
+pthread_mutex_t vfs_tree_mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 int dentry_new(struct dentry *parent, const char *name, size_t len, struct dentry **out)
 {

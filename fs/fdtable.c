@@ -29,6 +29,13 @@ int fdtable_new(struct fdtable **out)
 	return 0;
 }
 
+/* A close by this table: its POSIX locks on the file's inode go (Linux's filp_close). */
+static void fd_drop(struct fdtable *t, struct file *f)
+{
+	vfs_locks_close(f, t);
+	file_put(f);
+}
+
 void fdtable_get(struct fdtable *t)
 {
 	refcount_inc(&t->ref);
@@ -40,7 +47,7 @@ void fdtable_put(struct fdtable *t)
 		return;
 	for (unsigned int i = 0; i < t->cap; i++)
 		if (t->slots[i].file)
-			file_put(t->slots[i].file);
+			fd_drop(t, t->slots[i].file);
 	free(t->slots);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
@@ -106,7 +113,7 @@ int fdtable_install_at(struct fdtable *t, int fd, struct file *f, int fd_flags, 
 	pthread_mutex_unlock(&t->mu);
 	/* Drop the replaced file outside the lock: its release may block. */
 	if (old)
-		file_put(old);
+		fd_drop(t, old);
 	return r;
 }
 
@@ -150,7 +157,7 @@ int fdtable_close(struct fdtable *t, int fd)
 	pthread_mutex_unlock(&t->mu);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	fd_drop(t, f);
 	return 0;
 }
 
@@ -170,7 +177,7 @@ void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int las
 		pthread_mutex_unlock(&t->mu);
 		if (!f)
 			return;
-		file_put(f);
+		fd_drop(t, f);
 	}
 }
 
@@ -214,6 +221,6 @@ void fdtable_close_on_exec(struct fdtable *t)
 		pthread_mutex_unlock(&t->mu);
 		if (!f)
 			return;
-		file_put(f);
+		fd_drop(t, f);
 	}
 }

@@ -31,6 +31,7 @@ void file_put(struct file *f)
 		return;
 	struct path p = f->path;
 
+	vfs_locks_file_release(f); /* OFD and flock locks die with the description */
 	pthread_mutex_destroy(&f->pos_mu);
 	if (f->ops->release)
 		f->ops->release(f);

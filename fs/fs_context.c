@@ -71,3 +71,15 @@ void fs_context_set_cwd(struct fs_context *fs, const struct path *p)
 	pthread_mutex_unlock(&fs->mu);
 	path_put(&old);
 }
+
+void fs_context_set_root(struct fs_context *fs, const struct path *p)
+{
+	struct path old;
+
+	path_get(p);
+	pthread_mutex_lock(&fs->mu);
+	old = fs->root;
+	fs->root = *p;
+	pthread_mutex_unlock(&fs->mu);
+	path_put(&old);
+}

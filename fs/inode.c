@@ -123,10 +123,20 @@ void inode_setattr_copy(struct inode *ino, const struct iattr *ia)
 	generic_setattr(ino, ia);
 }
 
+bool vfs_cred_in_group(const struct vfs_cred *cr, uint32_t gid)
+{
+	if (cr->gid == gid)
+		return true;
+	for (int i = 0; i < cr->ngroups; i++)
+		if (cr->groups[i] == gid)
+			return true;
+	return false;
+}
+
 /*
  * Linux's generic_permission with capable(CAP_DAC_OVERRIDE) for uid 0: root may read and
  * write anything and search any directory, but executes a file only if some x bit is set.
- * No supplementary groups yet (getgroups returns none).
+ * The group bits apply to the file's group and to any of the caller's supplementary groups.
  */
 int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
 {
@@ -145,7 +155,7 @@ int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
 	}
 	if (cr->uid == uid)
 		bits = (mode >> 6) & 7;
-	else if (cr->gid == gid)
+	else if (vfs_cred_in_group(cr, gid))
 		bits = (mode >> 3) & 7;
 	else
 		bits = mode & 7;

@@ -45,10 +45,15 @@ void mount_put(struct mount *m)
 {
 	if (!refcount_dec(&m->ref))
 		return;
-	pthread_mutex_lock(&vfs_tree_mu);
-	dentry_prune(m->root);
-	pthread_mutex_unlock(&vfs_tree_mu);
+	/* A bind shows part of another mount's tree: that mount prunes it, not the bind. */
+	if (!m->bind_of) {
+		pthread_mutex_lock(&vfs_tree_mu);
+		dentry_prune(m->root);
+		pthread_mutex_unlock(&vfs_tree_mu);
+	}
 	dentry_put(m->root);
+	if (m->bind_of)
+		mount_put(m->bind_of);
 	if (m->parent) {
 		dentry_put(m->mountpoint);
 		mount_put(m->parent);
@@ -76,6 +81,56 @@ struct mount *mount_lookup(struct mount *parent, struct dentry *d)
 		if (m->parent == parent && m->mountpoint == d)
 			return m;
 	return NULL;
+}
+
+int mount_new_bind(const struct path *src, const struct path *target, bool readonly,
+		   struct mount **out)
+{
+	struct mount *m, *owner = src->mnt;
+	int r;
+
+	/* Bind of a bind: share the owner so chains never prune. */
+	while (owner->bind_of)
+		owner = owner->bind_of;
+	r = mount_new(src->dentry, target->mnt, target->dentry, &m);
+	if (r < 0)
+		return r;
+	mount_get(owner);
+	m->bind_of = owner;
+	m->readonly = readonly;
+	*out = m;
+	return 0;
+}
+
+int mount_umount(struct mount *m, bool detach, long holders)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&vfs_tree_mu);
+	if (!m->parent) {
+		r = -EINVAL;
+		goto out;
+	}
+	for (struct mount *c = mount_table; c; c = c->next_mount) {
+		if (c->parent == m) {
+			r = -EBUSY;
+			goto out;
+		}
+	}
+	/* The table's reference and the caller's: anything more is an open file or a cwd. */
+	if (!detach && atomic_load(&m->ref.n) > holders + 1) {
+		r = -EBUSY;
+		goto out;
+	}
+	r = -EINVAL; /* unless still in the table (a lazy umount may have taken it out) */
+	for (struct mount *c = mount_table; c; c = c->next_mount)
+		if (c == m)
+			r = 0;
+out:
+	pthread_mutex_unlock(&vfs_tree_mu);
+	if (r == 0)
+		mount_detach(m);
+	return r;
 }
 
 void path_get(const struct path *p)

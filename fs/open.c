@@ -42,6 +42,10 @@ int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, st
 			return -EISDIR;
 		if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode))
 			return -ENOTDIR;
+		/* Linux's may_open: devices, fifos and sockets stay writable on a read-only mount. */
+		if ((acc_mask(flags) & MAY_WRITE) && mount_readonly(p->mnt) &&
+		    (S_ISREG(ino->mode) || S_ISDIR(ino->mode)))
+			return -EROFS;
 		if (cr) {
 			int r = vfs_permission(cr, ino, acc_mask(flags));
 			if (r < 0)
@@ -138,7 +142,7 @@ static int open_create(struct nameidata *nd, const char *path, int flags, uint32
 			return -EISDIR;
 		return 0;
 	}
-	r = may_create(nd->cr, nd->cur.dentry);
+	r = mount_readonly(nd->cur.mnt) ? -EROFS : may_create(nd->cr, nd->cur.dentry);
 	if (r < 0)
 		return r;
 	struct inode *dir = nd->cur.dentry->inode;

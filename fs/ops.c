@@ -49,6 +49,8 @@ static int create_prep(const struct vfs_start *s, const char *path, bool is_dir,
 	}
 	if (l.trailing && !is_dir)
 		return -ENOENT;
+	if (mount_readonly(nd->cur.mnt))
+		return -EROFS;
 	r = may_create(nd->cr, nd->cur.dentry);
 	if (r < 0)
 		return r;
@@ -208,7 +210,7 @@ static int remove_name(const struct vfs_start *s, const char *path, bool is_dir)
 		r = S_ISDIR(d->inode->mode) ? -EISDIR : -ENOTDIR;
 		goto out;
 	}
-	r = may_delete(nd.cr, nd.cur.dentry, d, is_dir);
+	r = mount_readonly(nd.cur.mnt) ? -EROFS : may_delete(nd.cr, nd.cur.dentry, d, is_dir);
 	if (r < 0)
 		goto out;
 	dir = nd.cur.dentry->inode;
@@ -303,6 +305,8 @@ static int rename_checks(struct rename_side *o, struct rename_side *n, unsigned 
 		return -EINVAL;
 	if (n->d && is_ancestor(n->d, o->nd.cur.dentry))
 		return (flags & RENAME_EXCHANGE) ? -EINVAL : -ENOTEMPTY;
+	if (mount_readonly(o->nd.cur.mnt))
+		return -EROFS;
 	if (n->d && n->d->inode == src)
 		return 1; /* same file: nothing to do, success */
 	if ((r = may_delete(o->nd.cr, o->nd.cur.dentry, o->d, is_dir)) < 0)

@@ -265,6 +265,45 @@ static const struct file_ops pipe_ops = {
 	.release = pipe_release,
 };
 
+bool file_is_pipe(const struct file *f)
+{
+	return f->ops == &pipe_ops;
+}
+
+ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock)
+{
+	struct pipe *p;
+	ssize_t r;
+
+	if (!file_is_pipe(f))
+		return -EINVAL;
+	p = file_pipe(f);
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		if (p->len) {
+			size_t n = MIN(len, p->len), first = MIN(n, p->cap - p->head);
+			memcpy(buf, p->buf + p->head, first);
+			memcpy((char *)buf + first, p->buf, n - first);
+			r = (ssize_t)n;
+			break;
+		}
+		if (!p->writers) {
+			r = 0;
+			break;
+		}
+		if (nonblock || (f->flags & O_NONBLOCK)) {
+			r = -EAGAIN;
+			break;
+		}
+		if (waitq_wait_locked(&p->rq, &p->mu, NULL) == -EINTR) {
+			r = -ERESTARTSYS;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr)
 {
 	struct pipe *p = calloc(1, sizeof(*p));

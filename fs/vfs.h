@@ -8,7 +8,8 @@
  *
  * Lock order: fdtable->mu > file->pos_mu > vfs_tree_mu > inode->mu > fs_context->mu.
  * vfs_tree_mu (fs/dentry.c) protects the whole dentry tree and mount table and every
- * directory's contents: path walks and namespace changes hold it throughout. That is
+ * directory's contents: path walks and namespace changes hold it throughout. It is recursive
+ * (the overlay copies up from setattr and open, with or without it held). That is
  * simple and race-free while filesystems are in memory; the gofer will need per-dentry
  * locks (Linux's i_rwsem) before a walk may block on the host.
  */
@@ -135,6 +136,20 @@ struct file {
 	struct path path; /* where it was opened (references owned); NULLs for host files */
 };
 
+/*
+ * File locks (fs/locks.c). vfs_fcntl_lock - F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ forms
+ * on @f for the fd table @files (the POSIX owner) and process @pid (F_GETLK's l_pid): 0,
+ * -EAGAIN (conflict), -EDEADLK, -ERESTARTSYS (interrupted wait), -EINVAL, -EOVERFLOW,
+ * -ENOLCK. The caller has checked l_type against the access mode. vfs_flock - flock(2).
+ * vfs_locks_close - @files closed an fd of @f (its POSIX locks on the inode go);
+ * vfs_locks_file_release - @f's last reference went (its OFD and flock locks go).
+ */
+struct flock;
+int vfs_fcntl_lock(struct file *f, const void *files, pid_t pid, int cmd, struct flock *fl);
+int vfs_flock(struct file *f, int op);
+void vfs_locks_close(struct file *f, const void *files);
+void vfs_locks_file_release(struct file *f);
+
 /* file_init - a new file with one reference; the creator owns it. */
 void file_init(struct file *f, const struct file_ops *ops, int flags, void *priv);
 void file_get(struct file *f);
@@ -220,7 +235,12 @@ void fdtable_close_on_exec(struct fdtable *t);
 /* struct vfs_cred - who is asking: the task's fsuid/fsgid (root overrides DAC like Linux). */
 struct vfs_cred {
 	uint32_t uid, gid;
+	const uint32_t *groups; /* supplementary groups (may be NULL when @ngroups is 0) */
+	int ngroups;
 };
+
+/* vfs_cred_in_group - is @gid the credential's gid or one of its supplementary groups? */
+bool vfs_cred_in_group(const struct vfs_cred *cr, uint32_t gid);
 
 /* struct iattr - a setattr request; only the fields named in @valid are applied. */
 #define ATTR_MODE 1
@@ -358,6 +378,8 @@ struct mount {
 	struct mount *parent;
 	struct dentry *mountpoint;
 	struct mount *next_mount; /* the mount table; protected by vfs_tree_mu */
+	struct mount *bind_of;    /* a bind mount: the mount whose tree it shows (referenced) */
+	bool readonly;            /* MS_RDONLY: namespace changes and writes get EROFS */
 };
 
 /*
@@ -374,6 +396,24 @@ void mount_put(struct mount *m);
 void mount_detach(struct mount *m);
 /* mount_lookup - the mount on (@parent, @d), or NULL. Preconditions: vfs_tree_mu. */
 struct mount *mount_lookup(struct mount *parent, struct dentry *d);
+/*
+ * mount_new_bind - a bind mount of @src (any directory or file of a mounted tree) on
+ * @target (mount(2) MS_BIND; submounts of @src are not carried along). The bind shares the
+ * tree: unmounting it prunes nothing. One reference in *out (the table holds another).
+ */
+int mount_new_bind(const struct path *src, const struct path *target, bool readonly,
+		   struct mount **out);
+/*
+ * mount_umount - umount2(2) of @m (the root of a mount with a parent): -EINVAL for the
+ * namespace root, -EBUSY while it has submounts or (without @detach) users beyond @holders
+ * references the caller knows of. Detaches it from the table.
+ */
+int mount_umount(struct mount *m, bool detach, long holders);
+/* mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)? */
+static inline bool mount_readonly(const struct mount *m)
+{
+	return m && m->readonly;
+}
 
 void path_get(const struct path *p);
 void path_put(struct path *p);
@@ -405,6 +445,8 @@ void fs_context_put(struct fs_context *fs);
 void fs_context_paths(struct fs_context *fs, struct path *root, struct path *cwd);
 /* fs_context_set_cwd - replace the cwd (reference taken). */
 void fs_context_set_cwd(struct fs_context *fs, const struct path *p);
+/* fs_context_set_root - replace the root (chroot; reference taken). */
+void fs_context_set_root(struct fs_context *fs, const struct path *p);
 
 /* ---- path walk and namespace operations (fs/namei.c, fs/ops.c, fs/open.c) ---- */
 
@@ -466,6 +508,16 @@ int tmpfs_new_root(uint32_t mode, uint32_t uid, uint32_t gid, struct dentry **ou
 /* vfs_mount_root - the sandbox's root: a tmpfs with /tmp (1777). One reference in *out. */
 int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out);
 
+/* ---- overlay (fs/overlay/) ---- */
+
+/*
+ * overlay_new_root - an overlay of the writable tree @upper (a fresh tmpfs) over @lower (read
+ * only, e.g. the gofer's host "/"): lookups and listings merge, changes copy lower files up,
+ * removals leave whiteouts; the lower tree is never written. References to both roots are
+ * taken; one dentry reference in *out. See fs/overlay/overlay.c for what differs from Linux.
+ */
+int overlay_new_root(struct dentry *upper, struct dentry *lower, struct dentry **out);
+
 /* ---- host files (fs/host/): wrap an fd the Sentry was given, such as the caller's stdio ---- */
 
 /* hostfile_new - a file over host fd @fd (ownership of @fd moves to the file). */
@@ -481,6 +533,13 @@ int hostfile_new(int fd, int flags, struct file **out);
  * reader returns -EPIPE: the caller sends SIGPIPE.
  */
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr);
+/* file_is_pipe - is @f either end of a pipe? */
+bool file_is_pipe(const struct file *f);
+/*
+ * pipe_peek - copy up to @len bytes of @f's pipe (a read end) without consuming them
+ * (tee(2)); blocks while empty with writers unless @nonblock. Bytes, 0 at EOF, -EAGAIN.
+ */
+ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock);
 /* eventfd_new - an eventfd with counter @initval; @flags EFD_SEMAPHORE | EFD_NONBLOCK. */
 int eventfd_new(uint64_t initval, int flags, struct file **out);
 

@@ -5,10 +5,21 @@
  * thread on some address space until it makes a syscall, faults, raises a signal or is
  * interrupted. Implementations: ptrace/ (reference), systrap/, kvm/.
  *
- * Threading: a context is used only by the host thread that created it (ptrace ties a
- * tracee to its tracer thread). Address-space operations may be called from any thread
- * that owns a context which has run on that address space, or from the thread that
- * created it; implementations document anything stricter.
+ * Threading (multi-threaded guests: one context per task, one host thread per context):
+ *  - a context is used only by the host thread that created it: switch_to and ctx_release
+ *    from that thread (ptrace ties a tracee to its tracer thread). Any number of contexts
+ *    may switch_to concurrently on the same address space, and a context may switch to
+ *    another address space later (execve, vfork) and back.
+ *  - ctx_release must come before its thread exits; it frees the context's per-address-
+ *    space resources (stub threads exit or return to a pool), so creating and releasing
+ *    contexts in sequence does not grow an address space.
+ *  - as_new, as_map, as_unmap: any thread, concurrently, including one that never ran on
+ *    the address space while other contexts run guest code on it; when as_map/as_unmap
+ *    return, the change is in effect for every context running on it.
+ *  - as_release: any thread, once no context runs on it and no call on it is in flight;
+ *    contexts that ran on it stay valid.
+ *  - interrupt: any thread; affects exactly that context.
+ * Implementations document anything stricter.
  */
 #ifndef SBX_PLATFORM_PLATFORM_H
 #define SBX_PLATFORM_PLATFORM_H
@@ -55,7 +66,7 @@ struct platform_ops {
 	int (*init)(struct platform *p);
 	/* as_new - an empty address space (nothing mapped below p->max_user_addr). */
 	int (*as_new)(struct platform *p, struct addrspace **out);
-	/* as_release - destroy; no context may be running on it. */
+	/* as_release - destroy (any thread); no context may be running on it. */
 	void (*as_release)(struct addrspace *as);
 	/*
 	 * as_map - map [va, va+len) to memory-file offset memfile_off with prot (PROT_*),
@@ -64,7 +75,7 @@ struct platform_ops {
 	int (*as_map)(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t memfile_off);
 	/* as_unmap - remove mappings in [va, va+len); unmapped holes are fine. */
 	int (*as_unmap)(struct addrspace *as, uint64_t va, uint64_t len);
-	/* ctx_new - a context bound to the calling host thread. */
+	/* ctx_new - a context bound to the calling host thread (only it may use the context). */
 	int (*ctx_new)(struct platform *p, struct pctx **out);
 	void (*ctx_release)(struct pctx *c);
 	/*

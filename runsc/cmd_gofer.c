@@ -103,6 +103,11 @@ static void child(const char *runsc, const char *root, bool readonly, int sock)
 
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* the Sentry's end closing also ends it */
+	/*
+	 * Out of the caller's process group: a Ctrl-C (or `timeout`) signals the whole group,
+	 * and such signals are the guest's to get (the Sentry forwards them), not the gofer's.
+	 */
+	setsid();
 	if (sock != 3) {
 		if (dup2(sock, 3) < 0)
 			_exit(125);

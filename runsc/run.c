@@ -23,24 +23,210 @@
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
 
-/* Whether `run` serves the host's root through a gofer unless told otherwise. */
-#define HOST_ROOT_DEFAULT false
+/* How `run` builds the guest's root. */
+enum root_mode {
+	ROOT_OVERLAY,  /* host / (or --rootfs) read-only through the gofer, tmpfs overlay on top */
+	ROOT_READONLY, /* the same without the overlay: writes get EROFS */
+	ROOT_TMPFS,    /* an empty tmpfs with /tmp; the program is read from the host */
+};
+
+#define MAX_MOUNTS 64
+#define MAX_ENV 4096
 
 extern char **environ;
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [--platform=NAME] [--strace] [--debug-log=FILE] [--host-root|--tmpfs-root]\n"
-		"       PROGRAM [ARGS...]\n"
-		"  --host-root   the host's / read-only through a gofer (tmpfs on /tmp, /dev/shm)\n"
-		"  --tmpfs-root  an empty tmpfs root with /tmp (the program is read from the host)\n"
-		"  -t, --tty     a terminal: the program runs on a pseudo-terminal in the sandbox\n"
+		"usage: %s [FLAGS] PROGRAM [ARGS...]\n"
+		"  --platform=NAME       ptrace or systrap (see below)\n"
+		"  --strace              print every guest syscall on stderr\n"
+		"  --debug-log=FILE      the Sentry's log\n"
+		"  (default)             the host's / read-only through a gofer with a tmpfs overlay on\n"
+		"                        top: the guest may change anything, the host sees nothing\n"
+		"  --readonly, --no-overlay  the host's / without the overlay: writes get EROFS\n"
+		"  --rootfs=DIR          DIR as the root instead of the host's / (overlay on top)\n"
+		"  --tmpfs-root          an empty tmpfs root with /tmp (the program is read from the host)\n"
+		"  --host-root           the default; accepted for old scripts\n"
+		"  -v, --volume=HOST:GUEST[:ro]  bind the host directory HOST at GUEST (writes reach HOST\n"
+		"                        unless :ro)\n"
+		"  --tmpfs=GUEST         an extra tmpfs at GUEST\n"
+		"  -t, --tty             a terminal: the program runs on a pseudo-terminal in the\n"
+		"                        sandbox (/dev/pts/0), relayed to the caller's terminal\n"
+		"  --cwd=DIR             the guest's working directory (made if missing); default: the\n"
+		"                        caller's when the guest sees it, else /\n"
+		"  -e, --env=NAME=VALUE  set a variable (NAME alone: copy the caller's)\n"
+		"  --clear-env           start from an empty environment\n"
 		"platforms:",
 		prog);
 	for (const char *const *n = platform_names(); *n; n++)
 		fprintf(f, " %s", *n);
 	fprintf(f, " (default %s)\n", BOOT_DEFAULT_PLATFORM);
+}
+
+struct run_opts {
+	enum root_mode mode;
+	const char *rootfs;
+	struct boot_mount mounts[MAX_MOUNTS];
+	const char *vol_host[MAX_MOUNTS]; /* NULL for --tmpfs */
+	size_t nmounts;
+	const char *env_set[MAX_ENV];
+	size_t nenv;
+	bool clear_env;
+	char *owned[MAX_ENV + MAX_MOUNTS]; /* strings made for -e NAME and --volume paths */
+	size_t nowned;
+	const char *cwd;
+};
+
+/* Guest paths: absolute, no "." or ".." components (they would escape nothing, but confuse). */
+static bool guest_path_ok(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (const char *q = p; *q;) {
+		while (*q == '/')
+			q++;
+		size_t n = strcspn(q, "/");
+		if ((n == 1 && q[0] == '.') || (n == 2 && q[0] == '.' && q[1] == '.'))
+			return false;
+		q += n;
+	}
+	return true;
+}
+
+/* -v HOST:GUEST[:ro|:rw]: HOST must be an existing directory, GUEST absolute. */
+static int parse_volume(struct run_opts *o, const char *prog, char *spec)
+{
+	char *guest = strchr(spec, ':'), *opt;
+	struct stat st;
+	bool ro = false;
+
+	if (o->nmounts == MAX_MOUNTS) {
+		fprintf(stderr, "%s: too many mounts (at most %d)\n", prog, MAX_MOUNTS);
+		return -1;
+	}
+	if (!guest || guest == spec) {
+		fprintf(stderr, "%s: --volume %s: expected HOST:GUEST[:ro]\n", prog, spec);
+		return -1;
+	}
+	*guest++ = '\0';
+	opt = strchr(guest, ':');
+	if (opt) {
+		*opt++ = '\0';
+		if (!strcmp(opt, "ro"))
+			ro = true;
+		else if (strcmp(opt, "rw")) {
+			fprintf(stderr, "%s: --volume %s: unknown option '%s' (ro or rw)\n", prog,
+				spec, opt);
+			return -1;
+		}
+	}
+	if (!guest_path_ok(guest)) {
+		fprintf(stderr, "%s: --volume %s: the guest path must be absolute\n", prog, guest);
+		return -1;
+	}
+	if (stat(spec, &st) < 0) {
+		fprintf(stderr, "%s: --volume %s: %s\n", prog, spec, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: --volume %s: not a directory\n", prog, spec);
+		return -1;
+	}
+	/* Absolute, symlinks resolved: the gofer serves exactly the directory named now. */
+	o->vol_host[o->nmounts] = realpath(spec, NULL);
+	if (!o->vol_host[o->nmounts]) {
+		fprintf(stderr, "%s: --volume %s: %s\n", prog, spec, strerror(errno));
+		return -1;
+	}
+	o->owned[o->nowned++] = (char *)o->vol_host[o->nmounts];
+	o->mounts[o->nmounts++] = (struct boot_mount){ .guest = guest, .gofer_fd = -1,
+						       .readonly = ro };
+	return 0;
+}
+
+static int parse_tmpfs(struct run_opts *o, const char *prog, const char *guest)
+{
+	if (o->nmounts == MAX_MOUNTS) {
+		fprintf(stderr, "%s: too many mounts (at most %d)\n", prog, MAX_MOUNTS);
+		return -1;
+	}
+	if (!guest_path_ok(guest)) {
+		fprintf(stderr, "%s: --tmpfs %s: the guest path must be absolute\n", prog, guest);
+		return -1;
+	}
+	o->vol_host[o->nmounts] = NULL;
+	o->mounts[o->nmounts++] = (struct boot_mount){ .guest = guest, .gofer_fd = -1 };
+	return 0;
+}
+
+/* The guest's environment: the caller's (unless --clear-env) with -e applied in order. */
+static char **build_env(struct run_opts *o)
+{
+	size_t n = 0, cap;
+	char **env;
+
+	if (!o->clear_env)
+		while (environ[n])
+			n++;
+	cap = n + o->nenv + 1;
+	env = calloc(cap, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		env[i] = environ[i];
+	for (size_t i = 0; i < o->nenv; i++) {
+		const char *e = o->env_set[i], *eq = strchr(e, '=');
+		size_t klen = eq ? (size_t)(eq - e) : strlen(e);
+		char *val = (char *)e;
+		size_t j;
+
+		if (!eq) {
+			/* NAME alone: the caller's value, if any (docker run -e NAME). */
+			const char *v = getenv(e);
+			if (!v)
+				continue;
+			if (asprintf(&val, "%s=%s", e, v) < 0) {
+				free(env);
+				return NULL;
+			}
+			o->owned[o->nowned++] = val;
+		}
+		for (j = 0; j < n; j++)
+			if (!strncmp(env[j], e, klen) && env[j][klen] == '=')
+				break;
+		env[j] = val;
+		if (j == n)
+			n++;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+/* Start one gofer per --volume; on failure the ones started are left to the caller. */
+static int spawn_volumes(struct run_opts *o, const char *prog, pid_t *pids)
+{
+	for (size_t i = 0; i < o->nmounts; i++) {
+		if (!o->vol_host[i])
+			continue;
+		int r = gofer_spawn(o->vol_host[i], o->mounts[i].readonly, &o->mounts[i].gofer_fd,
+				    &pids[i]);
+		if (r < 0) {
+			fprintf(stderr, "%s: cannot start the gofer for %s: %s\n", prog,
+				o->vol_host[i], strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	if (pid > 0) {
+		/* boot_run closed our end; a gofer has nothing left to finish once it sees EOF. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
 }
 
 /* PROGRAM without a slash is looked up in $PATH, as a shell would. */
@@ -97,19 +283,31 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "debug-log", required_argument, NULL, 'l' },
 		{ "host-root", no_argument, NULL, 'H' },
 		{ "tmpfs-root", no_argument, NULL, 'T' },
+		{ "readonly", no_argument, NULL, 'R' },
+		{ "no-overlay", no_argument, NULL, 'R' },
+		{ "rootfs", required_argument, NULL, 'F' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "tmpfs", required_argument, NULL, 'M' }, /* -t is --tty */
+		{ "cwd", required_argument, NULL, 'w' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "clear-env", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "tty", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct boot_config c = { .envp = environ, .gofer_fd = -1 };
-	char path[4096], cwd[4096], err[512] = "";
-	bool host_root = HOST_ROOT_DEFAULT;
-	pid_t gofer = -1;
-	int opt, status = 0, r;
+	static struct run_opts o; /* large; one run per process */
+	struct boot_config c = { .gofer_fd = -1 };
+	char path[4096], cwd[4096], err[512] = "", rootfs[4096];
+	pid_t gofer = -1, vol_pids[MAX_MOUNTS];
+	int opt, status = 0, r, ret = EXIT_SANDBOX_ERROR;
+	struct stat st;
 
+	memset(&o, 0, sizeof(o));
+	for (size_t i = 0; i < MAX_MOUNTS; i++)
+		vol_pids[i] = -1;
 	optind = 1;
 	/* '+': stop at the program name so its own flags reach it. */
-	while ((opt = getopt_long(argc, argv, "+ht", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+hv:e:t", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			c.platform = optarg;
@@ -125,10 +323,45 @@ int cli_run(const char *prog, int argc, char **argv)
 			}
 			break;
 		case 'H':
-			host_root = true;
+			o.mode = ROOT_OVERLAY;
 			break;
 		case 'T':
-			host_root = false;
+			o.mode = ROOT_TMPFS;
+			break;
+		case 'R':
+			o.mode = ROOT_READONLY;
+			break;
+		case 'F':
+			o.rootfs = optarg;
+			break;
+		case 'v':
+			if (parse_volume(&o, prog, optarg) < 0)
+				return EXIT_SANDBOX_ERROR;
+			break;
+		case 'M':
+			if (parse_tmpfs(&o, prog, optarg) < 0)
+				return EXIT_SANDBOX_ERROR;
+			break;
+		case 'w':
+			if (!guest_path_ok(optarg)) {
+				fprintf(stderr, "%s: --cwd %s: must be an absolute path\n", prog, optarg);
+				return EXIT_SANDBOX_ERROR;
+			}
+			o.cwd = optarg;
+			break;
+		case 'e':
+			if (!optarg[0] || optarg[0] == '=') {
+				fprintf(stderr, "%s: --env '%s': expected NAME=VALUE\n", prog, optarg);
+				return EXIT_SANDBOX_ERROR;
+			}
+			if (o.nenv == MAX_ENV) {
+				fprintf(stderr, "%s: too many --env\n", prog);
+				return EXIT_SANDBOX_ERROR;
+			}
+			o.env_set[o.nenv++] = optarg;
+			break;
+		case 'C':
+			o.clear_env = true;
 			break;
 		case 'h':
 			usage(stdout, prog);
@@ -145,42 +378,96 @@ int cli_run(const char *prog, int argc, char **argv)
 		usage(stderr, prog);
 		return EXIT_SANDBOX_ERROR;
 	}
-	c.exe_name = argv[optind];
-	c.argv = &argv[optind];
-	c.exe_fd = open_program(c.exe_name, path, sizeof(path));
-	if (c.exe_fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, c.exe_name, strerror(errno));
-		return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	if (o.mode == ROOT_TMPFS && (o.rootfs || o.nmounts || o.cwd)) {
+		fprintf(stderr, "%s: --tmpfs-root cannot be combined with --rootfs, --volume, --tmpfs "
+			"or --cwd\n", prog);
+		return EXIT_SANDBOX_ERROR;
 	}
-	r = check_executable(c.exe_fd, prog, path);
-	if (r)
-		return r;
-	if (host_root) {
-		r = gofer_spawn("/", true, &c.gofer_fd, &gofer);
-		if (r < 0) {
-			fprintf(stderr, "%s: cannot start the gofer: %s\n", prog, strerror(-r));
-			close(c.exe_fd);
+	if (o.rootfs) {
+		if (!realpath(o.rootfs, rootfs) || stat(rootfs, &st) < 0) {
+			fprintf(stderr, "%s: --rootfs %s: %s\n", prog, o.rootfs, strerror(errno));
 			return EXIT_SANDBOX_ERROR;
 		}
+		if (!S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "%s: --rootfs %s: not a directory\n", prog, o.rootfs);
+			return EXIT_SANDBOX_ERROR;
+		}
+	}
+	c.envp = build_env(&o);
+	if (!c.envp) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_SANDBOX_ERROR;
+	}
+	c.exe_name = argv[optind];
+	c.argv = &argv[optind];
+	c.exe_fd = -1;
+	if (!o.rootfs) {
+		/* The host's files are the guest's: find the program as a shell would. */
+		c.exe_fd = open_program(c.exe_name, path, sizeof(path));
+		if (c.exe_fd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, c.exe_name, strerror(errno));
+			ret = errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+			goto out;
+		}
+		r = check_executable(c.exe_fd, prog, path);
+		if (r) {
+			ret = r;
+			goto out;
+		}
 		c.exe_path = path;
-		c.cwd = getcwd(cwd, sizeof(cwd));
+	}
+	if (o.mode != ROOT_TMPFS) {
+		const char *pe = NULL;
+		for (char *const *e = c.envp; *e; e++)
+			if (!strncmp(*e, "PATH=", 5))
+				pe = *e + 5;
+		c.path_env = pe;
+		c.overlay = o.mode == ROOT_OVERLAY;
+		c.mounts = o.mounts;
+		c.nmounts = o.nmounts;
+		r = gofer_spawn(o.rootfs ? rootfs : "/", true, &c.gofer_fd, &gofer);
+		if (r < 0) {
+			fprintf(stderr, "%s: cannot start the gofer: %s\n", prog, strerror(-r));
+			goto out;
+		}
+		if (spawn_volumes(&o, prog, vol_pids) < 0) {
+			close(c.gofer_fd);
+			for (size_t i = 0; i < o.nmounts; i++)
+				if (o.mounts[i].gofer_fd >= 0)
+					close(o.mounts[i].gofer_fd);
+			goto out;
+		}
+		if (o.cwd) {
+			c.cwd = o.cwd;
+			c.cwd_create = true;
+		} else {
+			/* The caller's directory is the host's: meaningless in another rootfs. */
+			c.cwd = o.rootfs ? "/" : getcwd(cwd, sizeof(cwd));
+		}
 	}
 	if (c.tty)
 		console_raw_enter();
 	r = boot_run(&c, &status, err, sizeof(err));
 	if (c.tty)
 		console_raw_leave();
-	close(c.exe_fd);
-	if (gofer > 0) {
-		/* boot_run closed our end; a read-only gofer has nothing left to finish. */
-		kill(gofer, SIGKILL);
-		waitpid(gofer, NULL, 0);
-	}
 	if (r < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, c.exe_name, err);
-		return r == -ENOEXEC ? EXIT_CANNOT_EXEC : EXIT_SANDBOX_ERROR;
+		ret = r == -ENOEXEC || r == -EACCES ? EXIT_CANNOT_EXEC :
+		      r == -ENOENT && strstr(err, "cannot open the program") ? EXIT_NOT_FOUND :
+		      EXIT_SANDBOX_ERROR;
+	} else if (WIFSIGNALED(status)) {
+		ret = 128 + WTERMSIG(status);
+	} else {
+		ret = WEXITSTATUS(status);
 	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+out:
+	if (c.exe_fd >= 0)
+		close(c.exe_fd);
+	reap(gofer);
+	for (size_t i = 0; i < o.nmounts; i++)
+		reap(vol_pids[i]);
+	free((void *)c.envp);
+	for (size_t i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
+	return ret;
 }

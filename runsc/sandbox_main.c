@@ -8,7 +8,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sandbox run [--platform=NAME] [--host-root] [--strace] [--debug-log=FILE] PROGRAM [ARGS...]\n"
+	fprintf(f, "usage: sandbox run [--platform=NAME] [--readonly] [--rootfs=DIR] [-v HOST:GUEST[:ro]]\n"
+		   "                   [--tmpfs=GUEST] [--cwd=DIR] [-e NAME=VALUE] [--clear-env] [--strace]\n"
+		   "                   [--debug-log=FILE] PROGRAM [ARGS...]   (sandbox run --help: details)\n"
 		   "       sandbox bench [--platform=NAME[,NAME...]] [--quick] [--no-gvisor]\n"
 		   "       sandbox --version\n");
 }

@@ -29,6 +29,14 @@
 /* The kernel refuses fs/gs bases at or above this (the 47-bit TASK_SIZE_MAX). */
 #define TASK_SIZE_MAX_47 0x7ffffffff000ULL
 
+/* The calling thread's contexts, newest first (contexts are used by their creator only). */
+static __thread struct ptrace_ctx *tls_ctxs;
+
+struct ptrace_ctx *ptrace_ctx_tls_list(void)
+{
+	return tls_ctxs;
+}
+
 int ptrace_ctx_new(struct platform *p, struct pctx **out)
 {
 	struct ptrace_ctx *c = calloc(1, sizeof(*c));
@@ -43,14 +51,37 @@ int ptrace_ctx_new(struct platform *p, struct pctx **out)
 	pthread_mutex_init(&c->mu, NULL);
 	c->base.ops = p->ops;
 	c->base.p = p;
+	c->owner = ptrace_gettid();
+	c->tls_next = tls_ctxs;
+	tls_ctxs = c;
 	*out = &c->base;
 	return 0;
 }
 
+/*
+ * Park every stub thread of the context (detached, back in its address space's idle pool)
+ * so that the owner thread may exit without its PTRACE_O_EXITKILL killing stubs that
+ * sibling contexts still use.
+ */
 void ptrace_ctx_release(struct pctx *base)
 {
 	struct ptrace_ctx *c = to_ptrace_ctx(base);
+	struct ptrace_thread *t, *next;
+	struct ptrace_ctx **pp;
 
+	if (c->owner != ptrace_gettid())
+		log_warn("ptrace: context of thread %d released by thread %d", c->owner,
+			 ptrace_gettid());
+	for (t = c->threads; t; t = next) {
+		next = t->ctx_next;
+		ptrace_thread_park(t);
+	}
+	for (pp = &tls_ctxs; *pp; pp = &(*pp)->tls_next) {
+		if (*pp == c) {
+			*pp = c->tls_next;
+			break;
+		}
+	}
 	pthread_mutex_destroy(&c->mu);
 	free(c->fpu);
 	free(c);
@@ -251,7 +282,9 @@ int ptrace_switch_to(struct pctx *base, struct addrspace *as_base, struct arch_s
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = ptrace_as_thread(as, &t);
+	if (c->owner != ptrace_gettid())
+		return -EPERM;
+	r = ptrace_as_thread(c, as, &t);
 	if (r)
 		return r;
 	if (__atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE))

@@ -75,6 +75,8 @@ static int ptrace_init(struct platform *p)
 		region_err = region_setup();
 	r = region_err;
 	pthread_mutex_unlock(&region_mu);
+	if (!r)
+		r = ptrace_service_start();
 	if (r) {
 		log_warn("ptrace: init failed: %s", strerror(-r));
 		return r;

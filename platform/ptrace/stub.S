@@ -167,9 +167,71 @@ ptrace_stub_syscall:
 	int3
 	ud2
 
+/*
+ * ptrace_stub_fork - an injected fork (clone(SIGCHLD)) in the zygote: the zygote stops at
+ * the int3 with the child's pid in rax; the child (an exact copy: stub region, memory file,
+ * empty signal mask) asks for SIGKILL when the zygote dies and stops like a new stub.
+ */
+	.p2align 4
+	.globl ptrace_stub_fork
+	.hidden ptrace_stub_fork
+ptrace_stub_fork:
+	syscall
+	test %rax, %rax
+	jz 1f
+	int3
+	.globl ptrace_stub_fork_ret
+	.hidden ptrace_stub_fork_ret
+ptrace_stub_fork_ret:
+	ud2
+1:	mov $PR_SET_PDEATHSIG, %edi
+	mov $SIGKILL, %esi
+	xor %edx, %edx
+	xor %r10d, %r10d
+	xor %r8d, %r8d
+	mov $__NR_prctl, %eax
+	syscall
+	test %rax, %rax
+	jnz .Lfail
+	jmp .Lstop
+
+/*
+ * ptrace_stub_clone - an injected clone(CLONE_THREAD|...): the parent (the control thread)
+ * stops at the int3 with the new tid in rax; the new thread (rax 0) parks.
+ */
+	.p2align 4
+	.globl ptrace_stub_clone
+	.hidden ptrace_stub_clone
+ptrace_stub_clone:
+	syscall
+	test %rax, %rax
+	jz ptrace_stub_park
+	int3
+	.globl ptrace_stub_clone_ret
+	.hidden ptrace_stub_clone_ret
+ptrace_stub_clone_ret:
+	ud2
+
+/*
+ * ptrace_stub_park - an untraced idle thread: pause() forever (no signal it can receive
+ * has a handler). A tracer takes it with PTRACE_SEIZE + PTRACE_INTERRUPT; a thread is
+ * put back here (registers) before PTRACE_DETACH. Never touches memory.
+ */
+	.globl ptrace_stub_park
+	.hidden ptrace_stub_park
+ptrace_stub_park:
+	mov $__NR_pause, %eax
+	syscall
+	jmp ptrace_stub_park
+
 	.p2align 3
 .Lzero:
 	.quad 0
+/* struct kernel_sigaction {SIG_IGN, flags 0, restorer 0, mask 0}: the zygote's SIGCHLD. */
+	.globl ptrace_stub_sigign
+	.hidden ptrace_stub_sigign
+ptrace_stub_sigign:
+	.quad 1, 0, 0, 0
 
 	.p2align 4
 	.globl ptrace_stub_end

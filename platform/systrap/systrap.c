@@ -232,6 +232,12 @@ static int zygote_start(void)
 	}
 	zyg_call(z, __NR_prctl, 1, PR_SET_PDEATHSIG, SIGKILL, 0, 0);
 	zyg_call(z, __NR_prctl, 1, PR_SET_DUMPABLE, 0, 0, 0);
+	/*
+	 * A session of its own (stubs inherit it): Ctrl-C or `timeout` signal the Sentry's
+	 * process group, and a stub killed by SIGINT would take its guest down as a platform
+	 * failure; the Sentry forwards such signals to the guest instead.
+	 */
+	zyg_call(z, __NR_setsid, 1, 0, 0, 0, 0);
 	zyg_call(z, __NR_rt_sigprocmask, 1, SIG_SETMASK, base + STUB_ZYG_OFF + ZYG_MASK_FULL, 0, 8);
 	zyg_call(z, __NR_dup2, 1, (uint64_t)sv[1], ZYG_SOCK, 0, 0);
 	zyg_call(z, __NR_close_range, 1, 0, ZYG_SOCK - 1, 0, 0);

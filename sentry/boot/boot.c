@@ -55,6 +55,41 @@ static int stdio_install(struct fdtable *fdt)
 	return 0;
 }
 
+/*
+ * The program in the guest's VFS: a path as given, or a bare name searched in the guest's
+ * $PATH like execvp (the first executable regular file wins; EACCES if only others exist).
+ */
+static int open_program(struct task *t, const struct boot_config *c, struct loader_file *lf)
+{
+	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
+	const char *name = c->exe_path ? c->exe_path : c->exe_name;
+	const char *p = c->path_env && *c->path_env ? c->path_env : "/usr/local/bin:/usr/bin:/bin";
+	struct path root, cwd;
+	char buf[4096];
+	int r, last = -ENOENT;
+
+	fs_context_paths(t->fs, &root, &cwd);
+	if (strchr(name, '/')) {
+		r = exec_open(&cr, &root, &cwd, name, true, false, lf);
+		goto out;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ":");
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, n ? p : ".", name);
+		r = exec_open(&cr, &root, &cwd, buf, true, false, lf);
+		if (r == 0)
+			goto out;
+		if (r != -ENOENT && r != -ENOTDIR)
+			last = r;
+		p += n + (p[n] == ':');
+	}
+	r = last;
+out:
+	path_put(&root);
+	path_put(&cwd);
+	return r;
+}
+
 static int load_init(struct task *t, const struct boot_config *c, char *err, size_t errlen)
 {
 	struct rlimit stack;
@@ -71,13 +106,15 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 	int r;
 
 	if (c->gofer_fd >= 0) {
-		struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
-		struct path root, cwd;
-		fs_context_paths(t->fs, &root, &cwd);
-		r = exec_open(&cr, &root, &cwd, c->exe_path ? c->exe_path : c->exe_name, false, false,
-			      &lf);
-		path_put(&root);
-		path_put(&cwd);
+		r = open_program(t, c, &lf);
+		/*
+		 * A program the guest cannot see (under the caller's /tmp, say) but that the
+		 * front end opened on the host: load it from that fd, as the tmpfs root does.
+		 */
+		if (r == -ENOENT && c->exe_fd >= 0) {
+			lf = (struct loader_file){ .priv = (void *)&c->exe_fd, .pread = exe_pread };
+			r = 0;
+		}
 		if (r < 0) {
 			snprintf(err, errlen, "cannot open the program in the sandbox: %s",
 				 strerror(-r));
@@ -94,67 +131,204 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 	return r;
 }
 
-/* A tmpfs mounted on @path of @root's tree if that is a directory there (else nothing). */
-static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode)
+static struct vfs_start root_start(struct mount *root, struct vfs_cred *cr)
 {
-	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
-	struct vfs_start s = { .cr = &cr, .root = { root, root->root }, .start = { root, root->root } };
-	struct dentry *troot;
-	struct mount *m;
-	struct path p;
-	int r = vfs_lookup(&s, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	*cr = (struct vfs_cred){ .uid = getuid(), .gid = getgid() };
+	return (struct vfs_start){ .cr = cr, .root = { root, root->root },
+				   .start = { root, root->root } };
+}
 
-	if (r < 0)
-		return r == -ENOENT || r == -ENOTDIR ? 0 : r;
-	r = tmpfs_new_root(mode, 0, 0, &troot);
-	if (r == 0) {
-		r = mount_new(troot, p.mnt, p.dentry, &m);
-		dentry_put(troot);
-		if (r == 0)
-			mount_put(m); /* the mount table keeps it */
+/* mkdir -p @path in the guest (modes 0755); 0 if it ends up a directory. */
+static int guest_mkdir_p(struct mount *root, const char *path)
+{
+	struct vfs_cred cr;
+	struct vfs_start s = root_start(root, &cr);
+	char buf[4096];
+	int r = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *q = buf + 1; r == 0; q++) {
+		if (*q != '/' && *q)
+			continue;
+		char c = *q;
+		*q = '\0';
+		r = vfs_mkdir(&s, buf, 0755);
+		if (r == -EEXIST)
+			r = 0;
+		*q = c;
+		if (!c)
+			break;
 	}
-	path_put(&p);
 	return r;
 }
 
 /*
- * The host's "/" (read-only) through the gofer on @sock, with tmpfs on /tmp so programs have
- * somewhere to write (/dev, with /dev/shm, is devfs_mount's). The host's /proc and /sys
- * describe the host, not the sandbox: empty read-only tmpfs mounts hide them until the
- * Sentry has its own proc and sys.
+ * Mount the tree at @fsroot on @path of @root's tree. A missing mountpoint is made when
+ * @create (a writable root), else the mount is skipped (@required: an error).
  */
-static int mount_host_root(int sock, struct mount **out)
+static int mount_tree_at(struct mount *root, const char *path, struct dentry *fsroot,
+			 bool create, bool required)
 {
-	struct dentry *d;
-	int r = goferfs_new_root(sock, true, &d);
+	struct vfs_cred cr;
+	struct vfs_start s = root_start(root, &cr);
+	struct mount *m;
+	struct path p;
+	int r = vfs_lookup(&s, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
 
+	if (r == -ENOENT && create) {
+		r = guest_mkdir_p(root, path);
+		if (r == 0)
+			r = vfs_lookup(&s, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	}
 	if (r < 0)
-		return r;
-	r = mount_new(d, NULL, NULL, out);
-	dentry_put(d);
-	if (r < 0)
-		return r;
-	r = mount_tmpfs_at(*out, "/tmp", 01777);
+		return !required && (r == -ENOENT || r == -ENOTDIR) ? 0 : r;
+	r = mount_new(fsroot, p.mnt, p.dentry, &m);
 	if (r == 0)
-		r = mount_tmpfs_at(*out, "/proc", 0555);
-	if (r == 0)
-		r = mount_tmpfs_at(*out, "/sys", 0555);
-	if (r < 0)
-		mount_put(*out);
+		mount_put(m); /* the mount table keeps it */
+	path_put(&p);
 	return r;
 }
 
-/* The guest's cwd: @cwd if it is a directory in the guest, else "/". */
-static void set_cwd(struct fs_context *fs, struct mount *root, const char *cwd)
+/* A tmpfs on @path if that is a directory there (or can be made). */
+static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode, bool create,
+			  bool required)
 {
-	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
-	struct vfs_start s = { .cr = &cr, .root = { root, root->root }, .start = { root, root->root } };
-	struct path p;
+	struct dentry *troot;
+	int r = tmpfs_new_root(mode, 0, 0, &troot);
 
-	if (!cwd || vfs_lookup(&s, cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p) < 0)
-		return;
+	if (r < 0)
+		return r;
+	r = mount_tree_at(root, path, troot, create, required);
+	dentry_put(troot);
+	return r;
+}
+
+/*
+ * The guest's /proc and /sys: the host's describe the host, not the sandbox, so empty
+ * tmpfs mounts hide them until the Sentry has its own. One function per mount: procfs,
+ * sysfs and devfs replace these lines.
+ */
+static int mount_proc(struct mount *root, bool w)
+{
+	return mount_tmpfs_at(root, "/proc", 0555, w, false);
+}
+
+static int mount_sys(struct mount *root, bool w)
+{
+	return mount_tmpfs_at(root, "/sys", 0555, w, false);
+}
+
+/* The Sentry's /dev (fs/dev/): device nodes, devpts on /dev/pts, a tmpfs on /dev/shm. */
+static int mount_dev(struct mount *root, bool w)
+{
+	(void)w; /* devfs_mount makes /dev only where it can, and copes without */
+	return devfs_mount(root);
+}
+
+static int mount_dev_shm(struct mount *root, bool w)
+{
+	(void)root;
+	(void)w;
+	return 0; /* devfs_mount has mounted it */
+}
+
+static int mount_tmp(struct mount *root, bool w)
+{
+	return mount_tmpfs_at(root, "/tmp", 01777, w, false);
+}
+
+/* A --volume (a gofer's tree) or --tmpfs on its guest path. */
+static int mount_volume(struct mount *root, const struct boot_mount *bm, bool w)
+{
+	struct dentry *d;
+	int r;
+
+	if (bm->gofer_fd < 0)
+		return mount_tmpfs_at(root, bm->guest, 01777, w, true);
+	r = goferfs_new_root(bm->gofer_fd, bm->readonly, &d);
+	if (r < 0)
+		return r;
+	r = mount_tree_at(root, bm->guest, d, w, true);
+	dentry_put(d);
+	return r;
+}
+
+/*
+ * The root: the gofer's tree ("/" of the host or --rootfs), read-only, with a tmpfs
+ * overlay on top unless @overlay is false.
+ */
+static int mount_gofer_root(int sock, bool overlay, struct mount **out)
+{
+	struct dentry *lower, *upper, *d;
+	int r = goferfs_new_root(sock, true, &lower);
+
+	if (r < 0)
+		return r;
+	d = lower;
+	if (overlay) {
+		r = tmpfs_new_root(0755, 0, 0, &upper);
+		if (r == 0) {
+			r = overlay_new_root(upper, lower, &d);
+			dentry_put(upper);
+		}
+		dentry_put(lower);
+		if (r < 0)
+			return r;
+	}
+	r = mount_new(d, NULL, NULL, out);
+	dentry_put(d);
+	return r;
+}
+
+/* Everything mounted under the root, in order; mount points are made when @w (writable). */
+static int mount_all(const struct boot_config *c, struct mount *root, char *err, size_t errlen)
+{
+	bool w = c->overlay;
+	int r;
+
+	if ((r = mount_tmp(root, w)) < 0 || (r = mount_dev(root, w)) < 0 ||
+	    (r = mount_dev_shm(root, w)) < 0 || (r = mount_proc(root, w)) < 0 ||
+	    (r = mount_sys(root, w)) < 0) {
+		snprintf(err, errlen, "cannot mount the standard filesystems: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < c->nmounts; i++) {
+		r = mount_volume(root, &c->mounts[i], w);
+		if (r < 0) {
+			snprintf(err, errlen, "cannot mount %s: %s", c->mounts[i].guest, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The guest's cwd: @cwd if it is a directory in the guest (made with cwd_create), else "/". */
+static int set_cwd(struct fs_context *fs, struct mount *root, const struct boot_config *c,
+		   char *err, size_t errlen)
+{
+	struct vfs_cred cr;
+	struct vfs_start s = root_start(root, &cr);
+	struct path p;
+	int r;
+
+	if (!c->cwd)
+		return 0;
+	r = vfs_lookup(&s, c->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	if (r == -ENOENT && c->cwd_create && c->overlay) {
+		r = guest_mkdir_p(root, c->cwd);
+		if (r == 0)
+			r = vfs_lookup(&s, c->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &p);
+	}
+	if (r < 0) {
+		if (!c->cwd_create)
+			return 0;
+		snprintf(err, errlen, "working directory %s: %s", c->cwd, strerror(-r));
+		return r;
+	}
 	fs_context_set_cwd(fs, &p);
 	path_put(&p);
+	return 0;
 }
 
 /* `run -t`: the init's fds 0-2 are the console pty's slave, its controlling terminal. */
@@ -186,9 +360,10 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	struct fdtable *fdt = NULL;
 	struct mount *root = NULL;
 	struct task *t = NULL;
-	bool gofer_fd_taken = false;
+	bool gofer_fd_taken = false, mounts_taken = false;
 	int r;
 
+	kernel_block_host_signals(); /* before any thread exists: they inherit the mask */
 	r = arch_init();
 	if (r < 0) {
 		snprintf(err, errlen, "unsupported CPU");
@@ -210,6 +385,9 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		goto out_platform;
 	k->strace = c->strace;
 	tty_glue_init(k);
+	r = kernel_start_host_signals(k);
+	if (r < 0)
+		goto out_kernel;
 	r = fdtable_new(&fdt);
 	if (r < 0)
 		goto out_kernel;
@@ -218,14 +396,17 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		goto out_fdt;
 	/* The root filesystem: the host's through the gofer, or a tmpfs with /tmp. */
 	if (c->gofer_fd >= 0) {
-		r = mount_host_root(c->gofer_fd, &root);
+		r = mount_gofer_root(c->gofer_fd, c->overlay, &root);
 		gofer_fd_taken = true;
+		if (r == 0) {
+			r = mount_all(c, root, err, errlen);
+			mounts_taken = true;
+			if (r < 0)
+				goto out_root;
+		}
 	} else {
 		r = vfs_mount_root(getuid(), getgid(), &root);
-	}
-	if (r == 0) {
-		r = devfs_mount(root);
-		if (r < 0)
+		if (r == 0 && (r = mount_dev(root, true)) < 0)
 			mount_put(root);
 	}
 	if (r < 0) {
@@ -239,7 +420,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	}
 	r = fs_context_new(&(struct path){ .mnt = root, .dentry = root->root }, &t->fs);
 	if (r == 0 && c->gofer_fd >= 0)
-		set_cwd(t->fs, root, c->cwd);
+		r = set_cwd(t->fs, root, c, err, errlen);
 	if (r == 0 && c->tty) {
 		r = console_setup(t, root, &con);
 		if (r < 0)
@@ -266,6 +447,10 @@ out_mf:
 	memfile_free(mf);
 	if (c->gofer_fd >= 0 && !gofer_fd_taken)
 		close(c->gofer_fd);
+	/* Volumes not mounted: their sockets are still ours to close. */
+	for (size_t i = 0; !mounts_taken && i < c->nmounts; i++)
+		if (c->mounts[i].gofer_fd >= 0)
+			close(c->mounts[i].gofer_fd);
 	if (r < 0 && !err[0])
 		snprintf(err, errlen, "%s", strerror(-r));
 	return r;

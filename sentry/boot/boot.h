@@ -23,15 +23,34 @@ struct boot_config {
 	 */
 	bool tty;
 	/*
-	 * The host root through a gofer: @gofer_fd is the Sentry's end of a connected socket to
-	 * a gofer serving the host's "/" read-only (ownership moves to boot_run), or -1 for
-	 * the old tmpfs root. With a gofer, the program is opened through the guest VFS at
-	 * @exe_path (relative to @cwd), never through @exe_fd, and the guest's cwd is @cwd if
-	 * it exists in the guest, else "/".
+	 * The root filesystem through a gofer: @gofer_fd is the Sentry's end of a connected
+	 * socket to a gofer serving the host's "/" (or --rootfs DIR) read-only (ownership moves
+	 * to boot_run), or -1 for the old tmpfs root. With @overlay a tmpfs upper layer makes
+	 * it writable (fs/overlay); without, writes get EROFS. With a gofer, the program is
+	 * opened through the guest VFS at @exe_path (relative to @cwd; a name without '/' is
+	 * searched in @path_env, the guest's $PATH), never through @exe_fd, and the guest's cwd
+	 * is @cwd if it exists in the guest, else "/" (@cwd_create: make it, or fail).
 	 */
 	int gofer_fd;
+	bool overlay;
 	const char *exe_path;
+	const char *path_env;
 	const char *cwd;
+	bool cwd_create;
+	/* Extra mounts, in order (--volume, --tmpfs). */
+	const struct boot_mount *mounts;
+	size_t nmounts;
+};
+
+/*
+ * struct boot_mount - a volume: the directory a gofer serves on @gofer_fd (ownership moves
+ * to boot_run), or a tmpfs when @gofer_fd is -1, mounted at absolute guest path @guest
+ * (created in the guest if missing and the root is writable).
+ */
+struct boot_mount {
+	const char *guest;
+	int gofer_fd;
+	bool readonly;
 };
 
 #define BOOT_DEFAULT_PLATFORM "systrap"

@@ -3,6 +3,7 @@
 #include "host.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <poll.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -153,4 +154,23 @@ int host_futex_wait(uint32_t *addr, uint32_t val, const struct timespec *rel)
 int host_futex_wake(uint32_t *addr, int n)
 {
 	RET(syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0));
+}
+
+int host_sigmask_block(const sigset_t *set)
+{
+	return -pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+int host_sigtimedwait(const sigset_t *set, const struct timespec *ts)
+{
+	RET(sigtimedwait(set, NULL, ts));
+}
+
+int host_getcpu(void)
+{
+	unsigned int cpu = 0;
+
+	if (syscall(SYS_getcpu, &cpu, NULL, NULL) < 0)
+		return 0;
+	return (int)cpu;
 }

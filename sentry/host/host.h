@@ -50,7 +50,15 @@ ssize_t host_getrandom(void *buf, size_t len, unsigned int flags);
 
 /* Threads. */
 pid_t host_gettid(void);
+/* host_getcpu - the CPU the calling thread runs on (0 if unknown). */
+int host_getcpu(void);
 int host_futex_wait(uint32_t *addr, uint32_t val, const struct timespec *rel);
 int host_futex_wake(uint32_t *addr, int n);
+
+/* Signals sent to the Sentry from outside (forwarded to the guest, sentry/kernel/hostsig.c). */
+#include <signal.h>
+int host_sigmask_block(const sigset_t *set);
+/* host_sigtimedwait - the signal number taken from @set, or -EAGAIN after @ts. */
+int host_sigtimedwait(const sigset_t *set, const struct timespec *ts);
 
 #endif

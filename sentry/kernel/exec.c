@@ -179,8 +179,22 @@ static int parse_shebang(char *buf, size_t len, char **interp, char **arg)
 	return 0;
 }
 
+/* The set-id bits and owner of the program @lf (vfs_exe), for creds_exec. */
+static void exec_file_ids(struct loader_file *lf, uint32_t *mode, uint32_t *uid, uint32_t *gid)
+{
+	struct inode *ino = file_inode(((struct vfs_exe *)lf->priv)->f);
+	struct stat st;
+
+	*mode = 0;
+	if (ino && vfs_getattr(ino, &st) == 0) {
+		*mode = st.st_mode;
+		*uid = st.st_uid;
+		*gid = st.st_gid;
+	}
+}
+
 static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs,
-			const char *path)
+			const char *path, uint32_t mode, uint32_t uid, uint32_t gid)
 {
 	struct mm *old = t->mm;
 	const char *base = strrchr(path, '/');
@@ -208,6 +222,7 @@ static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs
 	strncpy(t->comm, base, sizeof(t->comm) - 1);
 	t->clear_child_tid = 0;
 	t->robust_list = t->robust_len = 0;
+	creds_exec(&t->creds, mode, uid, gid);
 	pthread_mutex_lock(&t->k->mu);
 	t->vfork_done = true;
 	t->tg->execed = true;
@@ -218,7 +233,7 @@ static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs
 long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
 		 int flags)
 {
-	struct vfs_cred cr = { .uid = t->creds.euid, .gid = t->creds.egid };
+	struct vfs_cred cr;
 	struct strv argv = { 0 }, envp = { 0 }, nargv = { 0 };
 	struct path root = { 0 }, start = { 0 };
 	struct loader_file lf = { 0 };
@@ -229,10 +244,12 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 	char *path = NULL, *buf = NULL, hdr[BINPRM_BUF + 1];
 	size_t total = 0;
 	const char *why = NULL;
+	uint32_t id_mode = 0, id_uid = 0, id_gid = 0;
 	long r;
 
 	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		return -EINVAL;
+	task_vfs_cred(t, true, &cr);
 	path = malloc(VFS_PATH_MAX);
 	buf = malloc(MAX_ARG_STRLEN);
 	if (!path || !buf) {
@@ -272,6 +289,8 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 		path_get(&start);
 	}
 	r = exec_open(&cr, &root, &start, path, true, flags & AT_SYMLINK_NOFOLLOW, &lf);
+	if (r == 0)
+		exec_file_ids(&lf, &id_mode, &id_uid, &id_gid);
 	if (r < 0)
 		goto out;
 	ssize_t n = lf.pread(lf.priv, hdr, BINPRM_BUF, 0);
@@ -282,6 +301,7 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
 		char *interp, *arg;
 
+		id_mode = 0; /* Linux ignores set-id bits on scripts */
 		r = parse_shebang(hdr, (size_t)n, &interp, &arg);
 		if (r < 0)
 			goto out;
@@ -332,7 +352,11 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 		log_debug("task %d: execve %s: %s", t->tid, path, why ? why : strerror((int)-r));
 		goto out;
 	}
-	exec_commit(t, nmm, &nregs, path);
+	/* The point of no return: the other threads go, then the old image. */
+	r = task_exec_dethread(t);
+	if (r < 0)
+		goto out;
+	exec_commit(t, nmm, &nregs, path, id_mode, id_uid, id_gid);
 	nmm = NULL;
 	have_regs = false;
 	r = 0;

@@ -3,6 +3,7 @@
 #include "sentry/kernel/kernel.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,14 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	strcpy(k->hostname, "sandbox");
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	k->ncpus = n > 0 ? (unsigned int)n : 1;
+	if (futex_table_new(&k->futex) < 0 || sysv_new(&k->sysv) < 0) {
+		futex_table_free(k->futex);
+		free(k);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->cv, NULL);
+	waitq_init(&k->exit_wq);
 	k->next_tid = 1;
 	*out = k;
 	return 0;
@@ -36,8 +43,12 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 
 void kernel_free(struct kernel *k)
 {
+	kernel_stop_host_signals(k);
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
+	futex_table_free(k->futex);
+	sysv_free(k->sysv);
+	waitq_destroy(&k->exit_wq);
 	free(k);
 }
 
@@ -88,13 +99,17 @@ int task_new_init(struct kernel *k, struct fdtable *fdt, struct task **out)
 		goto err_mm;
 	fdtable_get(fdt);
 	t->fdt = fdt;
-	t->creds.ruid = t->creds.euid = t->creds.suid = t->creds.fsuid = getuid();
-	t->creds.rgid = t->creds.egid = t->creds.sgid = t->creds.fsgid = getgid();
+	creds_init(&t->creds, getuid(), getgid());
 	t->umask = 022;
 	t->fs = NULL; /* boot attaches the root (fs_context_new) */
 	t->altstack.ss_flags = LINUX_SS_DISABLE;
 	t->tg->leader = t;
+	t->tg->dumpable = true;
+	t->thread = pthread_self(); /* init runs on the thread that boots it */
+	t->timer_slack_ns = 50000;
 	pthread_mutex_lock(&k->mu);
+	t->tg->tasks = t;
+	t->tg->live = 1;
 	t->tg->next = k->groups;
 	k->groups = t->tg;
 	k->init = t->tg;
@@ -127,30 +142,25 @@ void task_free(struct task *t)
 	arch_state_destroy(&t->regs);
 	pthread_mutex_lock(&k->mu);
 	k->ntasks--;
-	/* Init stays on the list until the end; unlink it if it is freed there. */
-	for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
-		if (*pp == t->tg) {
-			*pp = t->tg->next;
-			break;
+	/* Only a process's leader owns its group (threads and replaced leaders do not). */
+	bool owner = t->tg && t->tg->leader == t;
+	if (owner) {
+		/* Init stays on the list until the end; unlink it if it is freed there. */
+		for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
+			if (*pp == t->tg) {
+				*pp = t->tg->next;
+				break;
+			}
 		}
+		if (k->init == t->tg)
+			k->init = NULL;
 	}
-	if (k->init == t->tg)
-		k->init = NULL;
 	pthread_mutex_unlock(&k->mu);
-	pthread_mutex_destroy(&t->tg->mu);
-	free(t->tg);
-	free(t);
-}
-
-void task_exit_group(struct task *t, int status)
-{
-	pthread_mutex_lock(&t->tg->mu);
-	if (!t->tg->exiting) {
-		t->tg->exiting = true;
-		t->tg->exit_status = status;
+	if (owner) {
+		pthread_mutex_destroy(&t->tg->mu);
+		free(t->tg);
 	}
-	pthread_mutex_unlock(&t->tg->mu);
-	t->exiting = true;
+	free(t);
 }
 
 void task_get_rlimit(struct task *t, int res, struct rlimit *out)
@@ -170,7 +180,7 @@ int task_set_rlimit(struct task *t, int res, const struct rlimit *in)
 		return -EPERM; /* Linux's nr_open */
 	pthread_mutex_lock(&t->tg->mu);
 	/* Raising the hard limit needs CAP_SYS_RESOURCE, which only root holds here. */
-	if (in->rlim_max > t->tg->rlimits[res].rlim_max && t->creds.euid != 0)
+	if (in->rlim_max > t->tg->rlimits[res].rlim_max && !task_capable(t, CAP_SYS_RESOURCE))
 		r = -EPERM;
 	else
 		t->tg->rlimits[res] = *in;
@@ -197,10 +207,17 @@ int task_run(struct task *t)
 
 	for (;;) {
 		task_deliver_signals(t);
-		if (t->exiting)
+		if (__atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE))
 			break;
 		struct addrspace *as = mm_addrspace(t->mm);
+		struct timespec t0, t1;
+		host_clock_gettime(CLOCK_MONOTONIC, &t0);
 		int r = as ? ops->switch_to(t->pctx, as, &t->regs, &trap) : -ENOMEM;
+		host_clock_gettime(CLOCK_MONOTONIC, &t1);
+		__atomic_add_fetch(&t->utime_ns,
+				   (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL +
+					      (t1.tv_nsec - t0.tv_nsec)),
+				   __ATOMIC_RELAXED);
 		if (r < 0) {
 			log_warn("task %d: platform failure: %s", t->tid, strerror(-r));
 			task_exit_group(t, SIGKILL);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "lib/abi/linux/errno.h"
+#include "lib/waitq.h"
 #include "lib/abi/linux/signal.h"
 #include "platform/platform.h"
 #include "sentry/arch/arch.h"
@@ -25,9 +26,14 @@
 
 struct fdtable;
 struct fs_context;
+struct futex_table;
+struct hostsig;
+struct sysv;
 struct waiter;
 
 #define KSIG_MAX 64   /* signals 1..64 */
+/* Tasks per sandbox (each is a Sentry host thread): clone fails with EAGAIN beyond. */
+#define KERNEL_MAX_TASKS 8192
 
 /* Restartable-syscall results (ERESTARTSYS...): lib/abi/linux/errno.h. */
 #define RLIM_NLIMITS_K 16
@@ -40,9 +46,23 @@ struct ksigaction {
 	uint64_t mask;
 };
 
+#define NGROUPS_MAX_K 256 /* supplementary groups per task (Linux allows 65536) */
+#define CAP_LAST_CAP_K 40 /* CAP_CHECKPOINT_RESTORE */
+#define CAP_FULL_SET ((1ULL << (CAP_LAST_CAP_K + 1)) - 1)
+
+/*
+ * struct creds - a task's credentials (sentry/kernel/creds.c): ids, supplementary groups,
+ * capabilities (effective/permitted/inheritable/bounding/ambient as capabilities(7)) and
+ * securebits. Each task changes only its own (glibc broadcasts set*id to every thread).
+ */
 struct creds {
 	uint32_t ruid, euid, suid, fsuid;
 	uint32_t rgid, egid, sgid, fsgid;
+	int ngroups;
+	uint32_t groups[NGROUPS_MAX_K];
+	uint64_t cap_effective, cap_permitted, cap_inheritable, cap_bounding, cap_ambient;
+	bool keep_caps; /* PR_SET_KEEPCAPS */
+	bool no_new_privs;
 };
 
 struct kernel {
@@ -68,6 +88,11 @@ struct kernel {
 	int nthreads;
 	bool shutting_down;
 	pthread_cond_t cv;
+
+	struct futex_table *futex; /* sentry/kernel/futex.c: wait queues keyed by guest word */
+	struct hostsig *hostsig;   /* sentry/kernel/hostsig.c: host signals forwarded, or NULL */
+	struct waitq exit_wq;      /* woken whenever a process exits (pidfd poll) */
+	struct sysv *sysv;         /* sentry/kernel/sysv.c: the sandbox's SysV IPC objects */
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -81,6 +106,33 @@ struct thread_group {
 	struct ksigaction actions[KSIG_MAX + 1];    /* protected by mu; index = signo */
 	bool exiting;                               /* protected by mu */
 	int exit_status;                            /* wait status: code << 8, or signal */
+	/* Process-directed signals (kill, SIGCHLD), any thread may take them; under mu. */
+	uint64_t shared_pending;
+	struct linux_siginfo shared_info[KSIG_MAX + 1];
+
+	/*
+	 * Threads, protected by kernel->mu: every task that has not finished exiting (linked by
+	 * task->tg_next), how many of them still run, the thread in execve waiting for its
+	 * siblings to go, and a leader that a non-leader's execve replaced (freed at reap).
+	 */
+	struct task *tasks;
+	int live;
+	/*
+	 * Job control, protected by kernel->mu: stopped by a stop signal (every thread waits in
+	 * task_deliver_signals until SIGCONT or SIGKILL), and the changes wait(WUNTRACED /
+	 * WCONTINUED) has yet to report.
+	 */
+	bool stopped;
+	int stop_sig;
+	bool stop_report, cont_report;
+
+	/* CPU time (ns) of exited threads and of reaped children; protected by kernel->mu. */
+	uint64_t dead_utime, dead_stime, child_utime, child_stime;
+	bool child_subreaper;   /* PR_SET_CHILD_SUBREAPER; protected by kernel->mu */
+	bool dumpable;          /* PR_SET_DUMPABLE (reset by exec) */
+	uint32_t personality;   /* personality(2), inherited */
+	struct task *exec_task;
+	struct task *old_leader;
 
 	/* Process tree, protected by kernel->mu (pgid, sid and ppid above too). */
 	struct thread_group *parent; /* NULL for init */
@@ -112,10 +164,21 @@ struct task {
 	struct linux_stack altstack;                   /* sigaltstack(2) state */
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
-	bool exiting;
+	bool exiting;      /* set by the task or (group exit, execve) by another, under k->mu */
+	int exit_code;     /* exit(2)'s status for the last thread of a group */
+	struct task *tg_next; /* protected by k->mu: in tg->tasks */
+	bool joinable;     /* its host thread is joined at reap (process leaders), else detached */
 	pthread_t thread;  /* the host thread running the task (when tg->own_thread) */
 	struct waiter *waiter; /* protected by k->mu: the task thread's (lib/waitq.h), or NULL */
 	bool vfork_done;   /* protected by k->mu: a CLONE_VFORK child has exec'd or exited */
+
+	/* Scheduling attributes: reported back, the host schedules (sentry/kernel/sched.c). */
+	int nice;            /* -20..19 */
+	int sched_policy;    /* SCHED_OTHER, SCHED_FIFO, ... */
+	int sched_priority;  /* 1..99 for FIFO/RR */
+	uint64_t timer_slack_ns;
+	int pdeath_signal;   /* PR_SET_PDEATHSIG: sent when the parent process exits */
+	uint64_t utime_ns;   /* guest (user) time: time spent in platform switch_to; atomic */
 
 	/* Syscall restart state (task thread only). */
 	long syscall_result;   /* the last syscall's result if it is an -ERESTART* code, else 0 */
@@ -128,6 +191,16 @@ struct task {
 	uint64_t saved_sigmask;
 	bool restore_sigmask;
 };
+
+/*
+ * Host signals for the guest (sentry/kernel/hostsig.c): kernel_block_host_signals blocks
+ * SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGUSR1/2 in the calling thread, first thing at boot
+ * (threads inherit it); kernel_start_host_signals forwards them to init (its process group
+ * for the terminal ones) until kernel_free.
+ */
+void kernel_block_host_signals(void);
+int kernel_start_host_signals(struct kernel *k);
+void kernel_stop_host_signals(struct kernel *k);
 
 /* kernel_new - a kernel over platform @p and memory file @mf. */
 int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out);
@@ -156,6 +229,20 @@ void task_exit_group(struct task *t, int status);
  * like Linux's force_sig_info.
  */
 void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info, bool forced);
+/*
+ * tg_send_signal_locked - a process-directed signal (kill, SIGCHLD, timers): pending for the
+ * whole group, taken by the first thread that does not block it, which is kicked. SIGKILL
+ * ends the group at once. Preconditions: k->mu held.
+ */
+void tg_send_signal_locked(struct kernel *k, struct thread_group *tg, int sig,
+			   const struct linux_siginfo *info);
+/* kernel_signal_group - tg_send_signal_locked taking k->mu (timers, the event thread). */
+void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
+			 const struct linux_siginfo *info);
+/* tg_queue_signal - make @sig pending for the group (no kick); false if ignored. */
+bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginfo *info);
+/* task_blocks - does @t's mask block @sig now? */
+bool task_blocks(const struct task *t, int sig);
 /* task_send_fault - a synchronous SIGSEGV/SIGBUS/SIGILL/... with si_code and address. */
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
 /*
@@ -181,19 +268,49 @@ bool task_signal_pending(struct task *t);
 bool task_on_altstack(const struct task *t);
 
 /*
- * task_futex - futex(2) (sentry/kernel/futex.c). Single-threaded for now: waits end only by
- * timeout, wakes find nobody. Returns what Linux returns to the caller.
+ * task_futex - futex(2) (sentry/kernel/futex.c). Returns what Linux returns to the caller,
+ * -ERESTART* codes included.
  */
 long task_futex(struct task *t, uint64_t addr, int op, uint32_t val, uint64_t ts_or_val2,
 		uint64_t addr2, uint32_t val3);
+int futex_table_new(struct futex_table **out);
+void futex_table_free(struct futex_table *ft);
+/* task_futex_exit - a thread ends: release its robust futexes, clear and wake its
+ * clear_child_tid word (pthread_join). */
+void task_futex_exit(struct task *t);
+/* task_tid_exists - is @tid a live task of the sandbox? */
+bool task_tid_exists(struct kernel *k, pid_t tid);
+/* task_exit_thread_code - exit(2): only this thread ends (the group with its last one). */
+void task_exit_thread_code(struct task *t, int code);
+/*
+ * task_exit_thread - after the run loop: release the thread's futexes, context and
+ * references; the last thread makes the process a zombie. Frees @t unless it leads its group.
+ */
+void task_exit_thread(struct task *t);
+/*
+ * task_exec_dethread - execve's point of no return in a multi-threaded process: end every
+ * other thread, wait for them, and take over the leader's tid. 0, or -EINTR when the group
+ * is exiting (then the caller ends too).
+ */
+int task_exec_dethread(struct task *t);
+/* task_tgkill - tgkill(2)/tkill(2) (@tgid 0: any group): a signal for one thread. */
+int task_tgkill(struct task *t, pid_t tgid, pid_t tid, int sig);
+/*
+ * task_group_stop - a stop signal's default action: stop every thread of @t's process and
+ * tell the parent (SIGCHLD CLD_STOPPED unless SA_NOCLDSTOP).
+ */
+void task_group_stop(struct task *t, int sig);
+/* task_stop_wait - park @t while its process is stopped (run loop). */
+void task_stop_wait(struct task *t);
+/* task_pending - the signals pending for @t: its own and its process's. */
+uint64_t task_pending(struct task *t);
 
 /* ---- processes (sentry/kernel/process.c) ---- */
 
 /*
- * task_clone - fork/vfork/clone/clone3 for new processes (no threads yet: CLONE_THREAD or
- * CLONE_VM without CLONE_VFORK give -ENOSYS / -EINVAL). CLONE_VM|CLONE_VFORK copies the
- * address space like fork (the child cannot write into the parent's memory) and waits
- * like vfork. Returns the child's pid or -errno.
+ * task_clone - fork/vfork/clone/clone3: new processes (copy-on-write memory, or the same mm
+ * with CLONE_VM) and threads (CLONE_THREAD: same group, mm and handlers). Each new task
+ * runs on a host thread of its own. Returns the child's tid or -errno.
  */
 struct clone_args_k {
 	uint64_t flags, stack, stack_size, parent_tid, child_tid, tls;
@@ -224,6 +341,84 @@ int kernel_run_init(struct task *init);
 /* task_execve - execve/execveat (sentry/kernel/exec.c). */
 long task_execve(struct task *t, int dirfd, uint64_t path, uint64_t argv, uint64_t envp,
 		 int flags);
+
+/* ---- credentials (sentry/kernel/creds.c) ---- */
+
+struct vfs_cred;
+/* creds_init - the first task's: the caller's ids, all capabilities for root. */
+void creds_init(struct creds *c, uint32_t uid, uint32_t gid);
+/* task_capable - does @t hold capability @cap (CAP_*) in its effective set? */
+bool task_capable(const struct task *t, int cap);
+/* task_vfs_cred - @t's credentials for file access (fs ids when @fsids, else real ids). */
+void task_vfs_cred(const struct task *t, bool fsids, struct vfs_cred *out);
+int task_setresuid(struct task *t, uint32_t r, uint32_t e, uint32_t s);
+int task_setresgid(struct task *t, uint32_t r, uint32_t e, uint32_t s);
+int task_setreuid(struct task *t, uint32_t r, uint32_t e);
+int task_setregid(struct task *t, uint32_t r, uint32_t e);
+int task_setuid(struct task *t, uint32_t uid);
+int task_setgid(struct task *t, uint32_t gid);
+/* task_setfsuid/gid - return the old fs id; change it only when allowed (no errors). */
+uint32_t task_setfsuid(struct task *t, uint32_t uid);
+uint32_t task_setfsgid(struct task *t, uint32_t gid);
+/* task_get_creds - a copy of the credentials of task @tid (capget of another thread). */
+int task_get_creds(struct kernel *k, pid_t tid, struct creds *out);
+/* creds_exec - execve's capability and set-id transform (@mode/@uid/@gid: the file's). */
+void creds_exec(struct creds *c, uint32_t mode, uint32_t uid, uint32_t gid);
+
+/* ---- System V IPC (sentry/kernel/sysv.c): message queues and semaphore sets ---- */
+
+#include <sys/msg.h>
+#include <sys/sem.h>
+
+#define SYSV_SEMARG_MAX 32000
+/* semctl's argument, already copied in (or to copy out) by the syscall layer. */
+union sysv_semarg {
+	int val;
+	struct semid_ds ds;
+	struct seminfo info;
+	struct {
+		int count;
+		unsigned short vals[SYSV_SEMARG_MAX];
+	};
+};
+int sysv_new(struct sysv **out);
+void sysv_free(struct sysv *s);
+long sysv_msgget(struct task *t, key_t key, int flags);
+long sysv_msgsnd(struct task *t, int id, long type, const void *text, size_t len, int flags);
+/* sysv_msgrcv - the message text into @buf (at most @max bytes): its length, *@got_type. */
+long sysv_msgrcv(struct task *t, int id, void *buf, size_t max, long type, int flags,
+		 long *got_type);
+long sysv_msgctl(struct task *t, int id, int cmd, struct msqid_ds *ds);
+long sysv_semget(struct task *t, key_t key, int nsems, int flags);
+/* sysv_semop - @dl: absolute CLOCK_MONOTONIC deadline (semtimedop) or NULL. */
+long sysv_semop(struct task *t, int id, struct sembuf *ops, int n, const struct timespec *dl);
+long sysv_semctl(struct task *t, int id, int num, int cmd, union sysv_semarg *arg);
+/* sysv_semset_size - semaphores in set @id, or -EINVAL. */
+int sysv_semset_size(struct task *t, int id);
+/* sysv_exit - process @tgid exits: apply its SEM_UNDO adjustments. */
+void sysv_exit(struct kernel *k, pid_t tgid);
+
+/* ---- pidfds (sentry/kernel/pidfd.c) ---- */
+
+struct file;
+/* pidfd_new - a pidfd for the live process @pid: 0 and *@out, or -ESRCH / -ENOMEM. */
+int pidfd_new(struct task *t, pid_t pid, int flags, struct file **out);
+/* pidfd_pid - the pid a pidfd names, or -EBADF if @f is no pidfd. */
+pid_t pidfd_pid(struct file *f);
+
+/* ---- CPU time (sentry/kernel/cputime.c) ---- */
+
+/*
+ * User time is the time a task spends running guest code (inside the platform's
+ * switch_to); system time is its host thread's CPU time (the Sentry working for it).
+ */
+void task_cputime(struct task *t, uint64_t *utime, uint64_t *stime);
+/* tg_cputime - the whole process: live threads plus exited ones. */
+void tg_cputime(struct thread_group *tg, uint64_t *utime, uint64_t *stime);
+/* tg_child_cputime - of the reaped children (RUSAGE_CHILDREN, times' cutime/cstime). */
+void tg_child_cputime(struct thread_group *tg, uint64_t *utime, uint64_t *stime);
+/* task_find_group - the process @pid (0: @t's), or NULL; for getpriority and friends. */
+struct thread_group *task_find_group_locked(struct kernel *k, pid_t pid);
 
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);

@@ -48,6 +48,59 @@ static bool sig_ignored(const struct ksigaction *act, int sig)
 	       (sig_default_action(sig) == SIGDFL_IGNORE || sig_default_action(sig) == SIGDFL_CONT);
 }
 
+/*
+ * Queue @sig on the set @pending with its @infos slot. Standard signals coalesce; real-time
+ * ones would queue (one slot for now). Preconditions: tg->mu held.
+ */
+static void queue_signal(uint64_t *pending, struct linux_siginfo *infos, int sig,
+			 const struct linux_siginfo *si)
+{
+	if (*pending & SIGBIT(sig))
+		return;
+	infos[sig] = *si;
+	__atomic_or_fetch(pending, SIGBIT(sig), __ATOMIC_RELEASE);
+}
+
+static void default_info(struct linux_siginfo *si, int sig, const struct linux_siginfo *info)
+{
+	if (info) {
+		*si = *info;
+		return;
+	}
+	memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	si->si_code = SI_KERNEL;
+}
+
+bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginfo *info)
+{
+	struct linux_siginfo si;
+	bool queued = false;
+
+	if (sig < 1 || sig > KSIG_MAX)
+		return false;
+	default_info(&si, sig, info);
+	pthread_mutex_lock(&tg->mu);
+	if (sig == SIGKILL || !sig_ignored(&tg->actions[sig], sig)) {
+		queue_signal(&tg->shared_pending, tg->shared_info, sig, &si);
+		queued = true;
+	}
+	pthread_mutex_unlock(&tg->mu);
+	return queued;
+}
+
+bool task_blocks(const struct task *t, int sig)
+{
+	return sig != SIGKILL && sig != SIGSTOP &&
+	       (__atomic_load_n(&t->sigmask, __ATOMIC_ACQUIRE) & SIGBIT(sig));
+}
+
+uint64_t task_pending(struct task *t)
+{
+	return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&t->tg->shared_pending, __ATOMIC_ACQUIRE);
+}
+
 void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info, bool forced)
 {
 	struct thread_group *tg = t->tg;
@@ -55,13 +108,7 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 
 	if (sig < 1 || sig > KSIG_MAX)
 		return;
-	if (info) {
-		si = *info;
-	} else {
-		memset(&si, 0, sizeof(si));
-		si.si_signo = sig;
-		si.si_code = SI_KERNEL;
-	}
+	default_info(&si, sig, info);
 	pthread_mutex_lock(&tg->mu);
 	if (forced && (sig_ignored(&tg->actions[sig], sig) || (t->sigmask & SIGBIT(sig)))) {
 		/* A fault the guest cannot take is fatal: back to the default action. */
@@ -69,11 +116,8 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 		t->sigmask &= ~SIGBIT(sig);
 	}
 	bool drop = sig != SIGKILL && sig_ignored(&tg->actions[sig], sig) && !forced;
-	/* Standard signals coalesce; real-time ones would queue (one slot for now). */
-	if (!drop && !(t->pending & SIGBIT(sig))) {
-		t->pending_info[sig] = si;
-		__atomic_or_fetch(&t->pending, SIGBIT(sig), __ATOMIC_RELEASE);
-	}
+	if (!drop)
+		queue_signal(&t->pending, t->pending_info, sig, &si);
 	pthread_mutex_unlock(&tg->mu);
 }
 
@@ -134,8 +178,7 @@ void task_restore_sigmask(struct task *t)
 
 bool task_signal_pending(struct task *t)
 {
-	return __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) &
-	       (~__atomic_load_n(&t->sigmask, __ATOMIC_ACQUIRE) | UNBLOCKABLE);
+	return task_pending(t) & (~__atomic_load_n(&t->sigmask, __ATOMIC_ACQUIRE) | UNBLOCKABLE);
 }
 
 static bool is_restart_code(long r)
@@ -239,27 +282,37 @@ void task_deliver_signals(struct task *t)
 	 * Waits of this task were interrupted for the signals about to be handled here; a
 	 * signal sent from now on sets the flag again (cleared first, checked after).
 	 */
+	task_stop_wait(t);
 	if (t->waiter && !t->exiting)
 		waiter_clear_interrupt(t->waiter);
 	while (!t->exiting) {
-		uint64_t deliverable = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) &
-				       (~t->sigmask | UNBLOCKABLE);
+		uint64_t deliverable = task_pending(t) & (~t->sigmask | UNBLOCKABLE);
 		struct ksigaction act;
+		struct linux_siginfo info;
+		int sig;
 
 		if (!deliverable) {
 			deliver_none(t);
 			return;
 		}
 		pthread_mutex_lock(&tg->mu);
+		/* The thread's own signals (faults among them) before the process's. */
 		deliverable = t->pending & (~t->sigmask | UNBLOCKABLE);
-		if (!deliverable) {
-			pthread_mutex_unlock(&tg->mu);
-			deliver_none(t);
-			return;
+		if (deliverable) {
+			sig = next_signal(deliverable);
+			info = t->pending_info[sig];
+			__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+		} else {
+			deliverable = tg->shared_pending & (~t->sigmask | UNBLOCKABLE);
+			if (!deliverable) {
+				pthread_mutex_unlock(&tg->mu);
+				deliver_none(t);
+				return;
+			}
+			sig = next_signal(deliverable);
+			info = tg->shared_info[sig];
+			__atomic_and_fetch(&tg->shared_pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
 		}
-		int sig = next_signal(deliverable);
-		struct linux_siginfo info = t->pending_info[sig];
-		__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
 		act = tg->actions[sig];
 		if (act.handler > (uint64_t)(uintptr_t)SIG_IGN && (act.flags & LINUX_SA_RESETHAND))
 			tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
@@ -270,7 +323,8 @@ void task_deliver_signals(struct task *t)
 			if (sig != SIGKILL && (def == SIGDFL_IGNORE || def == SIGDFL_CONT))
 				continue;
 			if (sig != SIGKILL && def == SIGDFL_STOP) {
-				log_info("task %d: stop signal %d ignored (job control not yet)", t->tid, sig);
+				task_group_stop(t, sig);
+				task_stop_wait(t);
 				continue;
 			}
 			kill_group(t, sig);

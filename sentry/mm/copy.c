@@ -191,3 +191,44 @@ ssize_t mm_copy_string_in(struct mm *mm, gva_t src, char *dst, size_t max)
 		return r;
 	return (size_t)r == max ? -ENAMETOOLONG : -EFAULT;
 }
+
+int mm_word_op(struct mm *mm, gva_t addr, bool write, int (*fn)(uint32_t *word, void *arg),
+	       void *arg, struct mm_word_key *key)
+{
+	gva_t page = PAGE_ALIGN_DOWN(addr);
+	struct vma *v;
+	uint64_t *pte;
+	struct frange fr;
+	int r;
+
+	if (addr & 3)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->mu);
+	v = mm_vma_for_access(mm, addr);
+	r = -EFAULT;
+	if (!v || !copy_allowed(v, write ? COPY_OUT : COPY_IN))
+		goto out;
+	pte = pte_get(mm, page, false);
+	if (!pte || !(*pte & PTE_PRESENT)) {
+		/* A futex key needs a real page, even for a read of a never-touched one. */
+		r = mm_populate_locked(mm, v, page, page + PAGE_SIZE, false);
+		if (r < 0)
+			goto out;
+		pte = pte_get(mm, page, false);
+	}
+	if (write) {
+		r = mm_break_cow(mm, v, page, pte);
+		if (r < 0)
+			goto out;
+	}
+	fr.start = PTE_ADDR(*pte);
+	fr.end = fr.start + PAGE_SIZE;
+	if (key) {
+		key->shared = !vma_is_private(v);
+		key->off = key->shared ? fr.start + (addr - page) : addr;
+	}
+	r = fn ? fn((uint32_t *)((uint8_t *)memfile_map_internal(mm->mf, fr) + (addr - page)), arg) : 0;
+out:
+	pthread_mutex_unlock(&mm->mu);
+	return r == -ENOMEM ? -EFAULT : r;
+}

@@ -128,6 +128,22 @@ ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len);
 ssize_t mm_copy_string_in(struct mm *mm, gva_t src, char *dst, size_t max);
 
 /*
+ * mm_word_op - atomic access to the aligned 32-bit guest word at @addr (futexes, robust
+ * lists, clear_child_tid): with the page present (and COW broken when @write, which also
+ * needs PROT_WRITE), call @fn on the Sentry's pointer to the word under the mm's lock, so
+ * the page stays put; @fn uses __atomic builtins because guest threads run concurrently.
+ * @key (may be NULL) gets the futex key: for a MAP_SHARED VMA the memory-file offset of the
+ * word (the same in every process mapping the page), else @addr (private to this mm).
+ * Returns @fn's result (0 when @fn is NULL), -EINVAL (misaligned) or -EFAULT.
+ */
+struct mm_word_key {
+	bool shared;
+	uint64_t off;
+};
+int mm_word_op(struct mm *mm, gva_t addr, bool write, int (*fn)(uint32_t *word, void *arg),
+	       void *arg, struct mm_word_key *key);
+
+/*
  * mm_for_each_vma - call @fn for each VMA in address order (for /proc/PID/maps, tests).
  * @fn runs with the mm's lock held: it must not call back into this mm.
  */

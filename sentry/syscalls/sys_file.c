@@ -171,15 +171,13 @@ long sys_ioctl(struct task *t, const struct syscall_args *a)
 	return r;
 }
 
-/*
- * Record locks. With one process in the sandbox no POSIX lock can conflict, so after Linux's
- * checks set/get succeed and F_GETLK reports F_UNLCK. OFD locks between two descriptions of
- * one file would conflict on Linux: not tracked yet (noted in the table).
- */
+/* Record locks (fs/locks.c): Linux's checks here, the lock table there. */
 static long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t addr)
 {
 	struct flock fl;
 	int acc = f->flags & O_ACCMODE;
+	bool get = cmd == F_GETLK || cmd == F_OFD_GETLK;
+	long r;
 
 	if (mm_copy_in(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
 		return -EFAULT;
@@ -189,26 +187,36 @@ static long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t addr)
 		return -EINVAL;
 	switch (fl.l_type) {
 	case F_RDLCK:
-		if (cmd != F_GETLK && cmd != F_OFD_GETLK && acc == O_WRONLY)
+		if (!get && acc == O_WRONLY)
 			return -EBADF;
 		break;
 	case F_WRLCK:
-		if (cmd != F_GETLK && cmd != F_OFD_GETLK && acc == O_RDONLY)
+		if (!get && acc == O_RDONLY)
 			return -EBADF;
 		break;
 	case F_UNLCK:
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+		if (get)
 			return -EINVAL;
 		break;
 	default:
 		return -EINVAL;
 	}
-	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		fl.l_type = F_UNLCK;
-		if (mm_copy_out(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
-			return -EFAULT;
-	}
-	return 0;
+	r = vfs_fcntl_lock(f, t->fdt, t->tg->tgid, cmd, &fl);
+	if (r == 0 && get && mm_copy_out(t->mm, addr, &fl, sizeof(fl)) != sizeof(fl))
+		return -EFAULT;
+	return r;
+}
+
+long sys_flock(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = (f->flags & O_PATH) ? -EBADF : vfs_flock(f, ARG_INT(1));
+	file_put(f);
+	return r;
 }
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */
@@ -388,13 +396,16 @@ struct dents_ctx {
 	char *buf;
 	size_t len, cap;
 	bool too_small;
+	bool legacy; /* getdents(2)'s struct linux_dirent: d_type in the record's last byte */
 };
 
 static bool dents_emit(struct dir_ctx *c, const char *name, size_t len, uint64_t ino,
 		       unsigned int type, int64_t next_off)
 {
 	struct dents_ctx *d = container_of(c, struct dents_ctx, ctx);
-	size_t reclen = (19 + len + 1 + 7) & ~(size_t)7; /* ino, off, reclen, type, name, NUL */
+	/* dirent64: ino, off, reclen, type, name, NUL; linux_dirent: ino, off, reclen, name,
+	 * NUL, ..., type. */
+	size_t reclen = d->legacy ? (18 + len + 2 + 7) & ~(size_t)7 : (19 + len + 1 + 7) & ~(size_t)7;
 	char *p = d->buf + d->len;
 	uint16_t rl = (uint16_t)reclen;
 	uint8_t ty = (uint8_t)type;
@@ -407,16 +418,21 @@ static bool dents_emit(struct dir_ctx *c, const char *name, size_t len, uint64_t
 	memcpy(p, &ino, 8);
 	memcpy(p + 8, &next_off, 8);
 	memcpy(p + 16, &rl, 2);
-	memcpy(p + 18, &ty, 1);
-	memcpy(p + 19, name, len);
+	if (d->legacy) {
+		memcpy(p + 18, name, len);
+		memcpy(p + reclen - 1, &ty, 1);
+	} else {
+		memcpy(p + 18, &ty, 1);
+		memcpy(p + 19, name, len);
+	}
 	d->len += reclen;
 	return true;
 }
 
-long sys_getdents64(struct task *t, const struct syscall_args *a)
+static long do_getdents(struct task *t, const struct syscall_args *a, bool legacy)
 {
 	struct file *f = get_file(t, ARG_INT(0));
-	struct dents_ctx d = { .ctx.emit = dents_emit };
+	struct dents_ctx d = { .ctx.emit = dents_emit, .legacy = legacy };
 	struct uio u;
 	long r;
 
@@ -450,4 +466,141 @@ long sys_getdents64(struct task *t, const struct syscall_args *a)
 	free(d.buf);
 	file_put(f);
 	return r;
+}
+
+long sys_getdents64(struct task *t, const struct syscall_args *a)
+{
+	return do_getdents(t, a, false);
+}
+
+long sys_getdents(struct task *t, const struct syscall_args *a)
+{
+	return do_getdents(t, a, true);
+}
+
+/* ---- space, syncing and hints ---- */
+
+#ifndef FALLOC_FL_KEEP_SIZE
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#define FALLOC_FL_ZERO_RANGE 0x10
+#endif
+
+/* Write @len zero bytes at @off through the file's own write (punch hole, zero range). */
+static long write_zeros(struct file *f, int64_t off, int64_t len)
+{
+	static const char zeros[4096];
+
+	while (len > 0) {
+		struct uio u;
+		size_t n = (size_t)MIN(len, (int64_t)sizeof(zeros));
+		uio_init_kernel(&u, (void *)zeros, n);
+		ssize_t w = vfs_write(f, &u, &off);
+		if (w <= 0)
+			return w ? w : -EIO;
+		len -= w;
+	}
+	return 0;
+}
+
+long sys_fallocate(struct task *t, const struct syscall_args *a)
+{
+	int mode = ARG_INT(1);
+	int64_t off = (int64_t)ARG_U(2), len = (int64_t)ARG_U(3);
+	struct file *f = get_file(t, ARG_INT(0));
+	struct inode *ino;
+	struct stat st;
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	ino = file_inode(f);
+	if (off < 0 || len <= 0)
+		r = -EINVAL;
+	else if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		r = -EOPNOTSUPP;
+	else if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		r = -EOPNOTSUPP;
+	else if ((f->flags & O_ACCMODE) == O_RDONLY || (f->flags & O_PATH))
+		r = -EBADF;
+	else if (file_is_pipe(f))
+		r = -ESPIPE;
+	else if (!ino || vfs_getattr(ino, &st) < 0)
+		r = -ENODEV;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		r = -ENODEV;
+	else if (off + len < off)
+		r = -EFBIG;
+	if (r == 0 && (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))) {
+		/* Zero what exists of the range; ZERO_RANGE without KEEP_SIZE may extend. */
+		int64_t end = off + len;
+		if (mode & FALLOC_FL_KEEP_SIZE || mode & FALLOC_FL_PUNCH_HOLE)
+			end = MIN(end, (int64_t)st.st_size);
+		if (end > off)
+			r = write_zeros(f, off, end - off);
+	} else if (r == 0 && !(mode & FALLOC_FL_KEEP_SIZE) && off + len > st.st_size) {
+		struct iattr ia = { .valid = ATTR_SIZE, .size = off + len };
+		r = vfs_setattr(ino, &ia);
+	}
+	file_put(f);
+	return r;
+}
+
+/* Nothing the Sentry holds needs flushing beyond what fsync does per file. */
+long sys_sync(struct task *t, const struct syscall_args *a)
+{
+	(void)t;
+	(void)a;
+	return 0;
+}
+
+long sys_syncfs(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = get_file(t, ARG_INT(0));
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+/* fd checks only: readahead, fadvise and sync_file_range are hints or no-ops here. */
+static long fd_hint(struct task *t, int fd, bool need_regular)
+{
+	struct file *f = get_file(t, fd);
+	struct stat st;
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (file_is_pipe(f))
+		r = -ESPIPE;
+	else if (need_regular && (vfs_fstat(f, &st) < 0 || !S_ISREG(st.st_mode)))
+		r = -EINVAL;
+	file_put(f);
+	return r;
+}
+
+long sys_readahead(struct task *t, const struct syscall_args *a)
+{
+	long r = fd_hint(t, ARG_INT(0), true);
+	return r == -ESPIPE ? -EINVAL : r;
+}
+
+long sys_fadvise64(struct task *t, const struct syscall_args *a)
+{
+	if (ARG_INT(3) < 0 || ARG_INT(3) > 5)
+		return -EINVAL;
+	if ((int64_t)ARG_U(2) < 0)
+		return -EINVAL;
+	return fd_hint(t, ARG_INT(0), false);
+}
+
+long sys_sync_file_range(struct task *t, const struct syscall_args *a)
+{
+	if ((int64_t)ARG_U(1) < 0 || (int64_t)ARG_U(2) < 0 || (ARG_U(3) & ~7ULL))
+		return -EINVAL;
+	return fd_hint(t, ARG_INT(0), false);
 }

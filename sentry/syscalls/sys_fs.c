@@ -4,6 +4,7 @@
  * VFS (fs/vfs.h). Argument checks come first in Linux's order so errnos match.
  */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +57,7 @@ static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool e
 
 	memset(&x->s, 0, sizeof(x->s));
 	x->dirf = NULL;
-	x->cr.uid = fsids ? t->creds.fsuid : t->creds.ruid;
-	x->cr.gid = fsids ? t->creds.fsgid : t->creds.rgid;
+	task_vfs_cred(t, fsids, &x->cr);
 	x->s.cr = &x->cr;
 	n = mm_copy_string_in(t->mm, addr, x->path, sizeof(x->path));
 	if (n < 0)
@@ -507,7 +507,7 @@ static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t m
 	if (!owner_or_root(cr, ino))
 		return -EPERM;
 	/* A non-root owner outside the file's group cannot keep setgid (Linux's setattr_copy). */
-	if (cr->uid != 0 && cr->gid != ino->gid)
+	if (cr->uid != 0 && !vfs_cred_in_group(cr, ino->gid))
 		ia.mode &= ~S_ISGID;
 	return vfs_setattr(ino, &ia);
 }
@@ -525,7 +525,8 @@ static long chown_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t u
 		ia.uid = uid;
 	}
 	if (gid != (uint32_t)-1) {
-		if (cr->uid != 0 && (cr->uid != ino->uid || (gid != ino->gid && gid != cr->gid)))
+		if (cr->uid != 0 &&
+		    (cr->uid != ino->uid || (gid != ino->gid && !vfs_cred_in_group(cr, gid))))
 			return -EPERM;
 		ia.valid |= ATTR_GID;
 		ia.gid = gid;
@@ -606,8 +607,7 @@ long sys_fchownat(struct task *t, const struct syscall_args *a)
 /* fchmod/fchown/ftruncate: the fd's inode (host files have none: EBADF/EINVAL). */
 static struct file *fd_inode_file(struct task *t, int fd, struct vfs_cred *cr)
 {
-	cr->uid = t->creds.fsuid;
-	cr->gid = t->creds.fsgid;
+	task_vfs_cred(t, true, cr);
 	return fdtable_get_file(t->fdt, fd, NULL);
 }
 
@@ -692,23 +692,24 @@ long sys_ftruncate(struct task *t, const struct syscall_args *a)
 	return r;
 }
 
-/* utimensat: UTIME_NOW / UTIME_OMIT; a NULL path means the dirfd itself (futimens). */
-long sys_utimensat(struct task *t, const struct syscall_args *a)
+/*
+ * The common part of utimensat/utimes/futimesat/utime: @ts (NULL: both now) with UTIME_NOW
+ * and UTIME_OMIT; a 0 @path means the dirfd itself (futimens).
+ */
+static long do_utimes(struct task *t, int dirfd, uint64_t path, struct timespec *ts, int flags)
 {
-	int dirfd = ARG_INT(0), flags = ARG_INT(3);
-	struct timespec ts[2], now;
+	struct timespec now, def[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
 	struct iattr ia = { .valid = ATTR_CTIME };
-	struct vfs_cred cr = { t->creds.fsuid, t->creds.fsgid };
+	struct vfs_cred cr;
 	struct path p;
 	bool explicit = false;
 	long r;
 
+	task_vfs_cred(t, true, &cr);
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	clock_gettime(CLOCK_REALTIME, &now);
-	if (ARG_U(2)) {
-		if (mm_copy_in(t->mm, ARG_U(2), ts, sizeof(ts)) != sizeof(ts))
-			return -EFAULT;
+	if (ts) {
 		for (int i = 0; i < 2; i++) {
 			if (ts[i].tv_nsec == UTIME_NOW || ts[i].tv_nsec == UTIME_OMIT)
 				continue;
@@ -719,7 +720,7 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		if (ts[0].tv_nsec == UTIME_OMIT && ts[1].tv_nsec == UTIME_OMIT)
 			return 0;
 	} else {
-		ts[0].tv_nsec = ts[1].tv_nsec = UTIME_NOW;
+		ts = def;
 	}
 	for (int i = 0; i < 2; i++) {
 		if (ts[i].tv_nsec == UTIME_OMIT)
@@ -730,7 +731,7 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		else
 			ia.atime = ts[i].tv_nsec == UTIME_NOW ? now : ts[i];
 	}
-	if (!ARG_U(1)) {
+	if (!path) {
 		struct file *f;
 		if (dirfd == AT_FDCWD)
 			return -EFAULT;
@@ -745,7 +746,7 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		path_get(&p);
 		file_put(f);
 	} else {
-		r = at_lookup(t, dirfd, ARG_U(1), flags, &cr, &p);
+		r = at_lookup(t, dirfd, path, flags, &cr, &p);
 		if (r < 0)
 			return r;
 	}
@@ -760,6 +761,61 @@ long sys_utimensat(struct task *t, const struct syscall_args *a)
 		r = vfs_setattr(p.dentry->inode, &ia);
 	path_put(&p);
 	return r;
+}
+
+long sys_utimensat(struct task *t, const struct syscall_args *a)
+{
+	struct timespec ts[2];
+
+	if (ARG_U(2) && mm_copy_in(t->mm, ARG_U(2), ts, sizeof(ts)) != sizeof(ts))
+		return -EFAULT;
+	return do_utimes(t, ARG_INT(0), ARG_U(1), ARG_U(2) ? ts : NULL, ARG_INT(3));
+}
+
+/* utimes/futimesat: microsecond timevals (no UTIME_NOW/OMIT), NULL for now. */
+static long utimes_common(struct task *t, int dirfd, uint64_t path, uint64_t tv_addr)
+{
+	struct timeval tv[2];
+	struct timespec ts[2];
+
+	if (!tv_addr)
+		return do_utimes(t, dirfd, path, NULL, 0);
+	if (mm_copy_in(t->mm, tv_addr, tv, sizeof(tv)) != sizeof(tv))
+		return -EFAULT;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		ts[i].tv_sec = tv[i].tv_sec;
+		ts[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return do_utimes(t, dirfd, path, ts, 0);
+}
+
+long sys_utimes(struct task *t, const struct syscall_args *a)
+{
+	return utimes_common(t, AT_FDCWD, ARG_U(0), ARG_U(1));
+}
+
+long sys_futimesat(struct task *t, const struct syscall_args *a)
+{
+	/* Unlike utimensat, a NULL path is EFAULT, not the dirfd itself. */
+	if (!ARG_U(1))
+		return -EFAULT;
+	return utimes_common(t, ARG_INT(0), ARG_U(1), ARG_U(2));
+}
+
+long sys_utime(struct task *t, const struct syscall_args *a)
+{
+	struct { int64_t actime, modtime; } ub;
+	struct timespec ts[2];
+
+	if (!ARG_U(1))
+		return do_utimes(t, AT_FDCWD, ARG_U(0), NULL, 0);
+	if (mm_copy_in(t->mm, ARG_U(1), &ub, sizeof(ub)) != sizeof(ub))
+		return -EFAULT;
+	ts[0] = (struct timespec){ ub.actime, 0 };
+	ts[1] = (struct timespec){ ub.modtime, 0 };
+	return do_utimes(t, AT_FDCWD, ARG_U(0), ts, 0);
 }
 
 /* ---- cwd ---- */
@@ -782,9 +838,30 @@ long sys_chdir(struct task *t, const struct syscall_args *a)
 	return r;
 }
 
+long sys_chroot(struct task *t, const struct syscall_args *a)
+{
+	struct vfs_cred cr;
+	struct path p;
+	long r = at_lookup(t, AT_FDCWD, ARG_U(0), 0, &cr, &p);
+
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(p.dentry->inode->mode))
+		r = -ENOTDIR;
+	else
+		r = vfs_permission(&cr, p.dentry->inode, MAY_EXEC);
+	if (r == 0 && !task_capable(t, CAP_SYS_CHROOT))
+		r = -EPERM;
+	if (r == 0)
+		fs_context_set_root(t->fs, &p); /* the cwd stays, as on Linux */
+	path_put(&p);
+	return r;
+}
+
 long sys_fchdir(struct task *t, const struct syscall_args *a)
 {
-	struct vfs_cred cr = { t->creds.fsuid, t->creds.fsgid };
+	struct vfs_cred cr;
+	task_vfs_cred(t, true, &cr);
 	struct file *f = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
 	long r;
 

@@ -24,9 +24,17 @@
 	X(preadv, "fpii", SYS_FULL, NULL)                                                         \
 	X(pwritev, "fpii", SYS_FULL, NULL)                                                        \
 	X(lseek, "fii", SYS_FULL, NULL)                                                           \
+	X(preadv2, "fpiiix", SYS_PARTIAL, "RWF_* flags accepted as hints")                      \
+	X(pwritev2, "fpiiix", SYS_PARTIAL, "RWF_* flags accepted as hints")                     \
+	X(sendfile, "ffpu", SYS_FULL, NULL)                                                      \
+	X(copy_file_range, "fpfpux", SYS_FULL, NULL)                                             \
+	X(splice, "fpfpux", SYS_PARTIAL, "copies through a buffer; SPLICE_F_NONBLOCK follows the pipe's O_NONBLOCK") \
+	X(tee, "ffux", SYS_FULL, NULL)                                                           \
+	X(vmsplice, "fpix", SYS_PARTIAL, "copies (no page gifting)")                             \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminals: host stdio (termios, winsize) and ptys (termios, winsize, job control, ptmx; no TIOCSTI); FIONREAD, FIOCLEX, FIONCLEX") \
-	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL; record locks never conflict (one process)")          \
+	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
+	X(flock, "fi", SYS_FULL, NULL)                                                            \
 	X(dup2, "ff", SYS_FULL, NULL)                                                             \
 	X(dup3, "ffx", SYS_FULL, NULL)                                                            \
 	X(close, "f", SYS_FULL, NULL)                                                             \
@@ -41,6 +49,7 @@
 	X(openat2, "fspu", SYS_PARTIAL, "RESOLVE_* flags: EINVAL")                                \
 	X(creat, "so", SYS_FULL, NULL)                                                            \
 	X(getdents64, "fpu", SYS_FULL, NULL)                                                      \
+	X(getdents, "fpu", SYS_FULL, NULL)                                                       \
 	X(fsync, "f", SYS_PARTIAL, "no-op: tmpfs has nothing to flush")                           \
 	X(fdatasync, "f", SYS_PARTIAL, "no-op: tmpfs has nothing to flush")                       \
 	X(truncate, "si", SYS_FULL, NULL)                                                         \
@@ -59,9 +68,9 @@
 	X(symlinkat, "sfs", SYS_FULL, NULL)                                                       \
 	X(readlink, "spu", SYS_FULL, NULL)                                                        \
 	X(readlinkat, "fspu", SYS_FULL, NULL)                                                     \
-	X(access, "so", SYS_PARTIAL, "no supplementary groups")                                   \
-	X(faccessat, "fso", SYS_PARTIAL, "no supplementary groups")                               \
-	X(faccessat2, "fsox", SYS_PARTIAL, "no supplementary groups")                             \
+	X(access, "so", SYS_FULL, NULL)                                                          \
+	X(faccessat, "fso", SYS_FULL, NULL)                                                      \
+	X(faccessat2, "fsox", SYS_FULL, NULL)                                                    \
 	X(chmod, "so", SYS_FULL, NULL)                                                            \
 	X(fchmod, "fo", SYS_FULL, NULL)                                                           \
 	X(fchmodat, "fso", SYS_FULL, NULL)                                                        \
@@ -70,9 +79,19 @@
 	X(lchown, "sii", SYS_FULL, NULL)                                                          \
 	X(fchownat, "fsiix", SYS_FULL, NULL)                                                      \
 	X(utimensat, "fspx", SYS_FULL, NULL)                                                      \
+	X(utimes, "sp", SYS_FULL, NULL)                                                          \
+	X(futimesat, "fsp", SYS_FULL, NULL)                                                      \
+	X(utime, "sp", SYS_FULL, NULL)                                                           \
 	X(chdir, "s", SYS_FULL, NULL)                                                             \
 	X(fchdir, "f", SYS_FULL, NULL)                                                            \
 	X(getcwd, "pu", SYS_FULL, NULL)                                                           \
+	X(chroot, "s", SYS_FULL, NULL)                                                           \
+	X(fallocate, "fiii", SYS_PARTIAL, "modes 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE (written as zeros)") \
+	X(sync, "", SYS_FULL, NULL)                                                              \
+	X(syncfs, "f", SYS_FULL, NULL)                                                           \
+	X(readahead, "fiu", SYS_FULL, NULL)                                                      \
+	X(fadvise64, "fiii", SYS_FULL, NULL)                                                     \
+	X(sync_file_range, "fiix", SYS_FULL, NULL)                                               \
 	/* pipes, eventfd, readiness (fs/pipe.c, fs/eventfd.c, fs/poll.c) */                      \
 	X(pipe, "p", SYS_FULL, NULL)                                                              \
 	X(pipe2, "px", SYS_PARTIAL, "O_DIRECT accepted, no packet mode; 64 KiB, no F_SETPIPE_SZ") \
@@ -88,6 +107,20 @@
 	X(epoll_wait, "fpii", SYS_PARTIAL, "level-triggered; EPOLLONESHOT honoured")              \
 	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
+	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds one level; other types EPERM") \
+	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN") \
+	X(getxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(lgetxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(fgetxattr, "fspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(listxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(llistxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(flistxattr, "fpu", SYS_PARTIAL, "no attributes stored yet: empty list") \
+	X(setxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(lsetxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(fsetxattr, "fspui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
+	X(removexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(lremovexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
 	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
@@ -100,18 +133,20 @@
 	X(mlockall, "x", SYS_PARTIAL, "accepted, no effect")                                     \
 	X(munlockall, "", SYS_PARTIAL, "accepted, no effect")                                    \
 	/* tasks and identity */                                                                 \
-	X(exit, "i", SYS_PARTIAL, "single-threaded: exits the group")                            \
+	X(exit, "i", SYS_FULL, NULL)                            \
 	X(exit_group, "i", SYS_FULL, NULL)                                                       \
 	/* processes (sentry/kernel/process.c, exec.c) */                                       \
 	X(fork, "", SYS_FULL, NULL)                                                              \
-	X(vfork, "", SYS_PARTIAL, "the child runs on a copy-on-write copy of the parent's memory") \
-	X(clone, "xpppx", SYS_PARTIAL, "processes only: CLONE_THREAD, and CLONE_VM without CLONE_VFORK, are ENOSYS") \
+	X(vfork, "", SYS_FULL, NULL) \
+	X(clone, "xpppx", SYS_PARTIAL, "namespaces: EINVAL; CLONE_SIGHAND without CLONE_THREAD copies handlers") \
 	X(clone3, "pu", SYS_PARTIAL, "as clone; no set_tid, pidfd or cgroup")                    \
 	X(execve, "spp", SYS_PARTIAL, "ELF and one level of #! scripts")                         \
 	X(execveat, "fsppx", SYS_PARTIAL, "AT_EMPTY_PATH (fexecve): ENOSYS")                      \
-	X(wait4, "ipxp", SYS_PARTIAL, "no stopped/continued children; rusage zeroed")            \
-	X(waitid, "iipxp", SYS_PARTIAL, "P_ALL/P_PID/P_PGID; no stopped/continued children; rusage zeroed") \
+	X(wait4, "ipxp", SYS_PARTIAL, "rusage zeroed")            \
+	X(waitid, "iipxp", SYS_PARTIAL, "rusage zeroed") \
 	X(setpgid, "ii", SYS_FULL, NULL)                                                         \
+	X(pidfd_open, "ix", SYS_FULL, NULL)                                                      \
+	X(pidfd_send_signal, "fipx", SYS_PARTIAL, "no caller-supplied siginfo (EINVAL)")        \
 	X(setsid, "", SYS_FULL, NULL)                                                            \
 	X(getpid, "", SYS_FULL, NULL)                                                            \
 	X(gettid, "", SYS_FULL, NULL)                                                            \
@@ -122,23 +157,57 @@
 	X(getegid, "", SYS_FULL, NULL)                                                           \
 	X(getresuid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
-	X(getgroups, "ip", SYS_PARTIAL, "no supplementary groups")                               \
+	X(getgroups, "ip", SYS_FULL, NULL)                                                       \
+	/* System V IPC (sentry/kernel/sysv.c); shared memory comes with file mappings */       \
+	X(msgget, "ix", SYS_FULL, NULL)                                                          \
+	X(msgsnd, "ipux", SYS_FULL, NULL)                                                        \
+	X(msgrcv, "ipuix", SYS_PARTIAL, "no MSG_COPY")                                           \
+	X(msgctl, "iip", SYS_FULL, NULL)                                                         \
+	X(semget, "iix", SYS_FULL, NULL)                                                         \
+	X(semop, "ipu", SYS_FULL, NULL)                                                          \
+	X(semtimedop, "ipup", SYS_FULL, NULL)                                                    \
+	X(semctl, "iiix", SYS_PARTIAL, "GETNCNT/GETZCNT report 0")                              \
+	/* credentials (sentry/kernel/creds.c) */                                                \
+	X(setuid, "i", SYS_FULL, NULL)                                                           \
+	X(setgid, "i", SYS_FULL, NULL)                                                           \
+	X(setreuid, "ii", SYS_FULL, NULL)                                                        \
+	X(setregid, "ii", SYS_FULL, NULL)                                                        \
+	X(setresuid, "iii", SYS_FULL, NULL)                                                      \
+	X(setresgid, "iii", SYS_FULL, NULL)                                                      \
+	X(setfsuid, "i", SYS_FULL, NULL)                                                         \
+	X(setfsgid, "i", SYS_FULL, NULL)                                                         \
+	X(setgroups, "ip", SYS_PARTIAL, "at most 256 groups per task (ENOMEM beyond)")           \
+	X(capget, "pp", SYS_FULL, NULL)                                                          \
+	X(capset, "pp", SYS_PARTIAL, "own thread only; no securebits")                           \
 	X(getpgrp, "", SYS_FULL, NULL)                                                           \
 	X(getpgid, "i", SYS_FULL, NULL)                                                                     \
 	X(getsid, "i", SYS_FULL, NULL)                                                                      \
-	X(futex, "pxupux", SYS_PARTIAL, "one thread per process: waits end by timeout, wakes find nobody") \
+	X(futex, "pxupux", SYS_PARTIAL, "no priority inheritance (PI ops hand the lock over in FIFO order)") \
 	X(set_tid_address, "p", SYS_FULL, NULL)                                                  \
-	X(set_robust_list, "pu", SYS_PARTIAL, "recorded; used when threads exist")               \
+	X(set_robust_list, "pu", SYS_FULL, NULL)               \
 	X(get_robust_list, "ipp", SYS_PARTIAL, "own thread only")                                             \
 	X(rseq, "puxx", SYS_NONE, "ENOSYS: glibc falls back")                                    \
 	X(arch_prctl, "xp", SYS_PARTIAL, "ARCH_SET/GET_FS/GS")                                   \
-	X(prctl, "ixxxx", SYS_PARTIAL, "PR_SET/GET_NAME, PR_GET/SET_DUMPABLE, NO_NEW_PRIVS")     \
+	X(prctl, "ixxxx", SYS_PARTIAL, "names, dumpable, no_new_privs, pdeathsig, subreaper, keepcaps, capability sets, timerslack; PR_SET_SECCOMP: EINVAL")     \
 	X(uname, "p", SYS_FULL, NULL)                                                            \
 	X(sysinfo, "p", SYS_FULL, NULL)                                                          \
 	X(getrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(setrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(prlimit64, "iipp", SYS_PARTIAL, "own process only")                                    \
-	X(getrusage, "ip", SYS_PARTIAL, "times only")                                            \
+	X(getrusage, "ip", SYS_PARTIAL, "utime (guest) and stime (Sentry thread CPU); other fields 0") \
+	X(times, "p", SYS_PARTIAL, "as getrusage")                                               \
+	X(getpriority, "ii", SYS_FULL, NULL)                                                     \
+	X(setpriority, "iii", SYS_PARTIAL, "recorded and reported; the host schedules")         \
+	X(sched_setscheduler, "iip", SYS_PARTIAL, "recorded and reported; the host schedules")  \
+	X(sched_getscheduler, "i", SYS_FULL, NULL)                                               \
+	X(sched_setparam, "ip", SYS_PARTIAL, "recorded and reported; the host schedules")       \
+	X(sched_getparam, "ip", SYS_FULL, NULL)                                                  \
+	X(sched_get_priority_max, "i", SYS_FULL, NULL)                                           \
+	X(sched_get_priority_min, "i", SYS_FULL, NULL)                                           \
+	X(sched_rr_get_interval, "ip", SYS_FULL, NULL)                                           \
+	X(getcpu, "ppp", SYS_FULL, NULL)                                                         \
+	X(personality, "x", SYS_PARTIAL, "recorded; no flag changes behaviour")                 \
+	X(unshare, "x", SYS_PARTIAL, "CLONE_FILES, CLONE_FS; namespaces: EPERM/EINVAL")          \
 	X(getrandom, "Bux", SYS_FULL, NULL)                                                      \
 	X(sched_yield, "", SYS_FULL, NULL)                                                       \
 	X(sched_getaffinity, "iup", SYS_FULL, NULL)                                              \
@@ -157,9 +226,9 @@
 	X(restart_syscall, "", SYS_FULL, NULL)                                                   \
 	X(rt_sigpending, "pu", SYS_FULL, NULL)                                                   \
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
-	X(kill, "ii", SYS_PARTIAL, "no stop/continue (job control) yet")                             \
-	X(tgkill, "iii", SYS_PARTIAL, "own thread until threads exist")                          \
-	X(tkill, "ii", SYS_PARTIAL, "own thread until threads exist")
+	X(kill, "ii", SYS_FULL, NULL)                             \
+	X(tgkill, "iii", SYS_FULL, NULL)                          \
+	X(tkill, "ii", SYS_FULL, NULL)
 
 #define DECLARE_SYS(name, args, support, note) long sys_##name(struct task *t, const struct syscall_args *a);
 SYSCALL_LIST(DECLARE_SYS)

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "fs/vfs.h"
 #include "sentry/syscalls/sys_impl.h"
 
 long sys_fork(struct task *t, const struct syscall_args *a)
@@ -121,7 +122,10 @@ long sys_wait4(struct task *t, const struct syscall_args *a)
 		idtype = P_PGID;
 		id = pid == 0 ? t->tg->pgid : -pid;
 	}
-	r = task_wait(t, idtype, id, (options & WNOHANG) | WEXITED, &got, &status, &uid);
+	r = task_wait(t, idtype, id,
+		      (options & (WNOHANG | WCONTINUED)) | ((options & WUNTRACED) ? WSTOPPED : 0) |
+			      WEXITED,
+		      &got, &status, &uid);
 	if (r == -EINTR)
 		return -ERESTARTSYS;
 	if (r <= 0)
@@ -157,6 +161,17 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 		if (idtype == P_PGID && id == 0)
 			id = t->tg->pgid;
 		break;
+	case P_PIDFD: {
+		struct file *f = fdtable_get_file(t->fdt, id, NULL);
+		if (!f)
+			return -EBADF;
+		id = pidfd_pid(f);
+		file_put(f);
+		if (id < 0)
+			return -EBADF;
+		idtype = P_PID;
+		break;
+	}
 	default:
 		return -EINVAL;
 	}
@@ -170,7 +185,13 @@ long sys_waitid(struct task *t, const struct syscall_args *a)
 		int32_t st;
 
 		si.si_signo = SIGCHLD;
-		if ((status & 0x7f) == 0) {
+		if (status == 0xffff) {
+			si.si_code = CLD_CONTINUED;
+			st = SIGCONT;
+		} else if ((status & 0xff) == 0x7f) {
+			si.si_code = CLD_STOPPED;
+			st = (status >> 8) & 0xff;
+		} else if ((status & 0x7f) == 0) {
 			si.si_code = CLD_EXITED;
 			st = (status >> 8) & 0xff;
 		} else {
@@ -194,4 +215,46 @@ long sys_setpgid(struct task *t, const struct syscall_args *a)
 long sys_setsid(struct task *t, const struct syscall_args *a)
 {
 	return task_setsid(t);
+}
+
+/* ---- pidfds (sentry/kernel/pidfd.c) ---- */
+
+long sys_pidfd_open(struct task *t, const struct syscall_args *a)
+{
+	struct file *f;
+	struct rlimit rl;
+	long r;
+
+	if (ARG_U(1) & ~(uint64_t)O_NONBLOCK)
+		return -EINVAL;
+	if (ARG_INT(0) <= 0)
+		return -EINVAL;
+	r = pidfd_new(t, ARG_INT(0), (int)ARG_U(1), &f);
+	if (r < 0)
+		return r;
+	task_get_rlimit(t, RLIMIT_NOFILE, &rl);
+	r = fdtable_install(t->fdt, 0, f, FD_CLOEXEC, rl.rlim_cur);
+	file_put(f);
+	return r;
+}
+
+long sys_pidfd_send_signal(struct task *t, const struct syscall_args *a)
+{
+	struct file *f;
+	pid_t pid;
+
+	if (ARG_U(3))
+		return -EINVAL;
+	f = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
+	if (!f)
+		return -EBADF;
+	pid = pidfd_pid(f);
+	file_put(f);
+	if (pid < 0)
+		return -EBADF;
+	if (ARG_U(2))
+		return -EINVAL; /* caller-supplied siginfo: not yet */
+	if (ARG_INT(1) < 0 || ARG_INT(1) > KSIG_MAX)
+		return -EINVAL;
+	return task_kill(t, pid, ARG_INT(1));
 }

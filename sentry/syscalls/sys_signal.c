@@ -139,25 +139,12 @@ bad:
 
 long sys_rt_sigpending(struct task *t, const struct syscall_args *a)
 {
-	uint64_t set = t->pending & t->sigmask;
+	uint64_t set = task_pending(t) & t->sigmask;
 
 	if (ARG_U(1) > KSIGSET_SIZE)
 		return -EINVAL;
 	if (mm_copy_out(t->mm, ARG_U(0), &set, ARG_U(1)) != (ssize_t)ARG_U(1))
 		return -EFAULT;
-	return 0;
-}
-
-static long send_to_self(struct task *t, int sig, int code)
-{
-	if (sig < 0 || sig > KSIG_MAX)
-		return -EINVAL;
-	if (sig > 0) {
-		struct linux_siginfo si = { .si_signo = sig, .si_code = code };
-		si.kill.pid = t->tg->tgid;
-		si.kill.uid = t->creds.ruid;
-		task_send_signal(t, sig, &si, false);
-	}
 	return 0;
 }
 
@@ -173,18 +160,14 @@ long sys_tgkill(struct task *t, const struct syscall_args *a)
 {
 	if (ARG_INT(0) <= 0 || ARG_INT(1) <= 0)
 		return -EINVAL;
-	if (ARG_INT(0) != t->tg->tgid || ARG_INT(1) != t->tid)
-		return (ARG_INT(2) < 0 || ARG_INT(2) > KSIG_MAX) ? -EINVAL : -ESRCH;
-	return send_to_self(t, ARG_INT(2), SI_TKILL);
+	return task_tgkill(t, ARG_INT(0), ARG_INT(1), ARG_INT(2));
 }
 
 long sys_tkill(struct task *t, const struct syscall_args *a)
 {
 	if (ARG_INT(0) <= 0)
 		return -EINVAL;
-	if (ARG_INT(0) != t->tid)
-		return -ESRCH;
-	return send_to_self(t, ARG_INT(1), SI_TKILL);
+	return task_tgkill(t, 0, ARG_INT(0), ARG_INT(1));
 }
 
 /* restart_syscall(2): continue a call that returned -ERESTART_RESTARTBLOCK (poll, sleeps). */

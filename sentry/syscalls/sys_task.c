@@ -18,8 +18,7 @@
 
 long sys_exit(struct task *t, const struct syscall_args *a)
 {
-	/* One thread per group until the threads issue: exit ends the group. */
-	task_exit_group(t, (ARG_INT(0) & 0xff) << 8);
+	task_exit_thread_code(t, ARG_INT(0));
 	return 0;
 }
 
@@ -81,11 +80,6 @@ long sys_getresuid(struct task *t, const struct syscall_args *a)
 long sys_getresgid(struct task *t, const struct syscall_args *a)
 {
 	return put_three(t, a, t->creds.rgid, t->creds.egid, t->creds.sgid);
-}
-
-long sys_getgroups(struct task *t, const struct syscall_args *a)
-{
-	return ARG_INT(0) < 0 ? -EINVAL : 0;
 }
 
 long sys_getpgrp(struct task *t, const struct syscall_args *a)
@@ -175,37 +169,6 @@ long sys_arch_prctl(struct task *t, const struct syscall_args *a)
 	}
 }
 
-long sys_prctl(struct task *t, const struct syscall_args *a)
-{
-	switch (ARG_INT(0)) {
-	case PR_SET_NAME: {
-		char buf[16];
-		ssize_t n = mm_copy_string_in(t->mm, ARG_U(1), buf, sizeof(buf));
-		if (n == -ENAMETOOLONG) {
-			if (mm_copy_in(t->mm, ARG_U(1), buf, sizeof(buf) - 1) != sizeof(buf) - 1)
-				return -EFAULT;
-			buf[15] = 0;
-		} else if (n < 0) {
-			return n;
-		}
-		memcpy(t->comm, buf, sizeof(t->comm));
-		return 0;
-	}
-	case PR_GET_NAME:
-		return mm_copy_out(t->mm, ARG_U(1), t->comm, sizeof(t->comm)) == sizeof(t->comm) ? 0 : -EFAULT;
-	case PR_GET_DUMPABLE:
-		return 1;
-	case PR_SET_DUMPABLE:
-		return ARG_U(1) > 1 ? -EINVAL : 0;
-	case PR_GET_NO_NEW_PRIVS:
-		return 0;
-	case PR_SET_NO_NEW_PRIVS:
-		return ARG_U(1) == 1 ? 0 : -EINVAL;
-	default:
-		return -EINVAL;
-	}
-}
-
 long sys_uname(struct task *t, const struct syscall_args *a)
 {
 	struct utsname u;
@@ -282,17 +245,6 @@ long sys_prlimit64(struct task *t, const struct syscall_args *a)
 	if (ARG_U(3) && mm_copy_out(t->mm, ARG_U(3), &old, sizeof(old)) != sizeof(old))
 		return -EFAULT;
 	return 0;
-}
-
-long sys_getrusage(struct task *t, const struct syscall_args *a)
-{
-	struct rusage ru;
-	int who = ARG_INT(0);
-
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD)
-		return -EINVAL;
-	memset(&ru, 0, sizeof(ru));
-	return mm_copy_out(t->mm, ARG_U(1), &ru, sizeof(ru)) == sizeof(ru) ? 0 : -EFAULT;
 }
 
 /* Linux serves up to MAX_RW_COUNT bytes per call from the CRNG; we do it in chunks. */

@@ -4,6 +4,7 @@
 # Env: BIN (default bin), BUILD (default build), PLATFORMS (default "ptrace systrap"),
 #      TIMEOUT seconds per command (default 60), BUSYBOX (default: busybox on PATH).
 # Adding a check: write check_NAME (uses $P, calls pass/fail) and add NAME to CHECKS.
+# CHECKS="a b" in the environment runs only those.
 set -u
 
 BIN=${BIN:-bin}
@@ -17,12 +18,15 @@ PROGS="$BUILD/tests/integration"
 REAPER="$PROGS/subreaper"
 BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 
-CHECKS="echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
+CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
 	hostroot_python escape_calls escape_stubjump
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
-	tty_shell tty_pipe"
+	host_sigterm host_sigint host_sigint_group
+	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
+	run_cwd run_env run_rootfs run_bad_flags guest_mount
+	tty_shell tty_pipe"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -235,6 +239,46 @@ check_kill_sandbox() {
 	expect 137 ""
 }
 
+# Host signals to the sandbox reach the guest: SIGTERM to init (a shell trap runs), SIGINT
+# to init's process group. The guest says "ready" once it can take the signal.
+host_signal() { # host_signal SIG SCRIPT
+	rm -f "$tmp/out"
+	# Not under timeout(1), which signals its whole process group: the sandbox alone.
+	"$SANDBOX" run --platform="$P" "$BUSYBOX" sh -c "$2" </dev/null >"$tmp/out" 2>"$tmp/err" &
+	local pid=$! i
+	for i in $(seq 100); do
+		grep -q ready "$tmp/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -"$1" "$pid"
+	( sleep "$TIMEOUT"; kill -KILL "$pid" 2>/dev/null ) &
+	local watchdog=$!
+	wait "$pid"
+	RC=$?
+	kill "$watchdog" 2>/dev/null
+	rm -f "$tmp/left"
+}
+check_host_sigterm() {
+	host_signal TERM 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do :; done'
+	expect 3 "ready
+got TERM"
+}
+check_host_sigint() {
+	host_signal INT 'echo ready; while :; do :; done'
+	expect 130 "ready"
+}
+
+# Ctrl-C signals the whole process group: the sandbox, its stubs and the gofer. Only the
+# guest may see it (stubs and gofer live in sessions of their own).
+check_host_sigint_group() {
+	rm -f "$tmp/left"
+	"$REAPER" "$tmp/left" "$TIMEOUT_BIN" --preserve-status -s INT 2 \
+		"$SANDBOX" run --platform="$P" --host-root /bin/sh -c 'echo ready; while :; do :; done' \
+		</dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	expect 130 "ready"
+}
+
 # --host-root: the host's / read-only through the gofer, tmpfs on /tmp. Dynamic programs
 # run under `env -i` so the host's environment does not steer them.
 hostroot() { # hostroot ARGS...: sbx --host-root under env -i
@@ -275,9 +319,9 @@ check_hostroot_cwd() {
 check_hostroot_erofs() {
 	local name="/etc/sbx-erofs-$$" before after
 	before=$(cksum </etc/os-release)
-	hostroot "$BUSYBOX" touch "$name"
+	SBX_WRAP=(env -i); sbx --readonly "$BUSYBOX" touch "$name"
 	local rc1=$RC
-	hostroot "$BUSYBOX" sh -c 'echo x >>/etc/os-release'
+	sbx --readonly "$BUSYBOX" sh -c 'echo x >>/etc/os-release'; SBX_WRAP=()
 	local rc2=$RC
 	after=$(cksum </etc/os-release)
 	if [ "$rc1" -eq 0 ] || [ "$rc2" -eq 0 ]; then
@@ -363,6 +407,200 @@ check_escape_stubjump() {
 	else
 		pass
 	fi
+}
+
+# ---- the default root: host / read-only through the gofer with a tmpfs overlay ----
+
+check_overlay_etc() {
+	hostroot /bin/sh -c 'echo hi > /etc/x; cat /etc/x; rm /etc/passwd; ls /etc/passwd; echo rc=$?'
+	if [ -e /etc/x ] || [ ! -s /etc/passwd ]; then
+		rm -f /etc/x
+		fail "the host's /etc changed"
+	elif ! grep -q "passwd" "$tmp/err"; then
+		fail "ls /etc/passwd did not complain" "$tmp/err"
+	else
+		expect 0 "$(printf 'hi\nrc=2')"
+	fi
+}
+
+# A fingerprint of a host tree: names, modes, sizes, mtimes, and the data of small files.
+host_print() {
+	find "$@" -xdev -maxdepth 1 -printf '%p %m %s %T@ %y\n' 2>/dev/null | sort | cksum
+	cat /etc/passwd /etc/hostname /usr/bin/env 2>/dev/null | cksum
+}
+
+# Writes, deletes, renames, chmods, truncates under /etc, /usr and a host directory outside
+# the guest's /tmp: all succeed in the guest, none reaches the host.
+check_overlay_host_untouched() {
+	local d before after
+	d=$(mktemp -d /var/tmp/sbx-ovl.XXXXXX)
+	echo data >"$d/file"
+	mkdir "$d/sub"
+	echo deep >"$d/sub/deep"
+	before="$(host_print /etc /usr /usr/bin "$d" "$d/sub")"
+	hostroot "$BUSYBOX" sh -c '
+		set -e
+		echo new >/etc/sbx-new; echo more >>/etc/passwd; chmod 600 /etc/hostname
+		rm /etc/hostname; mv /etc/passwd /etc/passwd.moved; test ! -e /etc/passwd
+		mkdir /usr/sbx-dir; touch /usr/bin/env; : >/usr/bin/env; test ! -s /usr/bin/env
+		echo changed >"$1/file"; rm -r "$1/sub"; mkdir "$1/sub"; test ! -e "$1/sub/deep"
+		mv "$1/file" "$1/file2"; ln -s x "$1/link"; chmod 700 "$1"
+		grep -q more /etc/passwd.moved && cat "$1/file2"' sh "$d"
+	after="$(host_print /etc /usr /usr/bin "$d" "$d/sub")"
+	if [ "$before" != "$after" ] || [ ! -s "$d/sub/deep" ] || [ "$(cat "$d/file")" != data ]; then
+		fail "the host changed"
+	else
+		expect 0 changed
+	fi
+	rm -rf "$d"
+}
+
+# ls -la /etc in the guest lists the same names as natively (the overlay's merged readdir).
+check_overlay_ls_la() {
+	hostroot /bin/ls -la /etc
+	local want
+	want=$(env -i /bin/ls -la /etc | awk 'NR > 1 { print $9 }')
+	if [ "$RC" -ne 0 ] || [ -s "$tmp/err" ]; then
+		fail "exit $RC or complaints" "$tmp/err"
+	elif [ "$(awk 'NR > 1 { print $9 }' "$tmp/out")" != "$want" ]; then
+		awk 'NR > 1 { print $9 }' "$tmp/out" >"$tmp/got"
+		printf '%s\n' "$want" >"$tmp/want"
+		diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"
+		fail "names differ" "$tmp/diff"
+	else
+		pass
+	fi
+}
+
+# python3 + sqlite3 with databases in the guest's /tmp and on the overlay (copied-up /var).
+check_overlay_python() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	SBX_WRAP=(env -i)
+	sbx /usr/bin/python3 -c 'import json, sqlite3
+out = []
+for path in ("/tmp/t.db", "/var/sbx-overlay-test.db"):
+    db = sqlite3.connect(path); db.execute("create table t (x)"); db.execute("insert into t values (41)")
+    db.commit(); db.close()
+    out.append(sqlite3.connect(path).execute("select x + 1 from t").fetchone()[0])
+print(json.dumps({"ok": out}))'
+	SBX_WRAP=()
+	if [ -e /var/sbx-overlay-test.db ]; then
+		rm -f /var/sbx-overlay-test.db
+		fail "the database reached the host"
+	else
+		expect 0 '{"ok": [42, 42]}'
+	fi
+}
+
+# -v HOST:GUEST: a rw volume really writes the host directory.
+check_volume_rw() {
+	local d
+	d=$(mktemp -d)
+	echo host >"$d/in"
+	hostroot -v "$d:/mnt/vol" "$BUSYBOX" sh -c 'cat /mnt/vol/in; echo guest >/mnt/vol/out; mkdir /mnt/vol/dir'
+	if [ "$(cat "$d/out" 2>/dev/null)" != guest ] || [ ! -d "$d/dir" ]; then
+		fail "the write did not reach the host" "$tmp/err"
+	else
+		expect 0 host
+	fi
+	rm -rf "$d"
+}
+
+check_volume_ro() {
+	local d
+	d=$(mktemp -d)
+	echo host >"$d/in"
+	hostroot --volume="$d:/data:ro" "$BUSYBOX" sh -c 'cat /data/in; echo x >/data/out || echo refused; rm /data/in || echo refused'
+	if [ -e "$d/out" ] || [ ! -e "$d/in" ]; then
+		fail "a read-only volume was written"
+	elif ! grep -q 'Read-only file system' "$tmp/err"; then
+		fail "no EROFS" "$tmp/err"
+	else
+		expect 0 "$(printf 'host\nrefused\nrefused')"
+	fi
+	rm -rf "$d"
+}
+
+check_run_cwd() {
+	hostroot --cwd=/usr/share "$BUSYBOX" pwd
+	local rc1=$RC out1
+	out1=$(cat "$tmp/out")
+	hostroot --cwd=/new/dir "$BUSYBOX" sh -c 'pwd; ls -a'
+	if [ "$rc1" -ne 0 ] || [ "$out1" != /usr/share ]; then
+		fail "--cwd=/usr/share: exit $rc1, pwd '$out1'" "$tmp/err"
+	else
+		expect 0 "$(printf '/new/dir\n.\n..')"
+	fi
+}
+
+check_run_env() {
+	SBX_WRAP=(env -i KEEP=1 DROP=1)
+	sbx --clear-env -e A=1 --env=B=two -e KEEP "$BUSYBOX" env
+	local out1 rc1=$RC
+	out1=$(sort "$tmp/out" | tr '\n' ' ')
+	sbx -e KEEP=2 "$BUSYBOX" env
+	SBX_WRAP=()
+	if [ "$rc1" -ne 0 ] || [ "$out1" != "A=1 B=two KEEP=1 " ]; then
+		fail "--clear-env -e: exit $rc1, env '$out1'" "$tmp/err"
+	else
+		expect 0 "$(printf 'KEEP=2\nDROP=1')"
+	fi
+}
+
+# --rootfs: a busybox tree as the root, with the overlay on top; the directory is unchanged.
+check_run_rootfs() {
+	local r="$tmp/rootfs" before
+	rm -rf "$r"
+	mkdir -p "$r/bin" "$r/etc" "$r/tmp"
+	cp "$BUSYBOX" "$r/bin/busybox"
+	"$r/bin/busybox" --install "$r/bin" # hard links: -s would point at the host path
+	echo "rootfs-os" >"$r/etc/os-release"
+	before=$(find "$r" | sort | cksum)
+	SBX_WRAP=(env -i PATH=/bin)
+	sbx --rootfs="$r" sh -c 'cat /etc/os-release; echo x >/etc/new; ls /etc; test -e /usr/bin/python3 || echo no-host'
+	SBX_WRAP=()
+	if [ "$(find "$r" | sort | cksum)" != "$before" ]; then
+		fail "the rootfs directory changed"
+	else
+		expect 0 "$(printf 'rootfs-os\nnew\nos-release\nno-host')"
+	fi
+}
+
+# Bad flags: one line on stderr, status 125.
+check_run_bad_flags() {
+	local bad=
+	for args in "-v /nonexistent-sbx:/x" "-v /etc:relative" "-v /etc" "--cwd=rel" \
+		    "--rootfs=/nonexistent-sbx" "--tmpfs=rel" "-e =x" "-v /etc:/x:bogus"; do
+		# shellcheck disable=SC2086
+		sbx $args /bin/true
+		if [ "$RC" -ne 125 ] || [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+			bad="$bad [$args: exit $RC, $(wc -l <"$tmp/err") lines]"
+		fi
+	done
+	if [ -n "$bad" ]; then
+		fail "$bad" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# mount(2)/umount2(2) in the guest: tmpfs, bind, read-only remount (MS_REMOUNT|MS_BIND|
+# MS_RDONLY through python's ctypes: busybox wants /proc/mounts for it), EBUSY, EPERM.
+check_guest_mount() {
+	hostroot "$BUSYBOX" sh -c 'b=$1
+		mkdir -p /mnt/a /mnt/b; $b mount -t tmpfs -o mode=0700 none /mnt/a && $b stat -c %a /mnt/a
+		echo x >/mnt/a/f; $b mount --bind /mnt/a /mnt/b && cat /mnt/b/f
+		/usr/bin/python3 -c "import ctypes; ctypes.CDLL(None).mount(b\"none\", b\"/mnt/b\", None, 32 | 4096 | 1, None)"
+		(echo y >/mnt/b/g) 2>/dev/null || echo ro
+		echo z >/mnt/a/h && echo a-rw
+		cd /mnt/b; $b umount /mnt/b 2>/dev/null || echo busy; cd /
+		$b umount /mnt/b && ls /mnt/b && cat /mnt/a/f
+		$b mount -t ext4 /dev/null /mnt/b 2>/dev/null || echo eperm
+		$b umount /mnt/a && ls /mnt/a; $b umount / 2>/dev/null || echo root-busy' sh "$BUSYBOX"
+	expect 0 "$(printf '700\nx\nro\na-rw\nbusy\nx\neperm\nroot-busy')"
 }
 
 # Build the helper programs.

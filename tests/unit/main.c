@@ -17,6 +17,7 @@
 	X(elf_suite)     \
 	X(stack_suite)   \
 	X(ptrace_suite)  \
+	X(ptrace_mt_suite) \
 	X(systrap_suite) \
 	X(systrap_mt_suite) \
 	X(p9_suite)      \
@@ -27,7 +28,8 @@
 	X(gofer_client_suite) \
 	X(sigframe_suite) \
 	X(syscall_table_suite) \
-	X(pipe_suite) \
+	X(pipe_suite)    \
+	X(overlay_suite) \
 	X(tty_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
