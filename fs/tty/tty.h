@@ -64,8 +64,9 @@ struct tty_job_ops {
 	/* install_fd - put @f (a reference is taken) at the caller's lowest free fd, with
 	 * FD_CLOEXEC if @cloexec: the fd or -errno (TIOCGPTPEER). */
 	int (*install_fd)(struct mm *mm, struct file *f, bool cloexec);
-	/* can_stop - the kernel stops processes on SIGTTIN/SIGTTOU/SIGTSTP. Until it does, a
-	 * background read that raised SIGTTIN returns EIO instead of restarting forever. */
+	/* can_stop - the kernel stops processes on SIGTTIN/SIGTTOU/SIGTSTP (it does). A kernel
+	 * that cannot makes a background read that raised SIGTTIN return EIO instead of
+	 * restarting forever. */
 	bool can_stop;
 };
 

@@ -5,7 +5,7 @@
  *
  * The caller: fs/ has no "current task", so the calling task is found by its host thread's
  * waiter (every task thread records waiter_current() in t->waiter), else by the syscall's
- * mm. Only thread-group leaders are searched (one thread per process today).
+ * mm (a linear scan of every thread: fine for the few processes of a sandbox).
  *
  * Signals come from the kernel, not a process: task_kill with a sender that is no process
  * (pid 0, uid 0), so every target is kicked out of its waits like any other kill. Linux
@@ -27,19 +27,24 @@ static struct kernel *glue_k;
 static struct thread_group glue_sender_tg; /* tgid 0: "the kernel" */
 static struct task glue_sender;
 
-/* Preconditions: k->mu. The caller's process, or NULL. */
-static struct thread_group *caller_group(struct kernel *k, struct mm *mm)
+/*
+ * Preconditions: k->mu. The calling task: the one whose thread's waiter is ours, else a task
+ * of the process whose address space is @mm; NULL for the console relay's threads.
+ */
+static struct task *caller_task(struct kernel *k, struct mm *mm)
 {
 	struct waiter *w = waiter_current();
-	struct thread_group *by_mm = NULL;
+	struct task *by_mm = NULL;
 
 	for (struct thread_group *g = k->groups; g; g = g->next) {
-		if (g->zombie || !g->leader)
+		if (g->zombie)
 			continue;
-		if (g->leader->waiter == w)
-			return g;
-		if (mm && g->leader->mm == mm)
-			by_mm = g;
+		for (struct task *t = g->tasks; t; t = t->tg_next) {
+			if (t->waiter == w)
+				return t;
+			if (mm && t->mm == mm && !by_mm)
+				by_mm = t;
+		}
 	}
 	return by_mm;
 }
@@ -47,19 +52,19 @@ static struct thread_group *caller_group(struct kernel *k, struct mm *mm)
 static bool glue_current(struct mm *mm, struct tty_caller *out)
 {
 	struct kernel *k = glue_k;
-	struct thread_group *g;
+	struct task *t;
 
 	pthread_mutex_lock(&k->mu);
-	g = caller_group(k, mm);
-	if (g) {
-		out->pid = g->tgid;
-		out->pgid = g->pgid;
-		out->sid = g->sid;
-		out->uid = g->leader->creds.fsuid;
-		out->gid = g->leader->creds.fsgid;
+	t = caller_task(k, mm);
+	if (t) {
+		out->pid = t->tg->tgid;
+		out->pgid = t->tg->pgid;
+		out->sid = t->tg->sid;
+		out->uid = t->creds.fsuid;
+		out->gid = t->creds.fsgid;
 	}
 	pthread_mutex_unlock(&k->mu);
-	return g != NULL;
+	return t != NULL;
 }
 
 static pid_t glue_pgrp_session(pid_t pgid)
@@ -136,22 +141,23 @@ static void glue_signal_pgrp(pid_t pgid, int sig)
 	free(pids);
 }
 
+/* The calling thread's mask and its process's action (Linux's is_ignored()). */
 static enum tty_sig_disp glue_signal_disposition(struct mm *mm, int sig)
 {
 	struct kernel *k = glue_k;
 	enum tty_sig_disp d = TTY_SIG_DEFAULT;
-	struct thread_group *g;
+	struct task *t;
 
 	pthread_mutex_lock(&k->mu);
-	g = caller_group(k, mm);
-	if (g) {
-		pthread_mutex_lock(&g->mu);
-		uint64_t h = g->actions[sig].handler;
-		if ((g->leader->sigmask & SIGBIT(sig)) || h == (uint64_t)(uintptr_t)SIG_IGN)
+	t = caller_task(k, mm);
+	if (t) {
+		pthread_mutex_lock(&t->tg->mu);
+		uint64_t h = t->tg->actions[sig].handler;
+		if ((t->sigmask & SIGBIT(sig)) || h == (uint64_t)(uintptr_t)SIG_IGN)
 			d = TTY_SIG_IGNORED;
 		else if (h != (uint64_t)(uintptr_t)SIG_DFL)
 			d = TTY_SIG_CAUGHT;
-		pthread_mutex_unlock(&g->mu);
+		pthread_mutex_unlock(&t->tg->mu);
 	}
 	pthread_mutex_unlock(&k->mu);
 	return d;
@@ -160,14 +166,11 @@ static enum tty_sig_disp glue_signal_disposition(struct mm *mm, int sig)
 static int glue_install_fd(struct mm *mm, struct file *f, bool cloexec)
 {
 	struct kernel *k = glue_k;
-	struct thread_group *g;
-	struct task *t = NULL;
+	struct task *t;
 	struct rlimit rl;
 
 	pthread_mutex_lock(&k->mu);
-	g = caller_group(k, mm);
-	if (g)
-		t = g->leader; /* the caller itself: it cannot go away under us */
+	t = caller_task(k, mm); /* the caller itself: it cannot go away under us */
 	pthread_mutex_unlock(&k->mu);
 	if (!t)
 		return -ESRCH;
@@ -183,7 +186,7 @@ static const struct tty_job_ops glue_ops = {
 	.signal_pid = glue_signal_pid,
 	.signal_disposition = glue_signal_disposition,
 	.install_fd = glue_install_fd,
-	.can_stop = false, /* signal.c ignores stop signals (no job-control stops yet) */
+	.can_stop = true, /* signal.c stops thread groups on SIGTTIN/SIGTTOU/SIGTSTP */
 };
 
 void tty_glue_init(struct kernel *k)

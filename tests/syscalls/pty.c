@@ -448,9 +448,21 @@ static void test_session(int m, const char *sname)
 		res[5] = WIFEXITED(bst) && WEXITSTATUS(bst) == 0 ? 'y' : 'n';
 		res[6] = mpg == 0 ? 'y' : 'n';
 
+		/* With the default action, a background read stops the reader (SIGTTIN). */
+		pid_t bg2 = fork();
+		if (bg2 == 0) {
+			setpgid(0, 0);
+			read(s, buf, 1);
+			_exit(9);
+		}
+		waitpid(bg2, &bst, WUNTRACED);
+		res[7] = WIFSTOPPED(bst) && WSTOPSIG(bst) == SIGTTIN ? 'y' : 'n';
+		kill(bg2, SIGKILL);
+		waitpid(bg2, &bst, 0);
+
 		struct sigaction sa = { .sa_handler = on_winch };
 		sigaction(SIGWINCH, &sa, NULL);
-		write(ready[1], res, 7);
+		write(ready[1], res, 8);
 		for (int i = 0; i < 200 && !got_winch; i++)
 			msleep(10);
 		write(ready[1], got_winch ? "W" : "-", 1);
@@ -459,8 +471,8 @@ static void test_session(int m, const char *sname)
 		_exit(7);
 	}
 	close(ready[1]);
-	char res[8] = { 0 };
-	is_int(read_n(ready[0], res, 7), 7, "child ready");
+	char res[9] = { 0 };
+	is_int(read_n(ready[0], res, 8), 8, "child ready");
 	ok(res[0] == 'y', "TIOCSCTTY by a session leader");
 	ok(res[1] == 'y', "the foreground group is the leader's");
 	ok(res[2] == 'y', "TIOCGSID is the session");
@@ -468,6 +480,7 @@ static void test_session(int m, const char *sname)
 	ok(res[4] == 'y', "TIOCSPGRP to a missing group: ESRCH");
 	ok(res[5] == 'y', "a background read with SIGTTIN ignored: EIO");
 	ok(res[6] == 'y', "TIOCSPGRP through the master by the controlling process");
+	ok(res[7] == 'y', "a background read stops the reader with SIGTTIN");
 	pid_t mine = getpgrp();
 	is_errno(ioctl(m, TIOCSPGRP, &mine), ENOTTY, "TIOCSPGRP on a master by an outsider: ENOTTY");
 	pid_t fg = -1;
