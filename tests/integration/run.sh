@@ -363,7 +363,8 @@ print(json.dumps({"ok": db.execute("select x + 1 from t").fetchone()[0]}))'
 
 # `run -t`: a shell on the Sentry's pty, driven through a host pty (tty_drive.py): tty is
 # /dev/pts/0, arithmetic, the host window size and a resize, ^C kills the foreground job,
-# the exit status comes back and the host terminal leaves raw mode.
+# ^Z stops it and fg resumes it, the exit status comes back and the host terminal leaves
+# raw mode.
 check_tty_shell() {
 	if [ ! -x /usr/bin/python3 ]; then
 		fail "python3 is not installed (scripts/install-deps.sh installs it)"

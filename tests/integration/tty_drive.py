@@ -80,6 +80,13 @@ def main():
     os.write(fd, b"\x03")
     if not expect(PROMPT, 10, mark) or time.time() - t0 > 9:
         fail("^C does not interrupt cat")
+    # Job control: ^Z stops the foreground job (SIGTSTP), fg continues it, ^C ends it.
+    step(b"cat\n", rb"cat\r\n", "no echo of cat", prompt=False)
+    time.sleep(0.5)
+    step(b"\x1a", rb"Stopped", "^Z does not stop cat")
+    step(b"fg\n", rb"fg\r\ncat\r\n", "fg does not resume cat", prompt=False)
+    time.sleep(0.5)
+    step(b"\x03", rb"\^C", "^C does not end the resumed cat")
     step(b"exit 3\n", rb"exit 3", "no echo of exit", prompt=False)
     expect(rb"\Z^", 10)  # read until EOF
     _, status = os.waitpid(pid, 0)
