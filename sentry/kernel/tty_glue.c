@@ -7,9 +7,8 @@
  * waiter (every task thread records waiter_current() in t->waiter), else by the syscall's
  * mm (a linear scan of every thread: fine for the few processes of a sandbox).
  *
- * Signals come from the kernel, not a process: task_kill with a sender that is no process
- * (pid 0, uid 0), so every target is kicked out of its waits like any other kill. Linux
- * sends these with SEND_SIG_PRIV (si_code SI_KERNEL); ours arrive as SI_USER from pid 0.
+ * Signals come from the kernel, not a process (Linux's SEND_SIG_PRIV: si_code SI_KERNEL):
+ * tg_send_signal_locked to every process of the group, as a kill would.
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,8 +23,6 @@
 #define SIGBIT(s) (1ULL << ((s) - 1))
 
 static struct kernel *glue_k;
-static struct thread_group glue_sender_tg; /* tgid 0: "the kernel" */
-static struct task glue_sender;
 
 /*
  * Preconditions: k->mu. The calling task: the one whose thread's waiter is ours, else a task
@@ -105,40 +102,29 @@ static bool glue_pgrp_orphaned(pid_t pgid)
 	return orphaned;
 }
 
+/* Linux sends terminal signals with SEND_SIG_PRIV: si_code SI_KERNEL, no sender. */
+static void signal_groups(pid_t id, bool pgrp, int sig)
+{
+	struct linux_siginfo si = { .si_signo = sig, .si_code = SI_KERNEL };
+	struct kernel *k = glue_k;
+
+	pthread_mutex_lock(&k->mu);
+	for (struct thread_group *g = k->groups; g; g = g->next)
+		if (!g->zombie && (pgrp ? g->pgid == id : g->tgid == id))
+			tg_send_signal_locked(k, g, sig, &si);
+	pthread_mutex_unlock(&k->mu);
+}
+
 static void glue_signal_pid(pid_t pid, int sig)
 {
 	if (pid > 0)
-		task_kill(&glue_sender, pid, sig);
+		signal_groups(pid, false, sig);
 }
 
-/*
- * Every member of @pgid, one kill each: task_kill(-pgid) would read pgid 1 as "everyone",
- * and the sandbox's init (a shell, with -t) is often the foreground group 1.
- */
 static void glue_signal_pgrp(pid_t pgid, int sig)
 {
-	struct kernel *k = glue_k;
-	pid_t *pids = NULL;
-	size_t n = 0, cap = 0;
-
-	pthread_mutex_lock(&k->mu);
-	for (struct thread_group *g = k->groups; g; g = g->next) {
-		if (g->zombie || g->pgid != pgid)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			pid_t *np = realloc(pids, ncap * sizeof(*np));
-			if (!np)
-				break;
-			pids = np;
-			cap = ncap;
-		}
-		pids[n++] = g->tgid;
-	}
-	pthread_mutex_unlock(&k->mu);
-	for (size_t i = 0; i < n; i++)
-		task_kill(&glue_sender, pids[i], sig);
-	free(pids);
+	if (pgid > 0)
+		signal_groups(pgid, true, sig);
 }
 
 /* The calling thread's mask and its process's action (Linux's is_ignored()). */
@@ -192,9 +178,5 @@ static const struct tty_job_ops glue_ops = {
 void tty_glue_init(struct kernel *k)
 {
 	glue_k = k;
-	memset(&glue_sender, 0, sizeof(glue_sender));
-	glue_sender.k = k;
-	glue_sender.tg = &glue_sender_tg;
-	glue_sender_tg.tgid = 0;
 	tty_set_job_ops(&glue_ops);
 }

@@ -401,9 +401,10 @@ static void test_winsize(int m, int s)
 	ok(g.ws_row == 33 && g.ws_col == 101, "and the master");
 }
 
-static volatile sig_atomic_t got_winch;
-static void on_winch(int sig)
+static volatile sig_atomic_t got_winch, winch_code;
+static void on_winch(int sig, siginfo_t *si, void *uc)
 {
+	winch_code = si->si_code;
 	got_winch = 1;
 }
 
@@ -460,12 +461,12 @@ static void test_session(int m, const char *sname)
 		kill(bg2, SIGKILL);
 		waitpid(bg2, &bst, 0);
 
-		struct sigaction sa = { .sa_handler = on_winch };
+		struct sigaction sa = { .sa_sigaction = on_winch, .sa_flags = SA_SIGINFO };
 		sigaction(SIGWINCH, &sa, NULL);
 		write(ready[1], res, 8);
 		for (int i = 0; i < 200 && !got_winch; i++)
 			msleep(10);
-		write(ready[1], got_winch ? "W" : "-", 1);
+		write(ready[1], !got_winch ? "-" : winch_code == SI_KERNEL ? "K" : "W", 1);
 		/* Now wait on the terminal until ^C kills us (default SIGINT). */
 		read(s, buf, sizeof buf);
 		_exit(7);
@@ -489,7 +490,8 @@ static void test_session(int m, const char *sname)
 	struct winsize w = { .ws_row = 10, .ws_col = 20 };
 	ioctl(m, TIOCSWINSZ, &w);
 	is_int(read_n(ready[0], res, 1), 1, "child answered");
-	is_int(res[0], 'W', "TIOCSWINSZ sends SIGWINCH to the foreground group");
+	ok(res[0] == 'K' || res[0] == 'W', "TIOCSWINSZ sends SIGWINCH to the foreground group");
+	is_int(res[0], 'K', "from the kernel (si_code SI_KERNEL)");
 	msleep(50);
 	wr(m, "\003");
 	is_int(waitpid(c, &st, 0), c, "reap the session leader");
