@@ -53,6 +53,23 @@ void fdtable_put(struct fdtable *t)
 	free(t);
 }
 
+int fdtable_next_fd(struct fdtable *t, int from)
+{
+	int fd = -1;
+
+	if (from < 0)
+		from = 0;
+	pthread_mutex_lock(&t->mu);
+	for (unsigned int i = (unsigned int)from; i < t->cap; i++) {
+		if (t->slots[i].file) {
+			fd = (int)i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return fd;
+}
+
 /* Preconditions: t->mu held. */
 static int fdtable_grow(struct fdtable *t, unsigned int need)
 {

@@ -22,6 +22,7 @@ void inode_init(struct inode *ino, const struct inode_ops *ops, const struct fil
 	ino->uid = uid;
 	ino->gid = gid;
 	ino->size = 0;
+	ino->sock = NULL;
 	inode_touch(ino, ATTR_ATIME | ATTR_MTIME | ATTR_CTIME);
 }
 

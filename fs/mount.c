@@ -36,6 +36,20 @@ int mount_new(struct dentry *root, struct mount *parent, struct dentry *mountpoi
 	return 0;
 }
 
+void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg)
+{
+	struct mount *v[256];
+	int n = 0;
+
+	pthread_mutex_lock(&vfs_tree_mu);
+	/* The table is newest first; /proc/mounts lists oldest first. */
+	for (struct mount *m = mount_table; m && n < 256; m = m->next_mount)
+		v[n++] = m;
+	while (n > 0)
+		fn(v[--n], arg);
+	pthread_mutex_unlock(&vfs_tree_mu);
+}
+
 void mount_get(struct mount *m)
 {
 	refcount_inc(&m->ref);

@@ -78,6 +78,12 @@ static int lookup_child(struct dentry *dir, const char *name, size_t len, struct
 	struct dentry *d = dentry_child(dir, name, len);
 	int r;
 
+	if (d && d->inode && d->inode->ops->revalidate && !d->mounted &&
+	    !d->inode->ops->revalidate(d)) {
+		dentry_prune(d);
+		dentry_detach(d); /* gone from the tree; holders keep it alive, dead */
+		d = NULL;
+	}
 	if (d) {
 		dentry_get(d);
 		*out = d;
@@ -280,6 +286,17 @@ int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct pa
  */
 int vfs_path_string(const struct path *root, const struct path *p, char *buf, size_t size)
 {
+	int r;
+
+	pthread_mutex_lock(&vfs_tree_mu);
+	r = vfs_path_string_locked(root, p, buf, size);
+	pthread_mutex_unlock(&vfs_tree_mu);
+	return r;
+}
+
+int vfs_path_string_locked(const struct path *root, const struct path *p, char *buf,
+			   size_t size)
+{
 	struct mount *m = p->mnt;
 	struct dentry *d = p->dentry;
 	size_t pos = size;
@@ -288,7 +305,6 @@ int vfs_path_string(const struct path *root, const struct path *p, char *buf, si
 
 	if (size == 0)
 		return -ERANGE;
-	pthread_mutex_lock(&vfs_tree_mu);
 	if (d->dead) {
 		r = -ENOENT;
 		goto out;
@@ -335,6 +351,5 @@ int vfs_path_string(const struct path *root, const struct path *p, char *buf, si
 	memmove(buf, buf + pos, size - pos);
 	r = (int)(size - pos - 1);
 out:
-	pthread_mutex_unlock(&vfs_tree_mu);
 	return r;
 }

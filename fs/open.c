@@ -51,6 +51,9 @@ int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, st
 			if (r < 0)
 				return r;
 		}
+		/* Linux's sockfs inodes have no open (no_open): -ENXIO after the permission check. */
+		if (S_ISSOCK(ino->mode))
+			return -ENXIO;
 		if ((flags & O_TRUNC) && S_ISREG(ino->mode)) {
 			struct iattr ia = { .valid = ATTR_SIZE | ATTR_MTIME | ATTR_CTIME, .size = 0 };
 			clock_gettime(CLOCK_REALTIME, &ia.mtime);

@@ -102,6 +102,27 @@ int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode)
 	return r;
 }
 
+int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out)
+{
+	struct nameidata nd;
+	struct dentry *d;
+	int r = create_prep(s, path, false, &nd, &d);
+
+	if (r == 0) {
+		struct inode *dir = nd.cur.dentry->inode;
+		r = dir->ops->create ? dir->ops->create(dir, d, S_IFSOCK | (mode & 07777), nd.cr)
+				     : -EPERM;
+		if (r == 0) {
+			out->mnt = nd.cur.mnt;
+			out->dentry = d;
+			path_get(out);
+		}
+		r = create_finish(d, r);
+	}
+	create_done(&nd);
+	return r;
+}
+
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path)
 {
 	struct nameidata nd;

@@ -100,6 +100,11 @@ struct file_ops {
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
 	/*
+	 * mmap_file - the open file whose page cache a mapping of @f maps (overlay: the
+	 * layer's file; no new reference). NULL op: @f itself (fs/pagecache.c).
+	 */
+	struct file *(*mmap_file)(struct file *f);
+	/*
 	 * poll - the file's readiness now (POLLIN | POLLOUT | POLLHUP | ...), never blocking.
 	 * With @pt non-NULL also register on every wait queue whose wake could change the
 	 * answer (poll_wait). NULL op: always readable and writable (regular files).
@@ -216,6 +221,8 @@ int fdtable_close(struct fdtable *t, int fd);
 void fdtable_close_range(struct fdtable *t, unsigned int first, unsigned int last);
 /* fdtable_fork - an unshared copy of @t (fork without CLONE_FILES): same files and fd flags. */
 int fdtable_fork(struct fdtable *t, struct fdtable **out);
+/* fdtable_next_fd - the lowest open fd >= @from, or -1 (/proc/PID/fd listings). */
+int fdtable_next_fd(struct fdtable *t, int from);
 /* fdtable_close_on_exec - close every fd with FD_FLAG_CLOEXEC (execve). */
 void fdtable_close_on_exec(struct fdtable *t);
 
@@ -292,12 +299,19 @@ struct inode_ops {
 	int (*setattr)(struct inode *ino, const struct iattr *ia);
 	/* release - the last reference dropped: free the filesystem's inode. */
 	void (*release)(struct inode *ino);
+	/*
+	 * revalidate - is the cached dentry @d (whose inode this is) still valid? false makes
+	 * the walk drop it (and its subtree) and ask the directory's lookup again: procfs
+	 * entries of processes that went away. NULL: always valid. Called under vfs_tree_mu.
+	 */
+	bool (*revalidate)(struct dentry *d);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
 struct super {
 	struct refcount ref;
 	uint64_t dev;   /* st_dev */
+	const char *fstype; /* /proc/mounts' type ("tmpfs", "proc", ...); NULL: "tmpfs" */
 	atomic_ulong next_ino;
 };
 
@@ -315,6 +329,12 @@ struct inode {
 	uint32_t uid, gid;
 	int64_t size;
 	struct timespec atime, mtime, ctime;
+	/* The unix socket bound to this S_IFSOCK inode, or NULL: owned and protected by the
+	 * socket layer (sentry/socket/, under its lock); the VFS never looks at it. */
+	void *sock;
+	/* The page cache (fs/pagecache.c) of a regular file that can be mmap'd, or NULL
+	 * (mmap fails with ENODEV). Set at creation by the filesystem; immutable. */
+	struct pagecache *pagecache;
 };
 
 /* inode_init - a new inode with one reference (the caller's), times set to now. */
@@ -473,6 +493,12 @@ int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct pa
 
 int vfs_mkdir(const struct vfs_start *s, const char *path, uint32_t mode);
 int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
+/*
+ * vfs_mknod_sock - bind(2)'s half: a new socket inode (S_IFSOCK | @mode) at @path, its path
+ * (new references) in *out. -EEXIST if the name exists (bind reports -EADDRINUSE). Opening
+ * a socket inode fails with -ENXIO.
+ */
+int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out);
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path);
 /* vfs_link - @flags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
 int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,
@@ -500,9 +526,24 @@ int vfs_fsync(struct file *f, bool datasync);
  * -ENOENT if @p was unlinked, -ERANGE if it does not fit. Not under @root: "(unreachable)".
  */
 int vfs_path_string(const struct path *root, const struct path *p, char *buf, size_t size);
+/* vfs_path_string_locked - the same with vfs_tree_mu already held (procfs symlinks). */
+int vfs_path_string_locked(const struct path *root, const struct path *p, char *buf,
+			   size_t size);
+/*
+ * vfs_for_each_mount - call @fn for every mount with a parent, oldest first, with
+ * vfs_tree_mu held (/proc/PID/mounts). The namespace root is not included.
+ */
+void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg);
 
 /* ---- tmpfs (fs/tmpfs/) ---- */
 
+/*
+ * tmpfs_memfd_new - memfd_create(2): an unlinked O_RDWR file named "memfd:@name" in a
+ * private tmpfs, owned by @cr; without @sealing it carries F_SEAL_SEAL.
+ */
+int tmpfs_memfd_new(const struct vfs_cred *cr, const char *name, bool sealing, struct file **out);
+/* tmpfs_fcntl_seals - F_ADD_SEALS (@seals) / F_GET_SEALS; -EINVAL for non-tmpfs files. */
+long tmpfs_fcntl_seals(struct file *f, int cmd, unsigned int seals);
 /* tmpfs_new_root - a new tmpfs whose root directory has @mode and owner; one dentry ref. */
 int tmpfs_new_root(uint32_t mode, uint32_t uid, uint32_t gid, struct dentry **out);
 /* vfs_mount_root - the sandbox's root: a tmpfs with /tmp (1777). One reference in *out. */
@@ -558,5 +599,53 @@ int epoll_ctl_file(struct file *ep, int op, int fd, struct file *target, uint32_
  */
 int epoll_scan(struct file *ep, struct fdtable *fdt, struct poll_table *pt,
 	       struct epoll_event *out, int max);
+
+/* ---- page cache and file mappings (fs/pagecache.c) ---- */
+
+/*
+ * A page cache maps a regular file's page indexes to memory-file pages (DESIGN.md §6).
+ * For tmpfs it is the file's storage (absent pages inside the size are holes of zeros);
+ * for the gofer it caches pages read through an open file, kept coherent with write(2)
+ * and truncate, and written back from shared mappings on msync, fsync and munmap.
+ *
+ * Lock order: inode->mu > pagecache mu > gofer client lock > memfile lock. mm never calls
+ * into the page cache with mm->mu held (it drops it around get_page), and the page cache
+ * never takes mm->mu, so copies to guest memory under inode->mu stay legal.
+ */
+struct pagecache;
+
+/* pagecache_set_memfile - the memory file pages come from (boot: the guests' memfile). */
+void pagecache_set_memfile(struct memfile *mf);
+/* pagecache_memfile - that memory file (unit tests: a private one created on first use). */
+struct memfile *pagecache_memfile(void);
+/* pagecache_new - an empty cache; @storage: the cache is the file's data (tmpfs). */
+int pagecache_new(bool storage, struct pagecache **out);
+/* pagecache_free - drop every page (mappers keep their own references). */
+void pagecache_free(struct pagecache *pc);
+/*
+ * pagecache_find - the memory-file offset of page @idx with a reference for the caller;
+ * with @create allocate a zero page when absent (tmpfs writes). -ENOENT when absent,
+ * -ENOMEM. Size is not checked. Release with pagecache_put_page.
+ */
+int pagecache_find(struct pagecache *pc, uint64_t idx, bool create, uint64_t *off);
+void pagecache_put_page(uint64_t off);
+/* pagecache_page_ptr - the Sentry's pointer to a referenced page. */
+void *pagecache_page_ptr(uint64_t off);
+/* pagecache_set_size - the file's size as mappings see it (faults at or past it: SIGBUS). */
+void pagecache_set_size(struct pagecache *pc, int64_t size);
+/* pagecache_truncate - drop pages wholly past @size, zero the tail of the last one. */
+void pagecache_truncate(struct pagecache *pc, int64_t size);
+/* pagecache_write_through - @len bytes at @pos were written to the file: update cached pages. */
+void pagecache_write_through(struct pagecache *pc, int64_t pos, const void *buf, size_t len);
+/* pagecache_nr_pages - pages held (tests, accounting). */
+uint64_t pagecache_nr_pages(struct pagecache *pc);
+/*
+ * vfs_file_mappable - an mm_mappable over @f's page cache for mmap(2) (one reference; @f is
+ * referenced by it). @path names it in /proc/PID/maps (copied; may be NULL). -ENODEV when
+ * the file cannot be mapped.
+ */
+int vfs_file_mappable(struct file *f, const char *path, struct mm_mappable **out);
+/* vfs_file_writeback - write dirty shared-mapping pages of @f's inode back (fsync, msync). */
+int vfs_file_writeback(struct file *f);
 
 #endif

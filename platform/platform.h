@@ -87,6 +87,13 @@ struct platform_ops {
 	int (*switch_to)(struct pctx *c, struct addrspace *as, struct arch_state *st, struct trap *out);
 	/* interrupt - make a running (or the next) switch_to on @c return TRAP_INTERRUPT. Any thread. */
 	void (*interrupt)(struct pctx *c);
+	/*
+	 * as_cpu_clock - optional: a host clock id whose clock_gettime is the CPU time of the
+	 * guest code run on @as so far (a process CPU clock in Linux's CPUCLOCK encoding: the
+	 * low two bits choose PROF 0, VIRT 1, SCHED 2). 0 or -ENOSYS. Any thread; the id
+	 * just stops working (EINVAL) once @as is released. (CPU-time timers, timer.h.)
+	 */
+	int (*as_cpu_clock)(struct addrspace *as, int *out);
 };
 
 struct platform {

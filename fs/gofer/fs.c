@@ -106,6 +106,10 @@ static int gi_new(struct super *sb, struct p9c *c, uint32_t fid, const struct p9
 		break;
 	case S_IFREG:
 		fops = &gofer_file_fops;
+		if (pagecache_new(false, &gi->base.pagecache) < 0) {
+			free(gi);
+			return -ENOMEM;
+		}
 		break;
 	case S_IFLNK:
 		iops = &gofer_link_iops;
@@ -430,6 +434,8 @@ static int gofer_setattr(struct inode *ino, const struct iattr *ia)
 	e = p9c_call(gi->c, &t, NULL);
 	if (e < 0)
 		return e;
+	if ((ia->valid & ATTR_SIZE) && ino->pagecache) /* mappings fault SIGBUS past it */
+		pagecache_truncate(ino->pagecache, ia->size);
 	refresh(ino);
 	return 0;
 }
@@ -440,6 +446,7 @@ static void gofer_release(struct inode *ino)
 
 	p9c_clunk(gi->c, gi->fid);
 	p9c_put(gi->c);
+	pagecache_free(gi->base.pagecache);
 	free(gi->target);
 	free(gi);
 }
@@ -528,10 +535,21 @@ static ssize_t gofer_read(struct file *f, struct uio *dst, int64_t *pos)
 	struct p9c *c = to_gi(file_inode(f))->c;
 	uint32_t chunk = io_chunk(c, gf);
 	ssize_t done = 0;
+	char *buf = NULL;
 
+	/*
+	 * Guest buffers are filled after the client lock is released: copying to guest memory
+	 * can fault in a file mapping, whose page cache may read through this client.
+	 */
+	if (dst->mm && dst->resid) {
+		buf = malloc(MIN(dst->resid, chunk));
+		if (!buf)
+			return -ENOMEM;
+	}
 	while (dst->resid) {
 		uint32_t n = (uint32_t)MIN(dst->resid, chunk);
 		struct p9_msg t = { .type = P9_TREAD, .tread = { gf->fid, (uint64_t)*pos, n } }, r;
+		uint32_t count;
 		ssize_t got;
 		int e;
 
@@ -541,17 +559,28 @@ static ssize_t gofer_read(struct file *f, struct uio *dst, int64_t *pos)
 			e = -EIO;
 		if (e < 0) {
 			p9c_unlock(c);
+			free(buf);
 			return done ? done : e;
 		}
-		got = r.rread.count ? uio_copy_out(dst, r.rread.data, r.rread.count) : 0;
-		p9c_unlock(c);
-		if (got < 0)
+		count = r.rread.count;
+		if (buf) {
+			memcpy(buf, r.rread.data, count);
+			p9c_unlock(c);
+			got = count ? uio_copy_out(dst, buf, count) : 0;
+		} else {
+			got = count ? uio_copy_out(dst, r.rread.data, count) : 0;
+			p9c_unlock(c);
+		}
+		if (got < 0) {
+			free(buf);
 			return done ? done : got;
+		}
 		done += got;
 		*pos += got;
 		if ((uint32_t)got < n)
 			break; /* EOF, or a fault part way */
 	}
+	free(buf);
 	return done;
 }
 
@@ -595,6 +624,8 @@ static ssize_t gofer_write(struct file *f, struct uio *src, int64_t *pos)
 				done = e;
 			break;
 		}
+		if (ino->pagecache) /* mappings see what write(2) wrote */
+			pagecache_write_through(ino->pagecache, *pos, buf, r.rwrite.count);
 		done += r.rwrite.count;
 		*pos += r.rwrite.count;
 		if (r.rwrite.count < (uint32_t)n)
@@ -615,7 +646,10 @@ static int gofer_fsync(struct file *f, bool datasync)
 {
 	struct gofer_file *gf = f->priv;
 	struct p9_msg t = { .type = P9_TFSYNC, .tfsync = { gf->fid, datasync } };
+	int e = vfs_file_writeback(f); /* shared mappings' pages first */
 
+	if (e < 0)
+		return e;
 	return p9c_call(to_gi(file_inode(f))->c, &t, NULL);
 }
 
@@ -720,6 +754,7 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 		goto out;
 	}
 	sb->dev = atomic_fetch_add(&gofer_next_dev, 1);
+	sb->fstype = "9p";
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	e = gi_new(sb, c, fid, &st, &gi);

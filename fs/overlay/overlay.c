@@ -883,7 +883,14 @@ static int ovl_fsync(struct file *f, bool datasync)
 	return vfs_fsync(f->priv, datasync);
 }
 
+/* Mappings map the layer's page cache (overlayfs maps the real file too). */
+static struct file *ovl_mmap_file(struct file *f)
+{
+	return f->priv;
+}
+
 static const struct file_ops ovl_file_fops = {
+	.mmap_file = ovl_mmap_file,
 	.open = ovl_file_open,
 	.read = ovl_read,
 	.write = ovl_write,
@@ -1000,6 +1007,7 @@ int overlay_new_root(struct dentry *upper, struct dentry *lower, struct dentry *
 		vfs_setattr(upper->inode, &ia);
 	}
 	sb->dev = atomic_fetch_add(&ovl_next_dev, 1);
+	sb->fstype = "overlay";
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	r = ovl_inode_new(sb, fs, upper, lower, &oi);

@@ -31,6 +31,13 @@ static int tmpfs_new_inode(struct super *sb, uint32_t mode, uint32_t uid, uint32
 	} else if (S_ISLNK(mode)) {
 		iops = &tmpfs_symlink_iops;
 		fops = NULL;
+	} else if (!S_ISREG(mode)) {
+		fops = NULL; /* sockets (bind): no data, open fails with ENXIO */
+	}
+	ti->seals = 0x0001; /* F_SEAL_SEAL: only memfds take seals */
+	if (S_ISREG(mode) && pagecache_new(true, &ti->base.pagecache) < 0) {
+		free(ti);
+		return -ENOMEM;
 	}
 	inode_init(&ti->base, iops, fops, sb, mode, uid, gid);
 	*out = ti;
@@ -183,7 +190,7 @@ void tmpfs_release(struct inode *ino)
 {
 	struct tmpfs_inode *ti = to_tmpfs(ino);
 
-	free(ti->data);
+	pagecache_free(ti->base.pagecache);
 	free(ti->target);
 	free(ti);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* tmpfs regular files: read/write at a position, O_APPEND, lseek, truncate (sparse growth). */
+/* tmpfs regular files: read/write at a position, O_APPEND, lseek, truncate (sparse growth),
+ * over the page cache that holds their data. */
 #include "fs/tmpfs/tmpfs_impl.h"
 
 #include <errno.h>
@@ -9,52 +10,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define TMPFS_CHUNK (64 * 1024)
+static const char zeros[PAGE_SIZE];
 
-static const char zeros[4096];
-
-/* Make the buffer hold at least @len bytes (new bytes zero). Preconditions: base.mu. */
-static int tmpfs_reserve(struct tmpfs_inode *ti, uint64_t len)
-{
-	size_t cap = ti->cap ? ti->cap : 4096;
-	char *p;
-
-	if (len <= ti->cap)
-		return 0;
-	if (len > TMPFS_MAX_BUFFER)
-		return -ENOSPC;
-	while (cap < len)
-		cap *= 2;
-	p = realloc(ti->data, cap);
-	if (!p)
-		return -ENOSPC;
-	memset(p + ti->cap, 0, cap - ti->cap);
-	ti->data = p;
-	ti->cap = cap;
-	return 0;
-}
-
+/*
+ * Data moves one page at a time between the guest and the page cache's memory-file pages.
+ * The page cache lock is not held while copying (a copy may fault in a mapping of this very
+ * file); base.mu keeps writers and truncate out.
+ */
 static ssize_t tmpfs_read(struct file *f, struct uio *dst, int64_t *pos)
 {
 	struct inode *ino = file_inode(f);
-	struct tmpfs_inode *ti = to_tmpfs(ino);
 	ssize_t done = 0;
 
 	pthread_mutex_lock(&ino->mu);
 	while (dst->resid && *pos < ino->size) {
-		uint64_t n = MIN(dst->resid, (uint64_t)(ino->size - *pos));
-		const char *src;
+		uint64_t poff = (uint64_t)*pos & ~PAGE_MASK, off = 0;
+		uint64_t n = MIN(MIN(dst->resid, (uint64_t)(ino->size - *pos)), PAGE_SIZE - poff);
+		bool hole = pagecache_find(ino->pagecache, (uint64_t)*pos / PAGE_SIZE, false, &off) < 0;
 		ssize_t c;
 
-		/* Past the buffer the file is a hole of zeros (truncate up). */
-		if ((uint64_t)*pos < ti->cap) {
-			src = ti->data + *pos;
-			n = MIN(n, ti->cap - (uint64_t)*pos);
-		} else {
-			src = zeros;
-			n = MIN(n, sizeof(zeros));
-		}
-		c = uio_copy_out(dst, src, n);
+		c = uio_copy_out(dst, hole ? zeros : (char *)pagecache_page_ptr(off) + poff, n);
+		if (!hole)
+			pagecache_put_page(off);
 		if (c <= 0) {
 			if (!done)
 				done = c ? c : -EFAULT;
@@ -72,7 +49,6 @@ static ssize_t tmpfs_read(struct file *f, struct uio *dst, int64_t *pos)
 static ssize_t tmpfs_write(struct file *f, struct uio *src, int64_t *pos)
 {
 	struct inode *ino = file_inode(f);
-	struct tmpfs_inode *ti = to_tmpfs(ino);
 	ssize_t done = 0;
 	int r = 0;
 
@@ -80,21 +56,35 @@ static ssize_t tmpfs_write(struct file *f, struct uio *src, int64_t *pos)
 	if (f->flags & O_APPEND)
 		*pos = ino->size;
 	while (src->resid) {
-		uint64_t n = MIN(src->resid, (uint64_t)TMPFS_CHUNK);
+		uint64_t poff = (uint64_t)*pos & ~PAGE_MASK, off;
+		uint64_t n = MIN(src->resid, PAGE_SIZE - poff);
 		ssize_t c;
 
-		r = tmpfs_reserve(ti, (uint64_t)*pos + n);
+		if ((uint64_t)*pos + n > TMPFS_MAX_BUFFER) {
+			r = -ENOSPC;
+			break;
+		}
+		r = tmpfs_seal_check(to_tmpfs(ino), ino->size, MAX(ino->size, *pos + (int64_t)n),
+				     true);
 		if (r < 0)
 			break;
-		c = uio_copy_in(src, ti->data + *pos, n);
+		r = pagecache_find(ino->pagecache, (uint64_t)*pos / PAGE_SIZE, true, &off);
+		if (r < 0) {
+			r = -ENOSPC;
+			break;
+		}
+		c = uio_copy_in(src, (char *)pagecache_page_ptr(off) + poff, n);
+		pagecache_put_page(off);
 		if (c <= 0) {
 			r = c ? (int)c : -EFAULT;
 			break;
 		}
 		done += c;
 		*pos += c;
-		if (*pos > ino->size)
+		if (*pos > ino->size) {
 			ino->size = *pos;
+			pagecache_set_size(ino->pagecache, ino->size);
+		}
 		if ((uint64_t)c < n)
 			break;
 	}
@@ -106,12 +96,18 @@ static ssize_t tmpfs_write(struct file *f, struct uio *src, int64_t *pos)
 
 static int tmpfs_setattr(struct inode *ino, const struct iattr *ia)
 {
-	struct tmpfs_inode *ti = to_tmpfs(ino);
-
 	pthread_mutex_lock(&ino->mu);
-	if ((ia->valid & ATTR_SIZE) && ia->size < ino->size && (uint64_t)ia->size < ti->cap) {
-		/* Keep the invariant: bytes past the size are zero. */
-		memset(ti->data + ia->size, 0, MIN(ti->cap, (uint64_t)ino->size) - ia->size);
+	if ((ia->valid & ATTR_SIZE) &&
+	    tmpfs_seal_check(to_tmpfs(ino), ino->size, ia->size, false) < 0) {
+		pthread_mutex_unlock(&ino->mu);
+		return -EPERM;
+	}
+	if (ia->valid & ATTR_SIZE) {
+		/* Pages past the new size go; mappings fault SIGBUS there from now on. */
+		if (ia->size < ino->size)
+			pagecache_truncate(ino->pagecache, ia->size);
+		else
+			pagecache_set_size(ino->pagecache, ia->size);
 	}
 	inode_setattr_copy(ino, ia);
 	pthread_mutex_unlock(&ino->mu);

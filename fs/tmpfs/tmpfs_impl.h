@@ -7,22 +7,24 @@
 #include "lib/compiler.h"
 
 /*
- * struct tmpfs_inode - a tmpfs file. Regular file contents live in a growable heap buffer
- * @data of @cap bytes; bytes at or past @cap read as zero, so truncate() up is sparse.
- * Invariant: data[size..cap) is zero. TODO: take pages from the memory file instead (so
- * file mmap can share them and the container's memory limit counts them).
- * Directories keep no data: their dentries in the tree are the directory.
+ * struct tmpfs_inode - a tmpfs file. Regular file contents are the pages of the inode's
+ * page cache (base.pagecache, memory-file pages): absent pages are holes of zeros, so
+ * truncate() up is sparse, and file mappings share the very pages read(2) and write(2) use.
+ * Invariant: bytes past the size are zero. Directories keep no data: their dentries in the
+ * tree are the directory.
  */
 struct tmpfs_inode {
 	struct inode base;
-	char *data;     /* protected by base.mu */
-	size_t cap;     /* protected by base.mu */
 	char *target;   /* symlinks: immutable */
+	int seals;      /* F_SEAL_*; protected by base.mu (plain tmpfs files: F_SEAL_SEAL) */
 };
+
+/* tmpfs_seal_check - may a change from @old_size to @new_size (@write: data) happen? */
+int tmpfs_seal_check(struct tmpfs_inode *ti, int64_t old_size, int64_t new_size, bool write);
 
 #define to_tmpfs(ino) container_of(ino, struct tmpfs_inode, base)
 
-/* Largest buffer tmpfs allocates: writes past it get -ENOSPC (a size= mount limit). */
+/* Largest file tmpfs holds: writes past it get -ENOSPC (a size= mount limit). */
 #define TMPFS_MAX_BUFFER (1ULL << 34)
 
 /* tmpfs_release - free a tmpfs inode (the inode_ops release of every type). */

@@ -664,6 +664,17 @@ int ptrace_as_new(struct platform *p, struct addrspace **out)
 	return 0;
 }
 
+/* The stub process's CPU clock: Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED). */
+int ptrace_as_cpu_clock(struct addrspace *base, int *out)
+{
+	pid_t pid = to_ptrace_as(base)->pid;
+
+	if (pid <= 0)
+		return -ENOSYS;
+	*out = (int)((~(unsigned int)pid) << 3) | 2;
+	return 0;
+}
+
 void ptrace_as_release(struct addrspace *base)
 {
 	struct ptrace_as *as = to_ptrace_as(base);

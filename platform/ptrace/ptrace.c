@@ -91,6 +91,7 @@ const struct platform_ops ptrace_platform_ops = {
 	.init = ptrace_init,
 	.as_new = ptrace_as_new,
 	.as_release = ptrace_as_release,
+	.as_cpu_clock = ptrace_as_cpu_clock,
 	.as_map = ptrace_as_map,
 	.as_unmap = ptrace_as_unmap,
 	.ctx_new = ptrace_ctx_new,

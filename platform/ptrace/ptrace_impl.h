@@ -149,6 +149,7 @@ int ptrace_as_thread(struct ptrace_ctx *c, struct ptrace_as *as, struct ptrace_t
 void ptrace_thread_park(struct ptrace_thread *t);
 int ptrace_as_new(struct platform *p, struct addrspace **out);
 void ptrace_as_release(struct addrspace *as);
+int ptrace_as_cpu_clock(struct addrspace *as, int *out);
 int ptrace_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);
 int ptrace_as_unmap(struct addrspace *as, uint64_t va, uint64_t len);
 

@@ -200,6 +200,17 @@ static void as_kill(struct systrap_as *as)
 	}
 }
 
+/* The stub process's CPU clock: Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED). */
+int systrap_as_cpu_clock(struct addrspace *base, int *out)
+{
+	pid_t pid = to_systrap_as(base)->pid;
+
+	if (pid <= 0)
+		return -ENOSYS;
+	*out = (int)((~(unsigned int)pid) << 3) | 2;
+	return 0;
+}
+
 void systrap_as_release(struct addrspace *base)
 {
 	struct systrap_as *as = to_systrap_as(base);

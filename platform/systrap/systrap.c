@@ -363,6 +363,7 @@ const struct platform_ops systrap_platform_ops = {
 	.init = systrap_init,
 	.as_new = systrap_as_new,
 	.as_release = systrap_as_release,
+	.as_cpu_clock = systrap_as_cpu_clock,
 	.as_map = systrap_as_map,
 	.as_unmap = systrap_as_unmap,
 	.ctx_new = systrap_ctx_new,

@@ -357,6 +357,7 @@ int systrap_stub_alive(pid_t pid);
 /* as.c / ctx.c */
 int systrap_as_new(struct platform *p, struct addrspace **out);
 void systrap_as_release(struct addrspace *as);
+int systrap_as_cpu_clock(struct addrspace *as, int *out);
 int systrap_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);
 int systrap_as_unmap(struct addrspace *as, uint64_t va, uint64_t len);
 /* Wait for the thread behind @m to trap; @timeout_ms < 0: until the stub dies. */

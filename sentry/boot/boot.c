@@ -12,6 +12,7 @@
 
 #include "fs/dev/dev.h"
 #include "fs/gofer/goferfs.h"
+#include "fs/proc/procfs.h"
 #include "fs/tty/tty.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
@@ -124,6 +125,8 @@ static int load_init(struct task *t, const struct boot_config *c, char *err, siz
 	task_get_rlimit(t, RLIMIT_STACK, &stack);
 	la.stack_limit = stack.rlim_cur;
 	r = loader_load(t->mm, &la, &t->regs, &why);
+	if (r == 0)
+		procinfo_set_exe(t, &lf, c->exe_name);
 	if (lf.close)
 		lf.close(&lf);
 	if (r < 0)
@@ -204,21 +207,6 @@ static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode, b
 	return r;
 }
 
-/*
- * The guest's /proc and /sys: the host's describe the host, not the sandbox, so empty
- * tmpfs mounts hide them until the Sentry has its own. One function per mount: procfs,
- * sysfs and devfs replace these lines.
- */
-static int mount_proc(struct mount *root, bool w)
-{
-	return mount_tmpfs_at(root, "/proc", 0555, w, false);
-}
-
-static int mount_sys(struct mount *root, bool w)
-{
-	return mount_tmpfs_at(root, "/sys", 0555, w, false);
-}
-
 /* The Sentry's /dev (fs/dev/): device nodes, devpts on /dev/pts, a tmpfs on /dev/shm. */
 static int mount_dev(struct mount *root, bool w)
 {
@@ -288,8 +276,7 @@ static int mount_all(const struct boot_config *c, struct mount *root, char *err,
 	int r;
 
 	if ((r = mount_tmp(root, w)) < 0 || (r = mount_dev(root, w)) < 0 ||
-	    (r = mount_dev_shm(root, w)) < 0 || (r = mount_proc(root, w)) < 0 ||
-	    (r = mount_sys(root, w)) < 0) {
+	    (r = mount_dev_shm(root, w)) < 0) {
 		snprintf(err, errlen, "cannot mount the standard filesystems: %s", strerror(-r));
 		return r;
 	}
@@ -374,6 +361,7 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		snprintf(err, errlen, "cannot create the memory file: %s", strerror(-r));
 		return r;
 	}
+	pagecache_set_memfile(mf); /* page caches share the guests' memory file */
 	r = platform_new(pname, memfile_fd(mf), &p);
 	if (r < 0) {
 		snprintf(err, errlen, r == -ENOENT ? "unknown platform '%s'" :
@@ -412,6 +400,12 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	if (r < 0) {
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
 		goto out_fdt;
+	}
+	/* The Sentry's own /proc and /sys (the host's describe the host), with either root. */
+	if ((r = procfs_mount_at(k, root, "/proc")) < 0 ||
+	    (r = sysfs_mount_at(k, root, "/sys")) < 0) {
+		snprintf(err, errlen, "cannot mount /proc and /sys: %s", strerror(-r));
+		goto out_root;
 	}
 	r = task_new_init(k, fdt, &t);
 	if (r < 0) {

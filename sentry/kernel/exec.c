@@ -14,6 +14,7 @@
 
 #include "lib/log.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define MAX_ARG_STRLEN (32 * 4096) /* Linux: one argument or environment string */
 #define MAX_ARG_TOTAL (2 * 1024 * 1024) /* with the default 8 MiB stack: a quarter of it */
@@ -28,6 +29,20 @@ struct vfs_exe {
 static ssize_t vfs_exe_pread(void *priv, void *buf, size_t len, uint64_t off)
 {
 	return vfs_kernel_pread(((struct vfs_exe *)priv)->f, buf, len, (int64_t)off);
+}
+
+static int vfs_exe_mappable(void *priv, struct mm_mappable **out)
+{
+	struct vfs_exe *e = priv;
+	char *path = malloc(VFS_PATH_MAX);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = vfs_path_string(&e->root, &e->f->path, path, VFS_PATH_MAX);
+	r = vfs_file_mappable(e->f, r < 0 ? NULL : path, out);
+	free(path);
+	return r;
 }
 
 static void vfs_exe_close(struct loader_file *lf)
@@ -79,8 +94,24 @@ int exec_open(const struct vfs_cred *cr, const struct path *root, const struct p
 	e->root = *root;
 	path_get(root);
 	*out = (struct loader_file){ .priv = e, .pread = vfs_exe_pread,
-				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close };
+				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close,
+				     .mappable = vfs_exe_mappable };
 	return 0;
+}
+
+char *exec_exe_path(struct loader_file *lf, const struct path *root)
+{
+	struct file *f = lf->pread == vfs_exe_pread ? ((struct vfs_exe *)lf->priv)->f : NULL;
+	char *buf;
+
+	if (!f || !f->path.dentry)
+		return NULL;
+	buf = malloc(VFS_PATH_MAX);
+	if (buf && vfs_path_string(root, &f->path, buf, VFS_PATH_MAX) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
 }
 
 /* A NULL-terminated vector of strings copied from the guest. */
@@ -194,13 +225,21 @@ static void exec_file_ids(struct loader_file *lf, uint32_t *mode, uint32_t *uid,
 }
 
 static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs,
-			const char *path, uint32_t mode, uint32_t uid, uint32_t gid)
+			const char *path, uint32_t mode, uint32_t uid, uint32_t gid, char *exe)
 {
-	struct mm *old = t->mm;
+	struct mm *old;
 	const char *base = strrchr(path, '/');
 
+	pthread_mutex_lock(&t->k->mu); /* /proc reads t->mm and the exe under k->mu */
+	old = t->mm;
 	t->mm = nmm;
+	if (exe) {
+		free(t->tg->exe_path);
+		t->tg->exe_path = exe;
+	}
+	pthread_mutex_unlock(&t->k->mu);
 	mm_put(old);
+	tg_timers_exec(t); /* POSIX timers end; itimers count on (timer.h) */
 	arch_state_destroy(&t->regs);
 	t->regs = *nregs;
 	fdtable_close_on_exec(t->fdt);
@@ -356,7 +395,7 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 	r = task_exec_dethread(t);
 	if (r < 0)
 		goto out;
-	exec_commit(t, nmm, &nregs, path, id_mode, id_uid, id_gid);
+	exec_commit(t, nmm, &nregs, path, id_mode, id_uid, id_gid, exec_exe_path(&lf, &root));
 	nmm = NULL;
 	have_regs = false;
 	r = 0;

@@ -15,5 +15,10 @@
  */
 int exec_open(const struct vfs_cred *cr, const struct path *root, const struct path *start,
 	      const char *path, bool need_exec, bool nofollow, struct loader_file *out);
+/*
+ * exec_exe_path - the path (from @root) of the file an exec_open'd @lf reads, malloc'd, or
+ * NULL: what /proc/PID/exe shows.
+ */
+char *exec_exe_path(struct loader_file *lf, const struct path *root);
 
 #endif

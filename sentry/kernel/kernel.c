@@ -13,6 +13,7 @@
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "sentry/host/host.h"
+#include "sentry/kernel/timer.h"
 #include "sentry/syscalls/syscalls.h"
 
 int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
@@ -37,6 +38,11 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	pthread_cond_init(&k->cv, NULL);
 	waitq_init(&k->exit_wq);
 	k->next_tid = 1;
+	n = kernel_timers_init(k);
+	if (n < 0) {
+		kernel_free(k);
+		return (int)n;
+	}
 	*out = k;
 	return 0;
 }
@@ -44,6 +50,7 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 void kernel_free(struct kernel *k)
 {
 	kernel_stop_host_signals(k);
+	kernel_timers_fini(k);
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	futex_table_free(k->futex);
@@ -140,6 +147,8 @@ void task_free(struct task *t)
 	if (t->fs)
 		fs_context_put(t->fs);
 	arch_state_destroy(&t->regs);
+	if (t->tg && t->tg->leader == t)
+		tg_timers_exit(t->tg); /* the process's (usually gone already: task_exit_process) */
 	pthread_mutex_lock(&k->mu);
 	k->ntasks--;
 	/* Only a process's leader owns its group (threads and replaced leaders do not). */
@@ -157,6 +166,7 @@ void task_free(struct task *t)
 	}
 	pthread_mutex_unlock(&k->mu);
 	if (owner) {
+		free(t->tg->exe_path);
 		pthread_mutex_destroy(&t->tg->mu);
 		free(t->tg);
 	}
@@ -188,12 +198,16 @@ int task_set_rlimit(struct task *t, int res, const struct rlimit *in)
 	return r;
 }
 
-/* A fault the mm could not resolve becomes SIGSEGV for the guest. */
+/* A fault the mm could not resolve becomes SIGSEGV (SIGBUS past the end of a mapped file). */
 static void task_fault(struct task *t, const struct trap *trap)
 {
 	int r = mm_handle_fault(t->mm, trap->addr, trap->access);
 	if (r == 0)
 		return;
+	if (r == -EIO) { /* a file mapping past the end of its file */
+		task_send_fault(t, SIGBUS, BUS_ADRERR, trap->addr);
+		return;
+	}
 	log_debug("task %d: SIGSEGV at %#llx (rip %#llx, %s)", t->tid,
 		  (unsigned long long)trap->addr, (unsigned long long)t->regs.regs.rip,
 		  r == -EACCES ? "SEGV_ACCERR" : "SEGV_MAPERR");
@@ -205,6 +219,8 @@ int task_run(struct task *t)
 	const struct platform_ops *ops = t->k->platform->ops;
 	struct trap trap;
 
+	task_set_current(t);
+	kernel_set_current(t);
 	for (;;) {
 		task_deliver_signals(t);
 		if (__atomic_load_n(&t->exiting, __ATOMIC_ACQUIRE))

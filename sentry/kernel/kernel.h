@@ -26,6 +26,8 @@
 
 struct fdtable;
 struct fs_context;
+struct tg_timers;
+struct timer_service;
 struct futex_table;
 struct hostsig;
 struct sysv;
@@ -93,6 +95,9 @@ struct kernel {
 	struct hostsig *hostsig;   /* sentry/kernel/hostsig.c: host signals forwarded, or NULL */
 	struct waitq exit_wq;      /* woken whenever a process exits (pidfd poll) */
 	struct sysv *sysv;         /* sentry/kernel/sysv.c: the sandbox's SysV IPC objects */
+
+	/* Timers and signal waits (sentry/kernel/timer.h): the event thread. */
+	struct timer_service *timers;
 };
 
 /* struct thread_group - a process: what threads share. */
@@ -142,6 +147,13 @@ struct thread_group {
 	bool zombie;      /* exited; exit_status is final, waiting to be reaped */
 	bool execed;      /* has called execve (setpgid from the parent: EACCES) */
 	bool own_thread;  /* the leader runs on a host thread of its own (joined after reap) */
+
+	/* Timers (sentry/kernel/ptimer.c): made on first use under mu, freed at exit. */
+	struct tg_timers *timers;
+	/* /proc: the executable's path (malloc'd, set at exec, copied by fork) and when the
+	 * process started (CLOCK_MONOTONIC ns); both protected by kernel->mu. */
+	char *exe_path;
+	uint64_t start_ns;
 };
 
 /* struct task - a guest thread. */
@@ -149,6 +161,7 @@ struct task {
 	struct kernel *k;
 	struct thread_group *tg;
 	pid_t tid;
+	/* mm, fdt and fs change only under k->mu (exec, exit, unshare): /proc reads them. */
 	struct mm *mm;
 	struct fdtable *fdt;
 	struct pctx *pctx;
@@ -243,6 +256,19 @@ void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
 bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginfo *info);
 /* task_blocks - does @t's mask block @sig now? */
 bool task_blocks(const struct task *t, int sig);
+/* task_pgrp_orphaned - is @t's process group orphaned (SIGTSTP/TTIN/TTOU are discarded)? */
+bool task_pgrp_orphaned(struct task *t);
+/*
+ * kernel_signal_pid - rt_sigqueueinfo's send: @sig with @info to process @pid (a
+ * process-directed signal). 0 or -ESRCH.
+ */
+int kernel_signal_pid(struct kernel *k, pid_t pid, int sig, const struct linux_siginfo *info);
+/*
+ * kernel_signal_thread - rt_tgsigqueueinfo, a timer's SIGEV_THREAD_ID: @sig with @info to
+ * thread @tid of process @tgid, kicked. 0 or -ESRCH.
+ */
+int kernel_signal_thread(struct kernel *k, pid_t tgid, pid_t tid, int sig,
+			 const struct linux_siginfo *info);
 /* task_send_fault - a synchronous SIGSEGV/SIGBUS/SIGILL/... with si_code and address. */
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr);
 /*
@@ -423,6 +449,98 @@ struct thread_group *task_find_group_locked(struct kernel *k, pid_t pid);
 /* Resource limits of the task's thread group. */
 void task_get_rlimit(struct task *t, int res, struct rlimit *out);
 int task_set_rlimit(struct task *t, int res, const struct rlimit *in);
+
+/*
+ * ==== /proc support (sentry/kernel/procinfo.c): what fs/proc and fs/sys may read ====
+ * Every accessor copies under kernel->mu and returns; fs/proc calls them with vfs_tree_mu
+ * held (lookup, getdents, readlink), so the kernel must never take vfs_tree_mu (nor drop the
+ * last reference to a mount, file or fs context) while holding kernel->mu.
+ */
+
+struct loader_file;
+
+/* kernel_set_current / kernel_current - the task the calling host thread runs (or NULL). */
+void kernel_set_current(struct task *t);
+struct task *kernel_current(void);
+/* kernel_now_ns - CLOCK_MONOTONIC in ns (compare with kernel->boot_mono, tg->start_ns). */
+uint64_t kernel_now_ns(void);
+
+/* What procinfo_get copies about a process (tid 0) or one of its threads. */
+#define PROCINFO_MM 1  /* take a reference to the mm (NULL for a zombie) */
+#define PROCINFO_FDT 2 /* ... to the fd table */
+#define PROCINFO_FS 4  /* ... to the root/cwd context */
+struct procinfo {
+	pid_t tgid, tid, ppid, pgid, sid;
+	char comm[16];
+	char state;             /* 'R', 'S', 'T' (stopped), 'Z' (zombie) */
+	struct creds creds;     /* the task's (the leader's for a process) */
+	uint32_t umask;
+	int nthreads;
+	uint64_t sig_pending;   /* the task's own pending set */
+	uint64_t sig_shared;    /* process-directed pending */
+	uint64_t sig_blocked, sig_ignored, sig_caught;
+	int nice, policy, rt_priority, exit_signal;
+	uint64_t utime_ns, stime_ns;   /* the thread's for tid != 0, else the process's */
+	uint64_t cutime_ns, cstime_ns; /* reaped children */
+	uint64_t start_ns;             /* CLOCK_MONOTONIC when the process started */
+	struct rlimit rlimits[RLIM_NLIMITS_K];
+	bool dumpable;
+	char *exe;               /* malloc'd path of the executable, or NULL */
+	struct mm *mm;           /* references as asked for by @want, else NULL */
+	struct fdtable *fdt;
+	struct fs_context *fs;
+};
+/*
+ * procinfo_get - a snapshot of process @tgid (@tid 0) or of its thread @tid, with the
+ * references @want asks for; release with procinfo_put. -ENOENT if there is no such
+ * unreaped process (zombies are found) or no such live thread in it.
+ */
+int procinfo_get(struct kernel *k, pid_t tgid, pid_t tid, unsigned int want,
+		 struct procinfo *out);
+void procinfo_put(struct procinfo *pi);
+/* procinfo_exists - is @tgid unreaped and (@tid != 0) @tid one of its live threads? */
+bool procinfo_exists(struct kernel *k, pid_t tgid, pid_t tid);
+/* procinfo_pids / procinfo_tids - ascending tgids (threads of @tgid); the total count,
+ * of which at most @max were stored. */
+int procinfo_pids(struct kernel *k, pid_t *out, int max);
+int procinfo_tids(struct kernel *k, pid_t tgid, pid_t *out, int max);
+/* procinfo_set_comm - write /proc/PID/task/TID/comm: only the thread's own process may. */
+int procinfo_set_comm(struct kernel *k, pid_t tgid, pid_t tid, const char *name, size_t len);
+/*
+ * procinfo_set_exe - record @t's executable at boot: @lf's path (exec_open'd) or else
+ * @fallback made absolute; an empty comm becomes @fallback's base name.
+ */
+void procinfo_set_exe(struct task *t, struct loader_file *lf, const char *fallback);
+
+/* The sandbox as a whole: /proc/stat, meminfo, loadavg, uptime. */
+struct procinfo_sys {
+	unsigned int ncpus;
+	uint64_t uptime_ns, boot_realtime_s;
+	uint64_t mem_total, mem_used;  /* bytes: what sysinfo(2) reports */
+	int nprocs, nthreads, nrunning;
+	pid_t last_pid;
+	uint64_t utime_ns, stime_ns;   /* CPU time of every live process and its dead parts */
+	char hostname[65];
+};
+void procinfo_system(struct kernel *k, struct procinfo_sys *out);
+/* The kernel's identity, as uname(2) reports it. */
+#define PROCINFO_RELEASE "6.1.0-sandbox"
+#define PROCINFO_VERSION "#1 SMP PREEMPT_DYNAMIC sandbox"
+#define PROCINFO_MEM_TOTAL (4ULL << 30)
+
+/* procinfo_uuid - a new random (version 4) UUID string (/proc/sys/kernel/random/uuid). */
+void procinfo_uuid(char out[37]);
+/* procinfo_boot_id - one made once per Sentry (/proc/sys/kernel/random/boot_id). */
+const char *procinfo_boot_id(void);
+
+/* procinfo_cpu - the host CPU's identity from CPUID (no host files). */
+struct procinfo_cpu {
+	char vendor[13];
+	char model_name[49];
+	unsigned int family, model, stepping, clflush, cache_align;
+	char flags[1024];
+};
+void procinfo_cpu(struct procinfo_cpu *out);
 
 /* ---- terminals (sentry/kernel/tty_glue.c) ---- */
 

@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 
@@ -349,7 +350,7 @@ static void chld_info(struct linux_siginfo *si, int sig, pid_t pid, uint32_t uid
  * leader's struct stays until the process is reaped. Returns with @t freed or not: callers
  * must not touch it afterwards.
  */
-static void task_exit_process(struct task *t, int status);
+static void task_exit_process(struct task *t, struct thread_group *g, int status);
 
 void task_exit_thread(struct task *t)
 {
@@ -366,14 +367,20 @@ void task_exit_thread(struct task *t)
 	pthread_mutex_unlock(&k->mu);
 	if (pc)
 		k->platform->ops->ctx_release(pc);
-	mm_put(t->mm);
+	/* Under k->mu: /proc takes references to them from other threads. */
+	pthread_mutex_lock(&k->mu);
+	struct mm *mm = t->mm;
+	struct fdtable *fdt = t->fdt;
+	struct fs_context *fs = t->fs;
 	t->mm = NULL;
-	if (t->fdt)
-		fdtable_put(t->fdt);
 	t->fdt = NULL;
-	if (t->fs)
-		fs_context_put(t->fs);
 	t->fs = NULL;
+	pthread_mutex_unlock(&k->mu);
+	mm_put(mm);
+	if (fdt)
+		fdtable_put(fdt);
+	if (fs)
+		fs_context_put(fs);
 
 	uint64_t ut, st;
 	pthread_mutex_lock(&k->mu);
@@ -396,23 +403,30 @@ void task_exit_thread(struct task *t)
 	int status = g->exit_status;
 	pthread_mutex_unlock(&g->mu);
 	t->vfork_done = true;
+	/*
+	 * A thread is not its group's owner: once the group is reaped (which can happen as
+	 * soon as the last thread drops k->mu below) its struct must not be looked at.
+	 */
+	if (!leader)
+		t->tg = NULL;
 	pthread_cond_broadcast(&k->cv); /* execve waits for its siblings to go */
 	pthread_mutex_unlock(&k->mu);
 	if (last)
-		task_exit_process(t, status);
+		task_exit_process(t, g, status);
 	if (!leader)
 		task_free(t);
 }
 
 /* The last thread of a process is gone: become a zombie, hand the children to init, tell
  * the parent. */
-static void task_exit_process(struct task *t, int status)
+static void task_exit_process(struct task *t, struct thread_group *g, int status)
 {
 	struct kernel *k = t->k;
-	struct thread_group *g = t->tg, *p;
+	struct thread_group *p;
 	uint32_t uid = t->creds.ruid;
 
 	sysv_exit(k, g->tgid);
+	tg_timers_exit(g); /* before the zombie: no timer signal for a dead process */
 	pthread_mutex_lock(&k->mu);
 	/* Orphans go to the nearest live subreaper ancestor, else to init (find_new_reaper). */
 	struct thread_group *reaper = k->init;
@@ -664,6 +678,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 	tid = k->next_tid++;
 	c->tid = tid;
 	if (!thread) {
+		g->exe_path = t->tg->exe_path ? strdup(t->tg->exe_path) : NULL;
+		g->start_ns = kernel_now_ns();
 		g->tgid = tid;
 		g->pgid = t->tg->pgid;
 		g->sid = t->tg->sid;
@@ -724,6 +740,7 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 
 err:
 	if (!thread && g) {
+		free(g->exe_path);
 		pthread_mutex_destroy(&g->mu);
 		free(g);
 	}
@@ -844,6 +861,62 @@ static void kill_one(struct task *t, struct thread_group *g, int sig)
 	si.kill.pid = t->tg->tgid;
 	si.kill.uid = t->creds.ruid;
 	tg_send_signal_locked(t->k, g, sig, &si);
+}
+
+bool task_pgrp_orphaned(struct task *t)
+{
+	struct kernel *k = t->k;
+	bool orphaned = true;
+
+	pthread_mutex_lock(&k->mu);
+	/*
+	 * Linux's will_become_orphaned_pgrp: no member has a parent in another group of the
+	 * same session. Init's parent is outside the sandbox; it counts as such a parent (the
+	 * sandbox started from a shell), so init's own group is never orphaned.
+	 */
+	for (struct thread_group *g = k->groups; g && orphaned; g = g->next) {
+		struct thread_group *p = g->parent;
+		if (g->pgid == t->tg->pgid && !g->zombie &&
+		    (!p || (p->pgid != g->pgid && p->sid == g->sid)))
+			orphaned = false;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return orphaned;
+}
+
+int kernel_signal_pid(struct kernel *k, pid_t pid, int sig, const struct linux_siginfo *info)
+{
+	struct thread_group *g;
+	int r = -ESRCH;
+
+	pthread_mutex_lock(&k->mu);
+	g = pid > 0 ? tg_find(k, pid) : NULL;
+	if (g) {
+		r = 0;
+		if (sig && !g->zombie)
+			tg_send_signal_locked(k, g, sig, info);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+int kernel_signal_thread(struct kernel *k, pid_t tgid, pid_t tid, int sig,
+			 const struct linux_siginfo *info)
+{
+	struct task *u;
+	int r = -ESRCH;
+
+	pthread_mutex_lock(&k->mu);
+	u = task_find_locked(k, tid);
+	if (u && u->tg->tgid == tgid) {
+		r = 0;
+		if (sig && !u->exiting && !u->tg->zombie) {
+			task_send_signal(u, sig, info, false);
+			task_kick_signal_locked(u, sig);
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
 }
 
 int task_kill(struct task *t, pid_t pid, int sig)

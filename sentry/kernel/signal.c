@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "lib/waitq.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/timer.h"
 
 #define SIGBIT(s) (1ULL << ((s) - 1))
 #define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
@@ -81,11 +82,15 @@ bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginf
 		return false;
 	default_info(&si, sig, info);
 	pthread_mutex_lock(&tg->mu);
-	if (sig == SIGKILL || !sig_ignored(&tg->actions[sig], sig)) {
+	/* Blocked by the main thread: kept even if ignored (Linux's sig_ignored on it). */
+	if (sig == SIGKILL || (tg->leader && task_blocks(tg->leader, sig)) ||
+	    !sig_ignored(&tg->actions[sig], sig)) {
 		queue_signal(&tg->shared_pending, tg->shared_info, sig, &si);
 		queued = true;
 	}
 	pthread_mutex_unlock(&tg->mu);
+	if (queued && tg->leader)
+		kernel_signal_notify(tg->leader->k); /* signalfd readers and pollers (timer.h) */
 	return queued;
 }
 
@@ -115,10 +120,14 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 		tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
 		t->sigmask &= ~SIGBIT(sig);
 	}
-	bool drop = sig != SIGKILL && sig_ignored(&tg->actions[sig], sig) && !forced;
+	/* Linux's sig_ignored: a blocked signal is kept (sigwait, signalfd may take it). */
+	bool drop = sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
+		    sig_ignored(&tg->actions[sig], sig) && !forced;
 	if (!drop)
 		queue_signal(&t->pending, t->pending_info, sig, &si);
 	pthread_mutex_unlock(&tg->mu);
+	if (!drop)
+		kernel_signal_notify(t->k); /* signalfd readers and pollers (timer.h) */
 }
 
 void task_send_fault(struct task *t, int sig, int code, uint64_t addr)
@@ -317,12 +326,17 @@ void task_deliver_signals(struct task *t)
 		if (act.handler > (uint64_t)(uintptr_t)SIG_IGN && (act.flags & LINUX_SA_RESETHAND))
 			tg->actions[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
 		pthread_mutex_unlock(&tg->mu);
+		if (info.si_code == SI_TIMER)
+			ptimer_signal_taken(tg, &info); /* timer_getoverrun (timer.h) */
 
 		if (sig == SIGKILL || act.handler == (uint64_t)(uintptr_t)SIG_DFL) {
 			enum sig_default def = sig_default_action(sig);
 			if (sig != SIGKILL && (def == SIGDFL_IGNORE || def == SIGDFL_CONT))
 				continue;
 			if (sig != SIGKILL && def == SIGDFL_STOP) {
+				/* Linux's get_signal: no terminal stops for an orphaned group. */
+				if (sig != SIGSTOP && task_pgrp_orphaned(t))
+					continue;
 				task_group_stop(t, sig);
 				task_stop_wait(t);
 				continue;

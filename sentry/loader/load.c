@@ -201,10 +201,11 @@ static int copy_file(struct mm *mm, struct loader_file *f, uint64_t off, gva_t d
 }
 
 /*
- * Map one PT_LOAD: anonymous pages with the segment's protection, the file bytes copied in
- * (from the start of the first page, as a file mapping would show them), the rest zero.
- * A first page shared with the previous segment (*@prev_end) is kept and given both
- * protections.
+ * Map one PT_LOAD. With a mappable file: a private file mapping of the pages holding file
+ * bytes (Linux elf_map()), anonymous pages for the rest of the bss. Otherwise anonymous
+ * pages with the file bytes copied in (from the start of the first page, as a file mapping
+ * would show them). A first page shared with the previous segment (*@prev_end) is kept,
+ * given both protections, and this segment's bytes on it are copied.
  */
 static int map_segment(struct mm *mm, struct loader_file *f, const Elf64_Phdr *ph, gva_t bias,
 		       gva_t *prev_end, int *prev_prot, uint8_t *bounce, const char **err)
@@ -213,17 +214,50 @@ static int map_segment(struct mm *mm, struct loader_file *f, const Elf64_Phdr *p
 	gva_t end = PAGE_ALIGN_UP(va + ph->p_memsz), file_end = va + ph->p_filesz;
 	uint64_t off = ph->p_offset, len = ph->p_filesz;
 	int prot = elf_prot(ph->p_flags), ret;
+	struct mm_mappable *m = NULL;
 	gva_t got;
 
 	if (start < *prev_end) {
+		uint64_t n;
+
 		ret = mm_mprotect(mm, start, PAGE_SIZE, prot | *prev_prot);
 		if (ret)
 			return fail(err, "cannot map the program", ret);
 		start += PAGE_SIZE;
+		n = MIN(len, start - va);
+		ret = copy_file(mm, f, off, va, n, bounce, err);
+		if (ret)
+			return ret;
+		off += n;
+		va += n;
+		len -= n;
 	} else if (len) {
 		off -= va - start;
 		len += va - start;
 		va = start;
+	}
+	if (len && f->mappable && !(off & ~PAGE_MASK) && va == start && end > start) {
+		uint8_t last;
+
+		/* A segment past the end of the file is malformed (a mapping would SIGBUS). */
+		if (read_full(f, &last, 1, off + len - 1) != 1)
+			return fail(err, "ELF segment extends past the end of the file", -ENOEXEC);
+		ret = f->mappable(f->priv, &m);
+		if (ret < 0)
+			m = NULL; /* not mappable: copy */
+	}
+	if (m) {
+		gva_t fend = MIN(PAGE_ALIGN_UP(va + len), end);
+		struct mmap_opts o = { .addr = start, .len = fend - start, .prot = prot,
+				       .flags = MAP_PRIVATE | MAP_FIXED, .file = m, .offset = off,
+				       .max_prot = PROT_READ | PROT_WRITE | PROT_EXEC };
+
+		ret = mm_mmap(mm, &o, &got);
+		m->ops->put(m);
+		if (ret)
+			return fail(err, "cannot map the program", ret);
+		start = fend;
+		len = 0;
 	}
 	if (end > start) {
 		struct mmap_opts o = { .addr = start, .len = end - start, .prot = prot,
@@ -236,10 +270,13 @@ static int map_segment(struct mm *mm, struct loader_file *f, const Elf64_Phdr *p
 	ret = copy_file(mm, f, off, va, len, bounce, err);
 	if (ret)
 		return ret;
-	/* bss in the last file page. Fresh pages are zero already, so this is only defence in
-	 * depth; _force because the segment need not be writable (mm_zero_out honours prot). */
+	/*
+	 * bss in the last file page: a file mapping shows the file's bytes there. Zeroed to the
+	 * end of the page like Linux's padzero() (ld.so's early malloc uses the rest of its
+	 * last page and relies on it being zero); _force: the segment need not be writable.
+	 */
 	if (ph->p_memsz > ph->p_filesz && PAGE_ALIGN_UP(file_end) > file_end) {
-		size_t n = MIN(PAGE_ALIGN_UP(file_end), bias + ph->p_vaddr + ph->p_memsz) - file_end;
+		size_t n = PAGE_ALIGN_UP(file_end) - file_end;
 		ssize_t r = mm_copy_out_force(mm, file_end, zero_page, n);
 
 		if (r != (ssize_t)n)
@@ -478,6 +515,22 @@ static int stack_finish(struct mm *mm, const struct loader_args *a, const struct
 	w = mm_copy_out_force(mm, *rsp, sp->buf + sp->cap - used, used);
 	if (w != (ssize_t)used)
 		return fail(err, "cannot write the initial stack", w < 0 ? (int)w : -EFAULT);
+	/* stack_build's strings, top down: 8 zero bytes, execfn, envp, argv (/proc cmdline). */
+	struct mm_args ar;
+	ar.env_end = sp->img_top - 8 - (strlen(a->filename ? a->filename : "") + 1);
+	ar.env_start = ar.env_end;
+	for (size_t i = 0; a->envp && a->envp[i]; i++)
+		ar.env_start -= strlen(a->envp[i]) + 1;
+	ar.arg_end = ar.arg_start = ar.env_start;
+	size_t argc = 0, envc = 0;
+	for (; a->argv && a->argv[argc]; argc++)
+		ar.arg_start -= strlen(a->argv[argc]) + 1;
+	while (a->envp && a->envp[envc])
+		envc++;
+	/* argc, argv[], NULL, envp[], NULL, then the auxv pairs and AT_NULL. */
+	ar.auxv_start = *rsp + 8 * (1 + argc + 1 + envc + 1);
+	ar.auxv_end = ar.auxv_start + 16 * (n + 1);
+	mm_set_args(mm, &ar);
 	return 0;
 }
 

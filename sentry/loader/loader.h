@@ -24,6 +24,12 @@ struct loader_file {
 	/* open_interp - open the PT_INTERP path (may be NULL: dynamic programs then fail -ENOEXEC). */
 	int (*open_interp)(void *priv, const char *path, struct loader_file *out);
 	void (*close)(struct loader_file *f);
+	/*
+	 * mappable - optional: a new reference to an mm_mappable over the file's page cache.
+	 * With it, PT_LOAD segments are private file mappings (shared page-cache pages, copy
+	 * on write) instead of copies.
+	 */
+	int (*mappable)(void *priv, struct mm_mappable **out);
 };
 
 struct loader_args {

@@ -55,6 +55,14 @@ static uint8_t *copy_page(struct mm *mm, struct vma *v, gva_t page, gva_t want_e
 	if (!pte || !(*pte & PTE_PRESENT)) {
 		gva_t end = MIN(v->end, want_end);
 
+		if (v->file) {
+			/* Drops mm->mu: the caller looks the VMA up again (-EAGAIN). Past the end
+			 * of the file the copy stops, as Linux's copy_to_user() does on SIGBUS. */
+			end = MIN(PAGE_ALIGN_UP(end), page + MM_FAULT_BATCH_PAGES * PAGE_SIZE);
+			*err = mm_file_fill(mm, v, page, page, end, write);
+			*err = *err == 0 ? -EAGAIN : *err == -EIO ? -EFAULT : *err;
+			return NULL;
+		}
 		if (!write || dir == COPY_ZERO)
 			return NULL; /* absent anonymous pages are zero already */
 		end = MIN(end, page + MM_FAULT_BATCH_PAGES * PAGE_SIZE);
@@ -137,13 +145,17 @@ static ssize_t mm_copy(struct mm *mm, gva_t addr, size_t len, struct copy_op *op
 		if (!v || !copy_allowed(v, op->dir))
 			break;
 		g = copy_page(mm, v, page, want_end, op->dir, &err);
+		if (err == -EAGAIN) { /* mm->mu was dropped and retaken */
+			v = NULL;
+			continue;
+		}
 		if (err)
 			break;
 		done += copy_chunk(op, g ? g + (a - page) : NULL, done, n);
 		if (op->found_nul)
 			break;
 	}
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	if (done || len == 0 || op->found_nul)
 		return done;
 	return -EFAULT; /* also when out of memory, as Linux's copy_to_user() reports it */
@@ -204,11 +216,19 @@ int mm_word_op(struct mm *mm, gva_t addr, bool write, int (*fn)(uint32_t *word, 
 	if (addr & 3)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->mu);
+retry:
 	v = mm_vma_for_access(mm, addr);
 	r = -EFAULT;
 	if (!v || !copy_allowed(v, write ? COPY_OUT : COPY_IN))
 		goto out;
 	pte = pte_get(mm, page, false);
+	if ((!pte || !(*pte & PTE_PRESENT)) && v->file) {
+		/* The page cache's page (mm->mu dropped meanwhile: look up again). */
+		r = mm_file_fill(mm, v, page, page, page + PAGE_SIZE, write);
+		if (r < 0)
+			goto out;
+		goto retry;
+	}
 	if (!pte || !(*pte & PTE_PRESENT)) {
 		/* A futex key needs a real page, even for a read of a never-touched one. */
 		r = mm_populate_locked(mm, v, page, page + PAGE_SIZE, false);
@@ -229,6 +249,6 @@ int mm_word_op(struct mm *mm, gva_t addr, bool write, int (*fn)(uint32_t *word, 
 	}
 	r = fn ? fn((uint32_t *)((uint8_t *)memfile_map_internal(mm->mf, fr) + (addr - page)), arg) : 0;
 out:
-	pthread_mutex_unlock(&mm->mu);
-	return r == -ENOMEM ? -EFAULT : r;
+	mm_unlock(mm);
+	return r == -ENOMEM || r == -EIO ? -EFAULT : r;
 }

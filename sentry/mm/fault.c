@@ -74,6 +74,46 @@ int mm_break_cow(struct mm *mm, struct vma *v, gva_t addr, uint64_t *pte)
 	return 0;
 }
 
+/*
+ * A write to a private writable file mapping: copy every page of [start, end) still shared
+ * with the page cache, as one memory-file run. Written data segments (.data of every
+ * library) are written nearly all over, and a fault costs far more here than in Linux, so
+ * one fault copies the window instead of one fault per page. Mirrors of the range are
+ * removed; the caller maps it again. Returns the pages copied (0: none, or out of memory:
+ * the caller falls back to the single page).
+ */
+static int cow_window(struct mm *mm, struct vma *v, gva_t start, gva_t end)
+{
+	struct frange fr;
+	uint64_t n = 0, i = 0;
+	uint8_t *dst;
+
+	if (!v->file || !vma_is_private(v) || !(v->prot & PROT_WRITE))
+		return 0;
+	for (gva_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+
+		n += pte && (*pte & PTE_PRESENT) && memfile_page_refs(mm->mf, PTE_ADDR(*pte)) > 1;
+	}
+	if (n < 2 || memfile_alloc(mm->mf, n * PAGE_SIZE, &fr) < 0)
+		return 0;
+	pt_unmap_as_range(mm, start, end);
+	dst = memfile_map_internal(mm->mf, fr);
+	for (gva_t a = start; a < end; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+		struct frange old;
+
+		if (!pte || !(*pte & PTE_PRESENT) || memfile_page_refs(mm->mf, PTE_ADDR(*pte)) <= 1)
+			continue;
+		old = (struct frange){ PTE_ADDR(*pte), PTE_ADDR(*pte) + PAGE_SIZE };
+		memcpy(dst + i * PAGE_SIZE, memfile_map_internal(mm->mf, old), PAGE_SIZE);
+		*pte = (fr.start + i * PAGE_SIZE) | PTE_PRESENT;
+		memfile_decref(mm->mf, old);
+		i++;
+	}
+	return (int)n;
+}
+
 /* A run of pages to mirror with one as_map call. */
 struct map_run {
 	gva_t va;
@@ -164,6 +204,78 @@ static int alloc_missing(struct mm *mm, gva_t start, gva_t end, bool split)
 	return 0;
 }
 
+int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t end, bool write)
+{
+	struct mm_mappable *m = v->file;
+	gva_t addr[MM_FAULT_BATCH_PAGES];
+	uint64_t pgoff[MM_FAULT_BATCH_PAGES], off[MM_FAULT_BATCH_PAGES];
+	int got[MM_FAULT_BATCH_PAGES], n = 0, need_r = 0;
+	uint64_t limit;
+	bool kept = false;
+
+	for (gva_t a = start; a < end && n < MM_FAULT_BATCH_PAGES; a += PAGE_SIZE) {
+		uint64_t *pte = pte_get(mm, a, false);
+
+		if (pte && (*pte & PTE_PRESENT))
+			continue;
+		addr[n] = a;
+		pgoff[n++] = vma_pgoff(v, a);
+	}
+	if (!n)
+		return 0;
+	/* Pages of a shared writable VMA are mapped writable from the start: dirty now. */
+	write = !vma_is_private(v) && (v->prot & PROT_WRITE);
+	m->ops->get(m);
+	/* The page cache may read the file (a gofer RPC): never with mm->mu held. */
+	pthread_mutex_unlock(&mm->mu);
+	for (int i = 0; i < n; i++) {
+		got[i] = m->ops->get_page(m, pgoff[i], write, &off[i]);
+		if (addr[i] == need)
+			need_r = got[i];
+	}
+	pthread_mutex_lock(&mm->mu);
+	/*
+	 * A truncate may have run meanwhile: it sets the size, then unmaps from every mm
+	 * under mm->mu. Checking the size under mm->mu means either we see the new size, or
+	 * its unmap comes after us and removes what we install.
+	 */
+	limit = m->ops->size ? PAGE_ALIGN_UP(m->ops->size(m)) / PAGE_SIZE : UINT64_MAX;
+	for (int i = 0; i < n; i++) {
+		struct vma *cur;
+		uint64_t *pte;
+
+		if (got[i] == 0 && pgoff[i] >= limit) {
+			memfile_decref(mm->mf, (struct frange){ off[i], off[i] + PAGE_SIZE });
+			got[i] = -EFAULT;
+			if (addr[i] == need)
+				need_r = -EFAULT;
+		}
+		if (got[i] < 0)
+			continue;
+		/* Install only where the same file page is still mapped and still absent. */
+		cur = vma_find(mm, addr[i]);
+		if (cur && cur->file == m && vma_pgoff(cur, addr[i]) == pgoff[i]) {
+			kept = true;
+			pte = pte_get(mm, addr[i], true);
+			if (pte && !(*pte & PTE_PRESENT)) {
+				*pte = off[i] | PTE_PRESENT;
+				continue;
+			}
+		}
+		memfile_decref(mm->mf, (struct frange){ off[i], off[i] + PAGE_SIZE });
+	}
+	if (kept) {
+		m->ops->put(m); /* a VMA still holds another reference: not the last */
+	} else {
+		pthread_mutex_unlock(&mm->mu);
+		m->ops->put(m);
+		pthread_mutex_lock(&mm->mu);
+	}
+	if (need_r == -EFAULT)
+		return -EIO; /* past end of file: SIGBUS */
+	return need_r;
+}
+
 int mm_populate_locked(struct mm *mm, struct vma *v, gva_t start, gva_t end, bool map)
 {
 	/* In 2 MiB steps, so that a huge MAP_POPULATE stops (without page tables for all
@@ -171,6 +283,8 @@ int mm_populate_locked(struct mm *mm, struct vma *v, gva_t start, gva_t end, boo
 	const uint64_t chunk = PT_ENTRIES * PAGE_SIZE;
 	int r = 0;
 
+	if (v->file)
+		return 0; /* file pages come from the page cache on fault (best effort, as Linux) */
 	for (gva_t a = start, next; a < end && r == 0; a = next) {
 		next = end - a > chunk ? a + chunk : end;
 		r = alloc_missing(mm, a, next, true);
@@ -198,6 +312,48 @@ static bool access_allowed(int prot, int access)
  * unknown access type, a read-only mirror in a writable VMA means a write; a mirror with all
  * the VMA's permissions means a genuine violation.
  */
+/*
+ * What this host thread (one guest task) last mirrored in a fault, and the page it was
+ * last told to retry. With several guest threads, a thread can trap on a page another one
+ * mirrors before this fault is handled (more so while a file page is read with mm->mu
+ * released); with the access type unknown (ptrace) that looks like a violation.
+ */
+static __thread struct {
+	const struct mm *mm;
+	gva_t lo, hi;  /* last window mirrored by this thread */
+	uint64_t gen;  /* mm->unmap_gen then: any unmap since makes the window stale */
+	gva_t retried; /* page retried once already */
+} fault_tl;
+
+static void fault_note_mapped(struct mm *mm, gva_t lo, gva_t hi)
+{
+	fault_tl.mm = mm;
+	fault_tl.lo = lo;
+	fault_tl.hi = hi;
+	fault_tl.gen = mm->unmap_gen;
+	fault_tl.retried = 0;
+}
+
+/*
+ * An unknown access to a page mirrored with every permission its VMA has: a violation if
+ * this thread mirrored it itself with nothing unmapped since (or it was retried already),
+ * else perhaps another thread's mirror raced our trap: let the guest retry once.
+ */
+static int fault_unknown_on_mapped(struct mm *mm, gva_t page)
+{
+	if (fault_tl.mm == mm && fault_tl.gen == mm->unmap_gen && page >= fault_tl.lo &&
+	    page < fault_tl.hi)
+		return -EACCES;
+	if (fault_tl.mm == mm && fault_tl.retried == page + 1) {
+		fault_tl.retried = 0;
+		return -EACCES;
+	}
+	fault_tl.mm = mm;
+	fault_tl.lo = fault_tl.hi = 0;
+	fault_tl.retried = page + 1; /* +1: page 0 is a valid address too */
+	return 0;
+}
+
 static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte, int access)
 {
 	bool write = (access & TRAP_ACCESS_WRITE) ||
@@ -205,7 +361,7 @@ static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte,
 	int prot, r;
 
 	if (!write && !access)
-		return -EACCES;
+		return fault_unknown_on_mapped(mm, page);
 	if (write) {
 		r = mm_break_cow(mm, v, page, pte);
 		if (r < 0)
@@ -217,6 +373,7 @@ static int fault_mapped(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte,
 	if (r < 0)
 		return r;
 	*pte = (*pte & ~PTE_AS_WRITE) | PTE_MAPPED | ((prot & PROT_WRITE) ? PTE_AS_WRITE : 0);
+	fault_note_mapped(mm, page, page + PAGE_SIZE);
 	return 0;
 }
 
@@ -228,6 +385,7 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 	int r;
 
 	pthread_mutex_lock(&mm->mu);
+retry:
 	v = mm_vma_for_access(mm, addr);
 	if (!v) {
 		r = -EFAULT;
@@ -238,12 +396,34 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 		goto out;
 	}
 	pte = pte_get(mm, page, false);
+	ws = MAX(v->start, page & ~(batch - 1));
+	we = MIN(v->end, (page & ~(batch - 1)) + batch);
 	if (pte && (*pte & PTE_MAPPED)) {
+		bool write = (access & TRAP_ACCESS_WRITE) ||
+			     (!access && !(*pte & PTE_AS_WRITE) && (v->prot & PROT_WRITE));
+
+		if (write && cow_window(mm, v, ws, we) > 0) {
+			r = map_present(mm, v, ws, we);
+			goto mapped;
+		}
 		r = fault_mapped(mm, v, page, pte, access);
 		goto out;
 	}
-	ws = MAX(v->start, page & ~(batch - 1));
-	we = MIN(v->end, (page & ~(batch - 1)) + batch);
+	if (v->file) {
+		if (!pte || !(*pte & PTE_PRESENT)) {
+			/* mm->mu was dropped: look everything up again. */
+			r = mm_file_fill(mm, v, page, ws, we, access & TRAP_ACCESS_WRITE);
+			if (r < 0)
+				goto out;
+			goto retry;
+		}
+		r = 0;
+		if ((access & TRAP_ACCESS_WRITE) && cow_window(mm, v, ws, we) == 0)
+			r = mm_break_cow(mm, v, page, pte);
+		if (r == 0)
+			r = map_present(mm, v, ws, we);
+		goto mapped;
+	}
 	/*
 	 * The batch is best effort, the faulting page is not: when the batch does not fit in
 	 * one run, back the faulting page first so the batch cannot take its memory.
@@ -258,9 +438,12 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access)
 		r = mm_break_cow(mm, v, page, pte_get(mm, page, false));
 	if (r == 0)
 		r = map_present(mm, v, ws, we);
+mapped:
+	if (r == 0)
+		fault_note_mapped(mm, ws, we);
 out:
-	pthread_mutex_unlock(&mm->mu);
-	if (r < 0 && r != -EFAULT && r != -EACCES)
+	mm_unlock(mm);
+	if (r < 0 && r != -EFAULT && r != -EACCES && r != -EIO)
 		log_warn("mm: fault at %#llx failed: %d", (unsigned long long)addr, r);
 	return r;
 }

@@ -8,8 +8,8 @@
  * Guest addresses are integers (gva_t), never pointers: the Sentry touches guest memory
  * only through mm_copy_in/out and mm_copy_string_in, which return -EFAULT for bad ranges.
  *
- * Lock order: mm->mu (a mutex inside struct mm) > memfile lock. Platform as_* calls are
- * made with mm->mu held.
+ * Lock order: inode->mu > mm->mu (a mutex inside struct mm) > memfile lock. Platform as_*
+ * calls are made with mm->mu held; mappables (page caches) are called without it.
  */
 #ifndef SBX_SENTRY_MM_MM_H
 #define SBX_SENTRY_MM_MM_H
@@ -74,12 +74,56 @@ struct addrspace *mm_addrspace(struct mm *mm);
  */
 int mm_fork(struct mm *parent, struct mm **out);
 
-/* mmap(2) arguments after validation by the syscall layer. Anonymous only for now. */
+/*
+ * struct mm_mappable - what a file-backed VMA maps (DESIGN.md §6): an object that hands out
+ * memory-file pages by page index, implemented by fs/pagecache.c over an inode's page
+ * cache, so mm depends on no filesystem code. A VMA holds one reference (get/put).
+ *
+ * get_page - the memory-file offset of page @pgoff in *@off, with one memory-file page
+ *   reference for the caller (mm puts it in a page-table entry). @write: the page will be
+ *   written through a shared mapping (dirty). -EFAULT past end of file (SIGBUS), -ENOMEM,
+ *   -EIO. Called WITHOUT mm->mu held (it may read the file through the gofer), as are
+ *   sync and put: mm->mu and page-cache locks are never nested (sentry/mm/README.md).
+ * put - drop a reference; never called with mm->mu held (the last one may close a file).
+ * sync - write shared-mapping changes back to the file (msync); NULL: nothing to do.
+ * describe - for /proc/PID/maps: device, inode number and a path (malloc'd or NULL).
+ * object - the identity of what is mapped (the page cache), for mm_unmap_file_range.
+ * size - the file's size now, without blocking (called with mm->mu held).
+ */
+struct mm_mappable;
+struct mappable_ops {
+	int (*get_page)(struct mm_mappable *m, uint64_t pgoff, bool write, uint64_t *off);
+	void (*get)(struct mm_mappable *m);
+	void (*put)(struct mm_mappable *m);
+	int (*sync)(struct mm_mappable *m);
+	void (*describe)(struct mm_mappable *m, uint64_t *dev, uint64_t *ino, char **path);
+	const void *(*object)(struct mm_mappable *m);
+	uint64_t (*size)(struct mm_mappable *m);
+};
+
+/*
+ * mm_unmap_file_range - a file shrank: in every mm, drop the pages of file VMAs over
+ * @object (page-cache pages and private copies alike, as Linux's truncate) from file page
+ * @from_pgoff on, so the next access faults again (SIGBUS past the new end). Call with no
+ * mm->mu held (filesystem locks that come before mm->mu, like inode->mu, are fine).
+ */
+void mm_unmap_file_range(const void *object, uint64_t from_pgoff);
+struct mm_mappable {
+	const struct mappable_ops *ops;
+};
+
+/* mmap(2) arguments after validation by the syscall layer. */
 struct mmap_opts {
 	gva_t addr;   /* hint, or the exact address with MAP_FIXED */
 	uint64_t len; /* > 0; rounded up to pages by mm_mmap */
 	int prot;     /* PROT_* */
 	int flags;    /* MAP_PRIVATE/SHARED, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MAP_GROWSDOWN, ... */
+	/* File mappings (no MAP_ANONYMOUS): the object (the VMA takes its own reference),
+	 * the page-aligned file offset, and the most mprotect may grant (a shared mapping of
+	 * an O_RDONLY file: no PROT_WRITE). */
+	struct mm_mappable *file;
+	uint64_t offset;
+	int max_prot;
 };
 
 /* mm_mmap - returns the mapped address in *out. Linux errors (EINVAL, ENOMEM, EEXIST). */
@@ -96,6 +140,17 @@ gva_t mm_brk(struct mm *mm, gva_t addr);
 void mm_set_brk_start(struct mm *mm, gva_t start);
 /* mm_set_stack - the loader records the stack VMA range; RLIMIT_STACK bounds its growth. */
 void mm_set_stack(struct mm *mm, gva_t top, uint64_t max_size);
+/*
+ * mm_set_args / mm_get_args - the guest ranges holding the argv and envp strings and the
+ * auxiliary vector the loader wrote (Linux's mm->arg_start..env_end, saved_auxv), for
+ * /proc/PID/cmdline, environ and auxv. Zero before.
+ */
+struct mm_args {
+	gva_t arg_start, arg_end, env_start, env_end;
+	gva_t auxv_start, auxv_end;
+};
+void mm_set_args(struct mm *mm, const struct mm_args *a);
+void mm_get_args(struct mm *mm, struct mm_args *out);
 /* mm_mmap_base - where top-down mmap allocation starts (below the stack gap). */
 gva_t mm_mmap_base(struct mm *mm);
 /* mm_max_addr - exclusive upper bound of guest addresses. */
@@ -105,6 +160,7 @@ gva_t mm_max_addr(struct mm *mm);
  * mm_handle_fault - the guest touched @addr with @access (TRAP_ACCESS_*, 0 when the platform
  * cannot tell). Populates and maps a batch of pages around it. 0 when the guest may retry,
  * -EFAULT when no VMA covers @addr (SEGV_MAPERR), -EACCES when the VMA forbids it (SEGV_ACCERR),
+ * -EIO when a file mapping's page is past the end of the file (SIGBUS, BUS_ADRERR),
  * -ENOMEM when the memory file is full, or a platform as_map error.
  */
 int mm_handle_fault(struct mm *mm, gva_t addr, int access);
@@ -152,7 +208,23 @@ struct vma_info {
 	int prot;  /* PROT_* */
 	int flags; /* MAP_PRIVATE/MAP_SHARED/MAP_ANONYMOUS/MAP_GROWSDOWN */
 	const char *name; /* "[heap]", "[stack]", or NULL */
+	/* File mappings (MAP_ANONYMOUS clear in @flags): file offset of @start, device and
+	 * inode numbers, and the path (NULL when unknown; valid during the callback only). */
+	uint64_t offset;
+	uint64_t dev, ino;
+	const char *path;
 };
 void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg);
+/* mm_resident_bytes - memory-file pages mapped in @mm (VmRSS; shared pages count in each). */
+uint64_t mm_resident_bytes(struct mm *mm);
+
+/*
+ * mm_msync - msync(2) over a mapped range (flags already validated): -ENOMEM on holes.
+ * Shared file pages are the page cache's (read(2) sees them at once); MS_SYNC/MS_ASYNC also
+ * write them back to files that have a backing store (gofer).
+ */
+int mm_msync(struct mm *mm, gva_t addr, uint64_t len, int flags);
+/* mm_mincore - one byte per page of [addr, addr+len) into @vec (1: resident). -ENOMEM on holes. */
+int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec);
 
 #endif

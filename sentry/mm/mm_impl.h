@@ -25,8 +25,8 @@
 #define MM_STACK_GUARD_GAP (256 * PAGE_SIZE)
 
 /*
- * A VMA: [start, end) with one protection and one set of flags. File-backed mappings will
- * add a mappable and an offset here (DESIGN.md §6); today every VMA is anonymous.
+ * A VMA: [start, end) with one protection and one set of flags; file-backed VMAs also hold
+ * a reference on their mappable and the file offset of @start.
  */
 struct vma {
 	struct rb_node node; /* in mm->vmas, keyed by start */
@@ -35,7 +35,16 @@ struct vma {
 	int max_prot;     /* mprotect may not go beyond (PROT_RWX for anonymous memory) */
 	int flags;        /* MAP_PRIVATE/MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN */
 	const char *name; /* static string ("[heap]", "[stack]") or NULL */
+	struct mm_mappable *file; /* NULL for anonymous memory; one reference */
+	uint64_t off;             /* file offset of start (page aligned) */
+	struct vma *next_dead;    /* on mm->dead: file reference to drop after unlocking */
 };
+
+/* vma_pgoff - the file page index behind guest page @addr of file VMA @v. */
+static inline uint64_t vma_pgoff(const struct vma *v, gva_t addr)
+{
+	return (v->off + (addr - v->start)) / PAGE_SIZE;
+}
 
 static inline bool vma_is_private(const struct vma *v)
 {
@@ -81,7 +90,17 @@ struct mm {
 	gva_t brk_start, brk;     /* protected by mu */
 	gva_t stack_top;          /* protected by mu: 0 until mm_set_stack */
 	uint64_t stack_limit;     /* protected by mu */
+	struct vma *dead;         /* protected by mu: unlinked file VMAs, freed by mm_unlock */
+	uint64_t unmap_gen;       /* protected by mu: bumped whenever mirrors are removed */
+	struct mm *list_prev, *list_next; /* every live mm (mm.c mm_list_mu), for truncate */
+	struct mm_args args;      /* protected by mu: where the loader put argv/envp strings */
 };
+
+/*
+ * mm_unlock - release mm->mu, then drop the file references of VMAs removed meanwhile
+ * (a last file_put may take filesystem locks, which come before mm->mu).
+ */
+void mm_unlock(struct mm *mm);
 
 /* VMA names, compared by pointer (mm.c). */
 extern const char mm_heap_name[];
@@ -173,6 +192,14 @@ struct vma *mm_vma_for_access(struct mm *mm, gva_t addr);
 int mm_break_cow(struct mm *mm, struct vma *v, gva_t addr, uint64_t *pte);
 /* mm_page_prot - the protection to mirror page @pte with in @v (write dropped while shared). */
 int mm_page_prot(struct mm *mm, const struct vma *v, uint64_t pte);
+/*
+ * mm_file_fill - give the absent pages of [start, end) of file VMA @v (which holds @need)
+ * their page-cache pages. Drops and retakes mm->mu around the page-cache calls, so VMAs
+ * may have changed on return: callers look up again. 0 when @need got a page, -EIO when
+ * @need is past end of file, -ENOMEM / -errno. (@write is informational: pages of a
+ * shared writable VMA are always handed out as dirty, since they are mapped writable.)
+ */
+int mm_file_fill(struct mm *mm, struct vma *v, gva_t need, gva_t start, gva_t end, bool write);
 
 /* mmap.c -- Preconditions for all: mm->mu held. */
 /* mm_unmap_locked - munmap [start, end) (page aligned): VMAs and pages. */

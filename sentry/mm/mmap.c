@@ -22,12 +22,11 @@ int mm_unmap_locked(struct mm *mm, gva_t start, gva_t end)
 	return 0;
 }
 
-int mm_map_anon_locked(struct mm *mm, gva_t start, gva_t end, int prot, int flags,
-		       const char *name)
+/* Map a copy of @tmpl at [tmpl->start, tmpl->end), replacing anything. */
+static int mm_map_locked(struct mm *mm, const struct vma *tmpl)
 {
-	struct vma tmpl = { .start = start, .end = end, .prot = prot & PROT_RWX,
-			    .max_prot = PROT_RWX, .flags = flags, .name = name };
-	struct vma *v = vma_alloc(&tmpl); /* first, so that failing leaves the range alone */
+	struct vma *v = vma_alloc(tmpl); /* first, so that failing leaves the range alone */
+	gva_t start = tmpl->start, end = tmpl->end;
 	int r;
 
 	if (!v)
@@ -39,6 +38,15 @@ int mm_map_anon_locked(struct mm *mm, gva_t start, gva_t end, int prot, int flag
 	}
 	vma_link(mm, v);
 	return 0;
+}
+
+int mm_map_anon_locked(struct mm *mm, gva_t start, gva_t end, int prot, int flags,
+		       const char *name)
+{
+	struct vma tmpl = { .start = start, .end = end, .prot = prot & PROT_RWX,
+			    .max_prot = PROT_RWX, .flags = flags, .name = name };
+
+	return mm_map_locked(mm, &tmpl);
 }
 
 /*
@@ -77,7 +85,26 @@ static int mm_vma_flags(int flags)
 {
 	int type = (flags & MAP_TYPE) == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED;
 
-	return type | MAP_ANONYMOUS | (flags & MAP_GROWSDOWN);
+	return type | (flags & (MAP_ANONYMOUS | MAP_GROWSDOWN));
+}
+
+/*
+ * MAP_POPULATE of a file mapping: bring its pages in from the page cache (mm->mu is
+ * dropped on the way, so the VMA is looked up again each step). Stops at the end of the
+ * file or when the range stops being this mapping. Preconditions: mm->mu held.
+ */
+static void mm_populate_file_locked(struct mm *mm, struct mm_mappable *file, gva_t start,
+				    gva_t end)
+{
+	const uint64_t step = MM_FAULT_BATCH_PAGES * PAGE_SIZE;
+
+	for (gva_t a = start; a < end; a += step) {
+		struct vma *v = vma_find(mm, a);
+
+		if (!v || v->file != file ||
+		    mm_file_fill(mm, v, a, a, MIN(MIN(end, v->end), a + step), false) < 0)
+			return;
+	}
 }
 
 int mm_mmap(struct mm *mm, const struct mmap_opts *o, gva_t *out)
@@ -96,9 +123,11 @@ int mm_mmap(struct mm *mm, const struct mmap_opts *o, gva_t *out)
 		return -ENOMEM;
 	if (fixed && (addr & ~PAGE_MASK))
 		return -EINVAL;
-	/* File-backed mappings will arrive with a mappable in mmap_opts (DESIGN.md §6). */
-	if (!(o->flags & MAP_ANONYMOUS))
-		return -ENODEV;
+	if (!(o->flags & MAP_ANONYMOUS) && (!o->file || (o->offset & ~PAGE_MASK)))
+		return o->file ? -EINVAL : -ENODEV;
+	/* The file's page index must not wrap (Linux: -EOVERFLOW). */
+	if (!(o->flags & MAP_ANONYMOUS) && o->offset + len < o->offset)
+		return -EOVERFLOW;
 
 	pthread_mutex_lock(&mm->mu);
 	if (fixed) {
@@ -111,14 +140,26 @@ int mm_mmap(struct mm *mm, const struct mmap_opts *o, gva_t *out)
 		if (!addr)
 			r = -ENOMEM;
 	}
-	if (r == 0)
-		r = mm_map_anon_locked(mm, addr, addr + len, o->prot, mm_vma_flags(o->flags), NULL);
+	if (r == 0) {
+		struct vma tmpl = { .start = addr, .end = addr + len, .prot = o->prot & PROT_RWX,
+				    .max_prot = PROT_RWX, .flags = mm_vma_flags(o->flags) };
+
+		if (!(o->flags & MAP_ANONYMOUS)) {
+			tmpl.file = o->file;
+			tmpl.off = o->offset;
+			tmpl.max_prot = o->max_prot & PROT_RWX;
+		}
+		r = mm_map_locked(mm, &tmpl);
+	}
 	if (r == 0 && (o->flags & MAP_POPULATE) && !(o->flags & MAP_NONBLOCK) &&
 	    (o->prot & PROT_RWX)) {
 		/* Best effort, like Linux: a mapping whose prefault failed still succeeds. */
-		mm_populate_locked(mm, vma_find(mm, addr), addr, addr + len, true);
+		if (o->flags & MAP_ANONYMOUS)
+			mm_populate_locked(mm, vma_find(mm, addr), addr, addr + len, true);
+		else
+			mm_populate_file_locked(mm, o->file, addr, addr + len);
 	}
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	if (r == 0)
 		*out = addr;
 	return r;
@@ -135,7 +176,7 @@ int mm_munmap(struct mm *mm, gva_t addr, uint64_t len)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->mu);
 	r = mm_unmap_locked(mm, addr, addr + alen);
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	return r;
 }
 
@@ -163,8 +204,13 @@ static int mm_mprotect_locked(struct mm *mm, gva_t start, gva_t end, int prot)
 		r = vma_split(mm, end);
 	if (r < 0)
 		return r;
-	for (v = vma_find(mm, start); v && v->start < end; v = vma_next(v))
+	for (v = vma_find(mm, start); v && v->start < end; v = vma_next(v)) {
+		/* A shared file VMA becoming writable refetches its pages (the page cache's,
+		 * nothing lost) so they are marked dirty for writeback. */
+		if (v->file && !vma_is_private(v) && (prot & PROT_WRITE) && !(v->prot & PROT_WRITE))
+			pt_clear_range(mm, v->start, v->end);
 		v->prot = prot & PROT_RWX;
+	}
 	/*
 	 * Forget the platform mappings: the next access faults and maps with the new
 	 * protection. (Fault decisions rely on mirrors never exceeding nor silently lacking
@@ -192,7 +238,7 @@ int mm_mprotect(struct mm *mm, gva_t addr, uint64_t len, int prot)
 		return -ENOMEM;
 	pthread_mutex_lock(&mm->mu);
 	r = mm_mprotect_locked(mm, addr, addr + alen, prot);
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	return r;
 }
 
@@ -209,6 +255,7 @@ static int64_t mremap_move(struct mm *mm, struct vma *v, gva_t old_addr, uint64_
 
 	tmpl.start = new_addr;
 	tmpl.end = new_addr + new_len;
+	tmpl.off = v->off + (old_addr - v->start);
 	nv = vma_alloc(&tmpl);
 	if (!nv)
 		return -ENOMEM;
@@ -308,7 +355,7 @@ int64_t mm_mremap(struct mm *mm, gva_t old_addr, uint64_t old_len, uint64_t new_
 		return -EINVAL;
 	pthread_mutex_lock(&mm->mu);
 	r = mm_mremap_locked(mm, old_addr, olen, nlen, flags, new_addr);
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	return r;
 }
 
@@ -335,7 +382,7 @@ gva_t mm_brk(struct mm *mm, gva_t addr)
 	}
 out:
 	ret = mm->brk;
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
 	return ret;
 }
 
@@ -452,6 +499,63 @@ int mm_madvise(struct mm *mm, gva_t addr, uint64_t len, int advice)
 	}
 	if (r == 0 && (hole || at < end))
 		r = -ENOMEM;
-	pthread_mutex_unlock(&mm->mu);
+	mm_unlock(mm);
+	return r;
+}
+
+int mm_msync(struct mm *mm, gva_t addr, uint64_t len, int flags)
+{
+	uint64_t alen = PAGE_ALIGN_UP(len);
+	struct mm_mappable *sync[16];
+	int r = 0, n = 0;
+
+	if (alen < len || addr + alen < addr)
+		return -ENOMEM;
+	if (alen == 0)
+		return 0;
+	pthread_mutex_lock(&mm->mu);
+	if (!vma_range_covered(mm, addr, addr + alen))
+		r = -ENOMEM;
+	for (struct vma *v = vma_find_ge(mm, addr); v && v->start < addr + alen; v = vma_next(v)) {
+		if (!(flags & (MS_SYNC | MS_ASYNC)) || !v->file || vma_is_private(v) ||
+		    !v->file->ops->sync || n == (int)ARRAY_SIZE(sync))
+			continue;
+		if (n && sync[n - 1] == v->file)
+			continue;
+		v->file->ops->get(v->file);
+		sync[n++] = v->file;
+	}
+	mm_unlock(mm);
+	/* Writing back reads the pages and calls the filesystem: without mm->mu. */
+	for (int i = 0; i < n; i++) {
+		int e = sync[i]->ops->sync(sync[i]);
+
+		if (e < 0 && r == 0)
+			r = -EIO;
+		sync[i]->ops->put(sync[i]);
+	}
+	return r;
+}
+
+int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec)
+{
+	uint64_t alen = PAGE_ALIGN_UP(len);
+	int r = 0;
+
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (alen < len || addr + alen < addr || addr + alen > mm->max)
+		return -ENOMEM;
+	pthread_mutex_lock(&mm->mu);
+	if (!vma_range_covered(mm, addr, addr + alen)) {
+		r = -ENOMEM;
+	} else {
+		for (uint64_t i = 0; i < alen / PAGE_SIZE; i++) {
+			uint64_t *pte = pte_get(mm, addr + i * PAGE_SIZE, false);
+
+			vec[i] = pte && (*pte & PTE_PRESENT);
+		}
+	}
+	mm_unlock(mm);
 	return r;
 }

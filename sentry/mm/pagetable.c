@@ -77,6 +77,27 @@ static void pt_walk(struct mm *mm, gva_t start, gva_t end, const struct pt_walke
 		pt_walk_level(mm, &mm->pt_root, PT_LEVELS - 1, start, end, w);
 }
 
+static void rss_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
+{
+	uint64_t *count = arg;
+
+	(void)mm;
+	(void)addr;
+	for (size_t i = 0; i < n; i++)
+		*count += (pte[i] & PTE_PRESENT) != 0;
+}
+
+uint64_t mm_resident_bytes(struct mm *mm)
+{
+	uint64_t pages = 0;
+	struct pt_walker w = { .fn = rss_leaf, .arg = &pages };
+
+	pthread_mutex_lock(&mm->mu);
+	pt_walk(mm, 0, PAGE_ALIGN_DOWN(mm->max), &w);
+	pthread_mutex_unlock(&mm->mu);
+	return pages * PAGE_SIZE;
+}
+
 static void pt_free_level(union pt_table *t, int level)
 {
 	if (!t)
@@ -104,6 +125,7 @@ void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len)
 {
 	int r;
 
+	mm->unmap_gen++; /* what a thread mirrored before is no longer known to be there */
 	if (!mm->as)
 		return;
 	r = mm->as->ops->as_unmap(mm->as, va, len);

@@ -64,15 +64,19 @@ struct vma *vma_alloc(const struct vma *tmpl)
 	if (v) {
 		*v = *tmpl;
 		memset(&v->node, 0, sizeof(v->node));
+		v->next_dead = NULL;
+		if (v->file)
+			v->file->ops->get(v->file);
 	}
 	return v;
 }
 
-/* Two adjacent VMAs that could be one: same attributes (and later: same file, offsets). */
+/* Two adjacent VMAs that could be one: same attributes, same file at contiguous offsets. */
 static bool vma_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->prot == b->prot && a->max_prot == b->max_prot &&
-	       a->flags == b->flags && a->name == b->name;
+	       a->flags == b->flags && a->name == b->name && a->file == b->file &&
+	       (!a->file || a->off + (a->end - a->start) == b->off);
 }
 
 void vma_unlink_free(struct mm *mm, struct vma *v)
@@ -80,6 +84,11 @@ void vma_unlink_free(struct mm *mm, struct vma *v)
 	if (mm->vma_cache == v)
 		mm->vma_cache = NULL;
 	rb_erase(&v->node, &mm->vmas);
+	if (v->file) { /* the put may close a file: after mm->mu is released (mm_unlock) */
+		v->next_dead = mm->dead;
+		mm->dead = v;
+		return;
+	}
 	free(v);
 }
 
@@ -128,6 +137,7 @@ int vma_split(struct mm *mm, gva_t addr)
 	if (!hi)
 		return -ENOMEM;
 	hi->start = addr;
+	hi->off = v->off + (addr - v->start);
 	v->end = addr;
 	vma_link_nomerge(mm, hi);
 	return 0;

@@ -12,6 +12,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "lib/compiler.h"
 #include "sentry/kernel/kernel.h"
@@ -68,6 +71,40 @@ static void put_guest_bytes(struct line *l, struct task *t, uint64_t addr, long 
 	put(l, "\"%s", (str ? got >= STRACE_BUF_SHOW : len > STRACE_BUF_SHOW) ? "..." : "");
 }
 
+/* A guest socket address of @len bytes: {AF_UNIX, "path"} or @"abstract", else the family. */
+static void put_sockaddr(struct line *l, struct task *t, uint64_t addr, uint64_t len)
+{
+	struct sockaddr_un un;
+	size_t n = MIN(len, sizeof(un));
+	size_t hdr = offsetof(struct sockaddr_un, sun_path);
+
+	memset(&un, 0, sizeof(un));
+	if (!addr || n < sizeof(sa_family_t) || mm_copy_in(t->mm, addr, &un, n) != (ssize_t)n) {
+		put(l, addr ? "%#llx" : "NULL", (unsigned long long)addr);
+		return;
+	}
+	if (un.sun_family != AF_UNIX) {
+		put(l, "{family=%u}", un.sun_family);
+		return;
+	}
+	if (n <= hdr) {
+		put(l, "{AF_UNIX}");
+		return;
+	}
+	bool abstract = un.sun_path[0] == 0;
+	size_t plen = abstract ? n - hdr - 1 : strnlen(un.sun_path, n - hdr);
+	const char *p = un.sun_path + (abstract ? 1 : 0);
+	put(l, "{AF_UNIX, %s\"", abstract ? "@" : "");
+	for (size_t i = 0; i < plen && i < 64; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (isprint(c) && c != '"' && c != '\\')
+			put(l, "%c", c);
+		else
+			put(l, "\\x%02x", c);
+	}
+	put(l, "\"}");
+}
+
 static void put_call(struct line *l, struct task *t, uint64_t nr, const struct syscall_entry *e,
 		     const struct syscall_args *a, bool done, long ret)
 {
@@ -108,6 +145,9 @@ static void put_call(struct line *l, struct task *t, uint64_t nr, const struct s
 			break;
 		case 'p':
 			put(l, v ? "%#llx" : "NULL", (unsigned long long)v);
+			break;
+		case 'a':
+			put_sockaddr(l, t, v, i < 5 ? a->a[i + 1] : 0);
 			break;
 		default:
 			put(l, "%#llx", (unsigned long long)v);

@@ -9,6 +9,7 @@
 
 #include "fs/vfs.h"
 #include "lib/compiler.h"
+#include "sentry/socket/socket.h"
 #include "sentry/syscalls/sys_impl.h"
 
 static unsigned long nofile_limit(struct task *t)
@@ -42,9 +43,11 @@ static long do_rw(struct task *t, int fd, struct uio *u, bool write, bool use_of
 		r = write ? vfs_write(f, u, &f->pos) : vfs_read(f, u, &f->pos);
 		pthread_mutex_unlock(&f->pos_mu);
 	}
+	/* Linux's pipe_write and stream sockets send SIGPIPE with EPIPE; fs/ cannot, so we do
+	 * (datagram and seqpacket sockets do not). */
+	bool sigpipe = write && r == -EPIPE && (!file_is_socket(f) || sock_sends_sigpipe(f));
 	file_put(f);
-	/* Linux's pipe_write (and sockets) send SIGPIPE with EPIPE; fs/ cannot, so we do. */
-	if (write && r == -EPIPE)
+	if (sigpipe)
 		task_send_signal(t, SIGPIPE, NULL, false);
 	return r;
 }
@@ -260,6 +263,10 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 	case F_OFD_SETLK:
 	case F_OFD_SETLKW:
 		r = fcntl_lock(t, f, cmd, ARG_U(2));
+		break;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		r = tmpfs_fcntl_seals(f, cmd, (unsigned int)ARG_U(2));
 		break;
 	default:
 		r = -EINVAL;

@@ -121,10 +121,32 @@
 	X(removexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	X(lremovexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
 	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	/* sockets (sentry/socket/): AF_UNIX inside the Sentry; other families EAFNOSUPPORT */    \
+	X(socket, "iii", SYS_PARTIAL, "AF_UNIX stream/dgram/seqpacket; other families EAFNOSUPPORT") \
+	X(socketpair, "iiip", SYS_PARTIAL, "AF_UNIX only")                                        \
+	X(bind, "fau", SYS_PARTIAL, "AF_UNIX: path names (socket inodes in the VFS), abstract names, autobind") \
+	X(listen, "fi", SYS_FULL, NULL)                                                           \
+	X(accept, "fpp", SYS_FULL, NULL)                                                          \
+	X(accept4, "fppx", SYS_FULL, NULL)                                                        \
+	X(connect, "fau", SYS_PARTIAL, "AF_UNIX; blocking connect waits for backlog room")        \
+	X(getsockname, "fpp", SYS_FULL, NULL)                                                     \
+	X(getpeername, "fpp", SYS_FULL, NULL)                                                     \
+	X(sendto, "fbuxau", SYS_PARTIAL, "no MSG_OOB")                                            \
+	X(recvfrom, "fBuxpp", SYS_PARTIAL, "no MSG_OOB, MSG_ERRQUEUE")                            \
+	X(sendmsg, "fpx", SYS_PARTIAL, "SCM_RIGHTS, SCM_CREDENTIALS; a send that would make an in-flight fd cycle fails ETOOMANYREFS (Linux collects cycles)") \
+	X(recvmsg, "fpx", SYS_PARTIAL, "SCM_RIGHTS (MSG_CMSG_CLOEXEC, MSG_CTRUNC), SCM_CREDENTIALS; no MSG_OOB/ERRQUEUE") \
+	X(sendmmsg, "fpux", SYS_PARTIAL, "as sendmsg")                                            \
+	X(recvmmsg, "fpuxp", SYS_PARTIAL, "as recvmsg; the timeout is checked between messages")  \
+	X(shutdown, "fi", SYS_FULL, NULL)                                                         \
+	X(getsockopt, "fiipp", SYS_PARTIAL, "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/PEERCRED/SNDBUF/RCVBUF/PASSCRED/ACCEPTCONN/RCVTIMEO/SNDTIMEO and inert ones") \
+	X(setsockopt, "fiipi", SYS_PARTIAL, "SOL_SOCKET: SO_SNDBUF/RCVBUF/PASSCRED/RCVTIMEO/SNDTIMEO; SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER... accepted") \
 	/* memory */                                                                             \
 	X(brk, "p", SYS_FULL, NULL)                                                              \
-	X(mmap, "puxxfx", SYS_PARTIAL, "anonymous mappings until the VFS")                       \
+	X(mmap, "puxxfx", SYS_PARTIAL, "files through the page cache (tmpfs, memfd, gofer, overlay)") \
 	X(munmap, "pu", SYS_FULL, NULL)                                                          \
+	X(msync, "pux", SYS_FULL, NULL)                                                          \
+	X(mincore, "pup", SYS_PARTIAL, "resident = backed in this address space")               \
+	X(memfd_create, "sx", SYS_PARTIAL, "tmpfs file; seals on write, truncate, new shared mappings (F_ADD_SEALS ignores existing ones)") \
 	X(mprotect, "pux", SYS_FULL, NULL)                                                       \
 	X(mremap, "puuxp", SYS_FULL, NULL)                                                       \
 	X(madvise, "pui", SYS_PARTIAL, "DONTNEED/FREE drop pages; others accepted")              \
@@ -217,8 +239,20 @@
 	X(clock_getres, "ip", SYS_FULL, NULL)                                                    \
 	X(gettimeofday, "pp", SYS_FULL, NULL)                                                    \
 	X(time, "p", SYS_FULL, NULL)                                                             \
-	X(nanosleep, "pp", SYS_PARTIAL, "not yet interruptible by guest signals")                \
-	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "not yet interruptible by guest signals")        \
+	X(nanosleep, "pp", SYS_FULL, NULL)                                                       \
+	X(clock_nanosleep, "ixpp", SYS_PARTIAL, "process CPU clock looked at every 5 ms")        \
+	/* timers (sentry/kernel/timer.c, ptimer.c, cputimer.c; fs/timerfd.c) */                 \
+	X(alarm, "u", SYS_FULL, NULL)                                                            \
+	X(getitimer, "ip", SYS_FULL, NULL)                                                       \
+	X(setitimer, "ipp", SYS_PARTIAL, "VIRTUAL/PROF: CPU time sampled every 5 ms")            \
+	X(timer_create, "ipp", SYS_PARTIAL, "CPU-time clocks: the process's, sampled every 5 ms") \
+	X(timer_settime, "ixpp", SYS_FULL, NULL)                                                 \
+	X(timer_gettime, "ip", SYS_FULL, NULL)                                                   \
+	X(timer_getoverrun, "i", SYS_FULL, NULL)                                                 \
+	X(timer_delete, "i", SYS_FULL, NULL)                                                     \
+	X(timerfd_create, "ix", SYS_FULL, NULL)                                                  \
+	X(timerfd_settime, "fxpp", SYS_PARTIAL, "TFD_TIMER_CANCEL_ON_SET accepted, no effect (the clock cannot be set)") \
+	X(timerfd_gettime, "fp", SYS_FULL, NULL)                                                 \
 	/* signals: dispositions, masks, handler frames; stops and queued RT signals later */    \
 	X(rt_sigaction, "ippu", SYS_FULL, NULL)                                                  \
 	X(rt_sigprocmask, "ippu", SYS_FULL, NULL)                                                \
@@ -228,7 +262,15 @@
 	X(sigaltstack, "pp", SYS_FULL, NULL)                                                     \
 	X(kill, "ii", SYS_FULL, NULL)                             \
 	X(tgkill, "iii", SYS_FULL, NULL)                          \
-	X(tkill, "ii", SYS_FULL, NULL)
+	X(tkill, "ii", SYS_FULL, NULL) \
+	/* waiting for signals (sentry/syscalls/sys_sigwait.c, fs/signalfd.c) */                  \
+	X(pause, "", SYS_FULL, NULL)                                                             \
+	X(rt_sigsuspend, "pu", SYS_FULL, NULL)                                                   \
+	X(rt_sigtimedwait, "pppu", SYS_FULL, NULL)                                              \
+	X(rt_sigqueueinfo, "iip", SYS_PARTIAL, "one queued instance per real-time signal")       \
+	X(rt_tgsigqueueinfo, "iiip", SYS_PARTIAL, "one queued instance per real-time signal")    \
+	X(signalfd, "fpu", SYS_FULL, NULL)                                                       \
+	X(signalfd4, "fpux", SYS_FULL, NULL)
 
 #define DECLARE_SYS(name, args, support, note) long sys_##name(struct task *t, const struct syscall_args *a);
 SYSCALL_LIST(DECLARE_SYS)

@@ -329,16 +329,22 @@ long sys_unshare(struct task *t, const struct syscall_args *a)
 		r = fdtable_fork(t->fdt, &nf);
 		if (r < 0)
 			return r;
-		fdtable_put(t->fdt);
+		pthread_mutex_lock(&t->k->mu);
+		struct fdtable *of = t->fdt;
 		t->fdt = nf;
+		pthread_mutex_unlock(&t->k->mu);
+		fdtable_put(of);
 	}
 	if ((fl & CLONE_FS) && t->fs) {
 		struct fs_context *nfs;
 		r = fs_context_copy(t->fs, &nfs);
 		if (r < 0)
 			return r;
-		fs_context_put(t->fs);
+		pthread_mutex_lock(&t->k->mu);
+		struct fs_context *ofs = t->fs;
 		t->fs = nfs;
+		pthread_mutex_unlock(&t->k->mu);
+		fs_context_put(ofs);
 	}
 	return 0;
 }

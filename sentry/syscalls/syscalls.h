@@ -25,7 +25,8 @@ enum sys_support {
 /*
  * struct syscall_entry - one row. @args is one character per argument for --strace:
  * i signed, u unsigned, x hex, p pointer, s string (in), b buffer in (length is the next
- * argument), B buffer out (length is the return value), o octal, f fd.
+ * argument), B buffer out (length is the return value), o octal, f fd, a socket address in
+ * (length is the next argument).
  */
 struct syscall_entry {
 	const char *name;

@@ -21,11 +21,13 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox || echo /bin/busybox)}
 CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_arch strace
 	stdin bigout args env path_lookup debug_log exit_status kill_sandbox
 	hostroot_cat hostroot_ls hostroot_dynamic hostroot_cwd hostroot_erofs hostroot_tmp
-	hostroot_python escape_calls escape_stubjump
+	hostroot_python hostroot_python_unix unix_isolation escape_calls escape_stubjump
 	proc_fork_exec proc_env_exec proc_script proc_orphan proc_exec_errors
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
+	timers_exec python_multiprocessing sqlite_wal volume_mmap
+	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
 	tty_shell tty_pipe"}
 
 tmp=$(mktemp -d)
@@ -361,6 +363,126 @@ print(json.dumps({"ok": db.execute("select x + 1 from t").fetchone()[0]}))'
 	expect 0 '{"ok": 42}'
 }
 
+# AF_UNIX sockets inside the Sentry: socket.socketpair, then a multiprocessing.connection
+# Listener/Client pair (pickled messages) over a path in /tmp between forked processes.
+check_hostroot_python_unix() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import os, socket
+from multiprocessing.connection import Listener, Client
+a, b = socket.socketpair()
+a.sendall(b"pair"); print(b.recv(10).decode())
+with Listener("/tmp/mp.sock", family="AF_UNIX") as l:
+    pid = os.fork()
+    if pid == 0:
+        c = Client("/tmp/mp.sock", family="AF_UNIX"); c.send({"n": 41}); print("child got", c.recv()); os._exit(0)
+    conn = l.accept(); conn.send(conn.recv()["n"] + 1); conn.close()
+    print("child status", os.waitpid(pid, 0)[1])
+print("unlinked", not os.path.exists("/tmp/mp.sock"))'
+	expect 0 "$(printf 'pair\nchild got 42\nchild status 0\nunlinked True')"
+}
+
+# Unix sockets never reach the host: an abstract name a host process listens on is neither
+# reachable from the guest nor taken in the guest's namespace.
+check_unix_isolation() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	local name="sbx-iso-$$-$P"
+	/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(1)
+print("up", flush=True); time.sleep(30)' "$name" >"$tmp/host_listener" &
+	local hp=$!
+	local i
+	for i in $(seq 50); do grep -q up "$tmp/host_listener" 2>/dev/null && break; sleep 0.1; done
+	if ! grep -q up "$tmp/host_listener"; then
+		kill "$hp" 2>/dev/null
+		fail "the host listener did not start"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import socket, sys
+c = socket.socket(socket.AF_UNIX)
+try:
+    c.connect("\0" + sys.argv[1]); print("reached the host")
+except ConnectionRefusedError:
+    print("refused")
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); print("bound")' "$name"
+	kill "$hp" 2>/dev/null
+	wait "$hp" 2>/dev/null
+	expect 0 "$(printf 'refused\nbound')"
+}
+
+# multiprocessing (fork) with a Lock (a POSIX semaphore: MAP_SHARED of a /dev/shm file) and
+# a Value (a shared file mapping) across three processes. Python's heap statvfs()s /dev/shm
+# first; without statfs(2) its temporary directory is used instead (same kind of mapping).
+check_python_multiprocessing() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import multiprocessing as mp, multiprocessing.heap as h
+def work(lock, val):
+    for _ in range(100):
+        with lock:
+            val.value += 1
+mp.set_start_method("fork")
+h.Arena._dir_candidates = []
+lock, val = mp.Lock(), mp.Value("i", 0)
+ps = [mp.Process(target=work, args=(lock, val)) for _ in range(3)]
+for p in ps: p.start()
+for p in ps: p.join()
+print(val.value, [p.exitcode for p in ps])'
+	expect 0 '300 [0, 0, 0]'
+}
+
+# sqlite in WAL mode: its -shm index is a MAP_SHARED mapping of a file in /tmp.
+check_sqlite_wal() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	sbx --host-root /usr/bin/python3 -c 'import sqlite3
+db = sqlite3.connect("/tmp/w.db")
+print(db.execute("pragma journal_mode=wal").fetchone()[0])
+db.execute("create table t (x)"); db.executemany("insert into t values (?)", [(i,) for i in range(1000)]); db.commit()
+db2 = sqlite3.connect("/tmp/w.db")
+print(db2.execute("select count(*), sum(x) from t").fetchone())'
+	expect 0 "wal
+(1000, 499500)"
+}
+
+# MAP_SHARED of a host file through the gofer: msync writes back (read(2) then sees it),
+# write(2) reaches the mapping, munmap writes back the rest.
+check_volume_mmap() {
+	local d
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	d=$(mktemp -d)
+	printf aaaaaaaaaa >"$d/f"
+	hostroot -v "$d:/mnt/vol" /usr/bin/python3 -c 'import mmap, os
+fd = os.open("/mnt/vol/f", os.O_RDWR)
+m = mmap.mmap(fd, 10)
+m[0:3] = b"XYZ"
+m.flush()
+print(os.pread(fd, 10, 0).decode())
+os.pwrite(fd, b"Q", 9)
+print(m[:10].decode())
+m[5:6] = b"M"
+m.close()'
+	if [ "$(cat "$d/f")" != XYZaaMaaaQ ]; then
+		fail "the host file has $(cat "$d/f")" "$tmp/err"
+	else
+		expect 0 "XYZaaaaaaa
+XYZaaaaaaQ"
+	fi
+	rm -rf "$d"
+}
+
 # `run -t`: a shell on the Sentry's pty, driven through a host pty (tty_drive.py): tty is
 # /dev/pts/0, arithmetic, the host window size and a resize, ^C kills the foreground job,
 # ^Z stops it and fg resumes it, the exit status comes back and the host terminal leaves
@@ -604,6 +726,53 @@ check_guest_mount() {
 	expect 0 "$(printf '700\nx\nro\na-rw\nbusy\nx\neperm\nroot-busy')"
 }
 
+# /proc and /sys (fs/proc, fs/sys) as busybox and python read them.
+check_procfs_ps() {
+	hostroot "$BUSYBOX" sh -c "$BUSYBOX ps -o pid,ppid,user,comm,args; true"
+	sed -i 's/  */ /g; s/^ //' "$tmp/out"
+	local u
+	u=$(id -un)
+	expect 0 "PID PPID USER COMMAND COMMAND
+1 0 $u busybox $BUSYBOX sh -c $BUSYBOX ps -o pid,ppid,user,comm,args; true
+2 1 $u busybox $BUSYBOX ps -o pid,ppid,user,comm,args"
+}
+
+check_procfs_free() {
+	hostroot "$BUSYBOX" sh -c "$BUSYBOX free | $BUSYBOX awk '{print \$1, (\$2 > 0)}'"
+	expect 0 "$(printf 'total 1\nMem: 1\nSwap: 0')"
+}
+
+check_procfs_nproc() {
+	hostroot "$BUSYBOX" sh -c "$BUSYBOX nproc; $BUSYBOX grep -c ^processor /proc/cpuinfo;
+		cat /sys/devices/system/cpu/online"
+	local n
+	n=$(getconf _NPROCESSORS_ONLN)
+	expect 0 "$(printf '%s\n%s\n%s' "$n" "$n" "$([ "$n" -eq 1 ] && echo 0 || echo "0-$((n - 1))")")"
+}
+
+check_procfs_status() {
+	hostroot /bin/cat /proc/self/status
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC" "$tmp/err"
+	elif ! head -n 1 "$tmp/out" | grep -qx 'Name:	cat' ||
+		! grep -qx 'Pid:	1' "$tmp/out" || ! grep -qx 'PPid:	0' "$tmp/out" ||
+		! grep -qx 'Threads:	1' "$tmp/out" || ! grep -q '^VmRSS:' "$tmp/out"; then
+		fail "unexpected status" "$tmp/out"
+	else
+		pass
+	fi
+}
+
+check_procfs_python() {
+	hostroot /usr/bin/python3 -c 'import os
+print(os.cpu_count())
+m = open("/proc/self/maps").read().splitlines()
+print(any(l.endswith("[stack]") for l in m), any(" r-xp " in l for l in m))
+print(sorted(os.listdir("/proc/self/fd")))
+print(open("/proc/self/cmdline").read().split("\0")[1])'
+	expect 0 "$(printf '%s\nTrue True\n%s\n-c' "$(python3 -c 'import os; print(os.cpu_count())')" "['0', '1', '2', '3']")"
+}
+
 # Build the helper programs.
 mkdir -p "$PROGS"
 for src in "$HERE"/progs/*.c; do
@@ -638,6 +807,12 @@ check_proc_orphan() {
 check_proc_exec_errors() {
 	hostroot "$BUSYBOX" sh -c '/nonexistent 2>/dev/null; echo $?; /etc/os-release 2>/dev/null; echo $?'
 	expect 0 "$(printf '127\n126')"
+}
+
+# execve ends POSIX timers and keeps itimers (the timers conformance program re-execs itself).
+check_timers_exec() {
+	hostroot "$(cd "$BUILD/tests/syscalls" && pwd)/timers" exec-check
+	expect 0 "posix-timer-gone=1 itimer-kept=1"
 }
 
 # Sanity: the helpers behave as expected natively.

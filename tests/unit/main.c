@@ -30,6 +30,9 @@
 	X(syscall_table_suite) \
 	X(pipe_suite)    \
 	X(overlay_suite) \
+	X(unix_socket_suite) \
+	X(ktimer_suite) \
+	X(pagecache_suite) \
 	X(tty_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));

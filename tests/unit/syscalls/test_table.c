@@ -26,7 +26,7 @@ START_TEST(test_rows_well_formed)
 		if (!e)
 			continue;
 		ck_assert_msg(strlen(e->args) <= 6, "%s: too many args", e->name);
-		ck_assert_msg(strspn(e->args, "iuxpsbBof") == strlen(e->args), "%s: bad fmt", e->name);
+		ck_assert_msg(strspn(e->args, "iuxpsbBofa") == strlen(e->args), "%s: bad fmt", e->name);
 		ck_assert_msg(e->support == SYS_FULL || e->note, "%s: partial support needs a note", e->name);
 	}
 }

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The /proc root: self and thread-self, one directory per process, and the system-wide
+ * files (meminfo, cpuinfo, stat, uptime, loadavg, version, filesystems, cmdline, mounts)
+ * and /proc/sys, in Linux's formats (proc(5)).
+ */
+#include "fs/proc/proc_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sentry/kernel/kernel.h"
+
+#define USER_HZ 100
+#define NS_TO_TICKS(ns) ((unsigned long long)((ns) / (1000000000ULL / USER_HZ)))
+
+static int link_self(struct proc_inode *pi, char **out)
+{
+	struct task *t = kernel_current();
+	char buf[32];
+
+	(void)pi;
+	if (!t)
+		return -ENOENT;
+	snprintf(buf, sizeof(buf), "%d", t->tg->tgid);
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int link_thread_self(struct proc_inode *pi, char **out)
+{
+	struct task *t = kernel_current();
+	char buf[48];
+
+	(void)pi;
+	if (!t)
+		return -ENOENT;
+	snprintf(buf, sizeof(buf), "%d/task/%d", t->tg->tgid, t->tid);
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int link_mounts(struct proc_inode *pi, char **out)
+{
+	(void)pi;
+	*out = strdup("self/mounts");
+	return *out ? 0 : -ENOMEM;
+}
+
+static int show_meminfo(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	unsigned long long total = s.mem_total >> 10, used = s.mem_used >> 10;
+	unsigned long long free_kb = total - used;
+
+#define MI(name, v) sb_printf(sb, "%-16s%8llu kB\n", name ":", (unsigned long long)(v))
+	MI("MemTotal", total);
+	MI("MemFree", free_kb);
+	MI("MemAvailable", free_kb);
+	MI("Buffers", 0);
+	MI("Cached", 0);
+	MI("SwapCached", 0);
+	MI("Active", used);
+	MI("Inactive", 0);
+	MI("Active(anon)", used);
+	MI("Inactive(anon)", 0);
+	MI("Active(file)", 0);
+	MI("Inactive(file)", 0);
+	MI("Unevictable", 0);
+	MI("Mlocked", 0);
+	MI("SwapTotal", 0);
+	MI("SwapFree", 0);
+	MI("Dirty", 0);
+	MI("Writeback", 0);
+	MI("AnonPages", used);
+	MI("Mapped", 0);
+	MI("Shmem", 0);
+	MI("KReclaimable", 0);
+	MI("Slab", 0);
+	MI("SReclaimable", 0);
+	MI("SUnreclaim", 0);
+	MI("KernelStack", 0);
+	MI("PageTables", 0);
+	MI("NFS_Unstable", 0);
+	MI("Bounce", 0);
+	MI("WritebackTmp", 0);
+	MI("CommitLimit", total);
+	MI("Committed_AS", used);
+	MI("VmallocTotal", 34359738367ULL);
+	MI("VmallocUsed", 0);
+	MI("VmallocChunk", 0);
+	MI("Percpu", 0);
+	MI("AnonHugePages", 0);
+	MI("ShmemHugePages", 0);
+	MI("ShmemPmdMapped", 0);
+	MI("FileHugePages", 0);
+	MI("FilePmdMapped", 0);
+	sb_printf(sb, "HugePages_Total:       0\nHugePages_Free:        0\n"
+		  "HugePages_Rsvd:        0\nHugePages_Surp:        0\n");
+	MI("Hugepagesize", 2048);
+	MI("Hugetlb", 0);
+	MI("DirectMap4k", 0);
+	MI("DirectMap2M", 0);
+#undef MI
+	return 0;
+}
+
+static int show_cpuinfo(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo_sys s;
+	struct procinfo_cpu *c = malloc(sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	procinfo_system(proc_kernel(pi), &s);
+	procinfo_cpu(c);
+	for (unsigned int i = 0; i < s.ncpus; i++) {
+		sb_printf(sb, "processor\t: %u\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n"
+			  "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: 0.000\n"
+			  "cache size\t: 0 KB\nphysical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\n"
+			  "cpu cores\t: %u\napicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\n"
+			  "fpu_exception\t: yes\ncpuid level\t: 13\nwp\t\t: yes\nflags\t\t: %s\n"
+			  "bogomips\t: 0.00\nclflush size\t: %u\ncache_alignment\t: %u\n"
+			  "address sizes\t: 46 bits physical, 48 bits virtual\npower management:\n\n",
+			  i, c->vendor, c->family, c->model, c->model_name, c->stepping, s.ncpus, i,
+			  s.ncpus, i, i, c->flags, c->clflush, c->cache_align);
+	}
+	free(c);
+	return 0;
+}
+
+static int show_stat(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	unsigned int n = s.ncpus ? s.ncpus : 1;
+	unsigned long long user = NS_TO_TICKS(s.utime_ns), sys = NS_TO_TICKS(s.stime_ns);
+	unsigned long long all = NS_TO_TICKS(s.uptime_ns) * n;
+	unsigned long long idle = all > user + sys ? all - user - sys : 0;
+
+	sb_printf(sb, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\n", user, sys, idle);
+	for (unsigned int i = 0; i < n; i++)
+		sb_printf(sb, "cpu%u %llu 0 %llu %llu 0 0 0 0 0 0\n", i, user / n, sys / n, idle / n);
+	sb_printf(sb, "intr 0\nctxt 0\nbtime %llu\nprocesses %d\nprocs_running %d\n"
+		  "procs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n",
+		  (unsigned long long)s.boot_realtime_s, s.last_pid, s.nrunning);
+	return 0;
+}
+
+static int show_uptime(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	unsigned long long up = s.uptime_ns / 10000000ULL; /* hundredths */
+	unsigned long long busy = (s.utime_ns + s.stime_ns) / 10000000ULL;
+	unsigned long long idle = up * s.ncpus > busy ? up * s.ncpus - busy : 0;
+	sb_printf(sb, "%llu.%02llu %llu.%02llu\n", up / 100, up % 100, idle / 100, idle % 100);
+	return 0;
+}
+
+static int show_loadavg(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	sb_printf(sb, "0.00 0.00 0.00 %d/%d %d\n", s.nrunning, s.nthreads, s.last_pid);
+	return 0;
+}
+
+static int show_version(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "Linux version " PROCINFO_RELEASE " (sandbox@sandbox) (gcc) "
+		  PROCINFO_VERSION "\n");
+	return 0;
+}
+
+static int show_filesystems(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\t9p\n");
+	return 0;
+}
+
+static int show_cmdline(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "BOOT_IMAGE=/sandbox ro\n");
+	return 0;
+}
+
+/* ---- /proc/sys ---- */
+
+static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	sb_printf(sb, "%s\n", s.hostname);
+	return 0;
+}
+
+#define CONST_FILE(fn, text)                                             \
+	static int fn(struct proc_inode *pi, struct sbuf *sb)              \
+	{                                                                  \
+		(void)pi;                                                  \
+		sb_printf(sb, "%s", text);                                 \
+		return 0;                                                  \
+	}
+
+CONST_FILE(show_osrelease, PROCINFO_RELEASE "\n")
+CONST_FILE(show_ostype, "Linux\n")
+CONST_FILE(show_kversion, PROCINFO_VERSION "\n")
+CONST_FILE(show_pid_max, "4194304\n")
+static int show_ngroups_max(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "%d\n", NGROUPS_MAX_K); /* what setgroups(2) accepts here */
+	return 0;
+}
+CONST_FILE(show_overcommit, "0\n")
+CONST_FILE(show_max_map_count, "65530\n")
+CONST_FILE(show_file_max, "9223372036854775807\n")
+CONST_FILE(show_nr_open, "1048576\n")
+CONST_FILE(show_pipe_max, "1048576\n")
+CONST_FILE(show_somaxconn, "4096\n")
+
+static int show_cap_last_cap(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "%d\n", CAP_LAST_CAP_K);
+	return 0;
+}
+
+static int show_boot_id(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "%s\n", procinfo_boot_id());
+	return 0;
+}
+
+/* A new random UUID on every read, as Linux's random/uuid. */
+static int show_uuid(struct proc_inode *pi, struct sbuf *sb)
+{
+	char u[37];
+
+	(void)pi;
+	procinfo_uuid(u);
+	sb_printf(sb, "%s\n", u);
+	return 0;
+}
+
+static const struct pentry sys_random[] = {
+	PFILE("boot_id", show_boot_id),
+	PFILE("uuid", show_uuid),
+};
+
+static const struct pentry sys_kernel[] = {
+	PFILE("hostname", show_hostname),
+	PFILE("osrelease", show_osrelease),
+	PFILE("ostype", show_ostype),
+	PFILE("version", show_kversion),
+	PFILE("pid_max", show_pid_max),
+	PFILE("ngroups_max", show_ngroups_max),
+	PFILE("cap_last_cap", show_cap_last_cap),
+	PDIR("random", 0555, sys_random),
+};
+
+static const struct pentry sys_vm[] = {
+	PFILE("overcommit_memory", show_overcommit),
+	PFILE("max_map_count", show_max_map_count),
+};
+
+static const struct pentry sys_fs[] = {
+	PFILE("file-max", show_file_max),
+	PFILE("nr_open", show_nr_open),
+	PFILE("pipe-max-size", show_pipe_max),
+};
+
+static const struct pentry sys_net_core[] = {
+	PFILE("somaxconn", show_somaxconn),
+};
+
+static const struct pentry sys_net[] = {
+	PDIR("core", 0555, sys_net_core),
+};
+
+static const struct pentry sys_dirs[] = {
+	PDIR("fs", 0555, sys_fs),
+	PDIR("kernel", 0555, sys_kernel),
+	PDIR("net", 0555, sys_net),
+	PDIR("vm", 0555, sys_vm),
+};
+
+static const struct pentry root_entries[] = {
+	PLINK("self", link_self),
+	PLINK("thread-self", link_thread_self),
+	PLINK("mounts", link_mounts),
+	PFILE("meminfo", show_meminfo),
+	PFILE("cpuinfo", show_cpuinfo),
+	PFILE("stat", show_stat),
+	PFILE("uptime", show_uptime),
+	PFILE("loadavg", show_loadavg),
+	PFILE("version", show_version),
+	PFILE("filesystems", show_filesystems),
+	PFILE("cmdline", show_cmdline),
+	PDIR("sys", 0555, sys_dirs),
+};
+
+static const struct pentry proc_root = {
+	.name = "/", .mode = S_IFDIR | 0555, .children = root_entries,
+	.nchildren = (int)ARRAY_SIZE(root_entries), .dyn = DYN_PIDS, .dyn_entry = &proc_pid_dir,
+};
+
+int procfs_mount_at(struct kernel *k, struct mount *root, const char *path)
+{
+	return proc_mount_tree(k, root, path, &proc_root, "proc");
+}
