@@ -67,10 +67,12 @@ int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, st
 	f = malloc(sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	/* Linux keeps everything but the open-time flags in f_flags (do_dentry_open). */
+	/*
+	 * Linux keeps everything but the open-time flags in f_flags (do_dentry_open). O_NOCTTY
+	 * stays for the open op (a terminal's controlling-tty rule) and goes after it.
+	 */
 	file_init(f, (flags & O_PATH) || !ino->fops ? &opath_fops : ino->fops,
-		  (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | VFS_O_LARGEFILE,
-		  NULL);
+		  (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC)) | VFS_O_LARGEFILE, NULL);
 	f->path = *p;
 	path_get(p);
 	if (f->ops->open) {
@@ -81,6 +83,7 @@ int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, st
 			return r;
 		}
 	}
+	f->flags &= ~O_NOCTTY;
 	*out = f;
 	return 0;
 }

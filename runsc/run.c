@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "platform/platform.h"
 #include "runsc/cmd_gofer.h"
+#include "runsc/console.h"
 #include "sentry/boot/boot.h"
 
 #define EXIT_SANDBOX_ERROR 125
@@ -50,6 +51,8 @@ static void usage(FILE *f, const char *prog)
 		"  -v, --volume=HOST:GUEST[:ro]  bind the host directory HOST at GUEST (writes reach HOST\n"
 		"                        unless :ro)\n"
 		"  --tmpfs=GUEST         an extra tmpfs at GUEST\n"
+		"  -t, --tty             a terminal: the program runs on a pseudo-terminal in the\n"
+		"                        sandbox (/dev/pts/0), relayed to the caller's terminal\n"
 		"  --cwd=DIR             the guest's working directory (made if missing); default: the\n"
 		"                        caller's when the guest sees it, else /\n"
 		"  -e, --env=NAME=VALUE  set a variable (NAME alone: copy the caller's)\n"
@@ -284,11 +287,12 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "no-overlay", no_argument, NULL, 'R' },
 		{ "rootfs", required_argument, NULL, 'F' },
 		{ "volume", required_argument, NULL, 'v' },
-		{ "tmpfs", required_argument, NULL, 't' },
+		{ "tmpfs", required_argument, NULL, 'M' }, /* -t is --tty */
 		{ "cwd", required_argument, NULL, 'w' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "clear-env", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "tty", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run_opts o; /* large; one run per process */
@@ -303,7 +307,7 @@ int cli_run(const char *prog, int argc, char **argv)
 		vol_pids[i] = -1;
 	optind = 1;
 	/* '+': stop at the program name so its own flags reach it. */
-	while ((opt = getopt_long(argc, argv, "+hv:e:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+hv:e:t", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			c.platform = optarg;
@@ -334,7 +338,7 @@ int cli_run(const char *prog, int argc, char **argv)
 			if (parse_volume(&o, prog, optarg) < 0)
 				return EXIT_SANDBOX_ERROR;
 			break;
-		case 't':
+		case 'M':
 			if (parse_tmpfs(&o, prog, optarg) < 0)
 				return EXIT_SANDBOX_ERROR;
 			break;
@@ -362,6 +366,9 @@ int cli_run(const char *prog, int argc, char **argv)
 		case 'h':
 			usage(stdout, prog);
 			return 0;
+		case 't':
+			c.tty = true;
+			break;
 		default:
 			usage(stderr, prog);
 			return EXIT_SANDBOX_ERROR;
@@ -438,7 +445,11 @@ int cli_run(const char *prog, int argc, char **argv)
 			c.cwd = o.rootfs ? "/" : getcwd(cwd, sizeof(cwd));
 		}
 	}
+	if (c.tty)
+		console_raw_enter();
 	r = boot_run(&c, &status, err, sizeof(err));
+	if (c.tty)
+		console_raw_leave();
 	if (r < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, c.exe_name, err);
 		ret = r == -ENOEXEC || r == -EACCES ? EXIT_CANNOT_EXEC :

@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/dev/dev.h"
 #include "fs/gofer/goferfs.h"
 #include "fs/proc/procfs.h"
+#include "fs/tty/tty.h"
 #include "fs/vfs.h"
 #include "lib/log.h"
 #include "platform/platform.h"
@@ -205,17 +207,18 @@ static int mount_tmpfs_at(struct mount *root, const char *path, uint32_t mode, b
 	return r;
 }
 
-/* /dev stays the host's (read-only through the gofer) for now; /dev/shm is the guest's. */
+/* The Sentry's /dev (fs/dev/): device nodes, devpts on /dev/pts, a tmpfs on /dev/shm. */
 static int mount_dev(struct mount *root, bool w)
 {
-	(void)root;
-	(void)w;
-	return 0;
+	(void)w; /* devfs_mount makes /dev only where it can, and copes without */
+	return devfs_mount(root);
 }
 
 static int mount_dev_shm(struct mount *root, bool w)
 {
-	return mount_tmpfs_at(root, "/dev/shm", 01777, w, false);
+	(void)root;
+	(void)w;
+	return 0; /* devfs_mount has mounted it */
 }
 
 static int mount_tmp(struct mount *root, bool w)
@@ -315,8 +318,28 @@ static int set_cwd(struct fs_context *fs, struct mount *root, const struct boot_
 	return 0;
 }
 
+/* `run -t`: the init's fds 0-2 are the console pty's slave, its controlling terminal. */
+static int console_setup(struct task *t, struct mount *root, struct tty_console **con)
+{
+	struct vfs_cred cr = { .uid = getuid(), .gid = getgid() };
+	struct vfs_start s = { .cr = &cr, .root = { root, root->root }, .start = { root, root->root } };
+	struct file *slave;
+	int r = tty_console_start(&s, 0, 1, con, &slave);
+
+	for (int fd = 0; fd < 3 && r >= 0; fd++)
+		r = fdtable_install_at(t->fdt, fd, slave, 0, 3);
+	if (r >= 0) {
+		tty_console_make_ctty(*con, t->tg->sid, t->tg->pgid);
+		r = 0;
+	}
+	if (*con)
+		file_put(slave);
+	return r;
+}
+
 int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t errlen)
 {
+	struct tty_console *con = NULL;
 	const char *pname = c->platform ? c->platform : BOOT_DEFAULT_PLATFORM;
 	struct memfile *mf = NULL;
 	struct platform *p = NULL;
@@ -349,13 +372,14 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	if (r < 0)
 		goto out_platform;
 	k->strace = c->strace;
+	tty_glue_init(k);
 	r = kernel_start_host_signals(k);
 	if (r < 0)
 		goto out_kernel;
 	r = fdtable_new(&fdt);
 	if (r < 0)
 		goto out_kernel;
-	r = stdio_install(fdt);
+	r = c->tty ? 0 : stdio_install(fdt);
 	if (r < 0)
 		goto out_fdt;
 	/* The root filesystem: the host's through the gofer, or a tmpfs with /tmp. */
@@ -370,6 +394,8 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		}
 	} else {
 		r = vfs_mount_root(getuid(), getgid(), &root);
+		if (r == 0 && (r = mount_dev(root, true)) < 0)
+			mount_put(root);
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot mount the root filesystem: %s", strerror(-r));
@@ -389,6 +415,11 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	r = fs_context_new(&(struct path){ .mnt = root, .dentry = root->root }, &t->fs);
 	if (r == 0 && c->gofer_fd >= 0)
 		r = set_cwd(t->fs, root, c, err, errlen);
+	if (r == 0 && c->tty) {
+		r = console_setup(t, root, &con);
+		if (r < 0)
+			snprintf(err, errlen, "cannot set up the terminal: %s", strerror(-r));
+	}
 	if (r == 0)
 		r = load_init(t, c, err, errlen);
 	if (r == 0) {
@@ -400,6 +431,8 @@ out_root:
 	mount_put(root);
 out_fdt:
 	fdtable_put(fdt);
+	if (con)
+		tty_console_stop(con); /* after the last slave fd is gone: drains the output */
 out_kernel:
 	kernel_free(k);
 out_platform:

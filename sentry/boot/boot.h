@@ -17,6 +17,12 @@ struct boot_config {
 	char *const *envp;        /* guest environment */
 	bool strace;              /* print every guest syscall on stderr */
 	/*
+	 * A terminal (`run -t`): the init's stdio and controlling terminal is a pty in the
+	 * Sentry (/dev/pts/0) relayed to the caller's fds 0 and 1 (fs/tty/console.c); the
+	 * caller puts its own terminal in raw mode. false: the caller's stdio as host files.
+	 */
+	bool tty;
+	/*
 	 * The root filesystem through a gofer: @gofer_fd is the Sentry's end of a connected
 	 * socket to a gofer serving the host's "/" (or --rootfs DIR) read-only (ownership moves
 	 * to boot_run), or -1 for the old tmpfs root. With @overlay a tmpfs upper layer makes

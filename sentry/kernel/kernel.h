@@ -542,4 +542,12 @@ struct procinfo_cpu {
 };
 void procinfo_cpu(struct procinfo_cpu *out);
 
+/* ---- terminals (sentry/kernel/tty_glue.c) ---- */
+
+/*
+ * tty_glue_init - give fs/tty its view of processes (struct tty_job_ops in fs/tty/tty.h):
+ * the caller's ids, process groups, signals from a terminal. Called once by boot.
+ */
+void tty_glue_init(struct kernel *k);
+
 #endif

@@ -31,7 +31,7 @@
 	X(splice, "fpfpux", SYS_PARTIAL, "copies through a buffer; SPLICE_F_NONBLOCK follows the pipe's O_NONBLOCK") \
 	X(tee, "ffux", SYS_FULL, NULL)                                                           \
 	X(vmsplice, "fpix", SYS_PARTIAL, "copies (no page gifting)")                             \
-	X(ioctl, "fxx", SYS_PARTIAL, "terminal ioctls on host stdio; FIONREAD, FIOCLEX, FIONCLEX") \
+	X(ioctl, "fxx", SYS_PARTIAL, "terminals: host stdio (termios, winsize) and ptys (termios, winsize, job control, ptmx; no TIOCSTI); FIONREAD, FIOCLEX, FIONCLEX") \
 	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
 	X(flock, "fi", SYS_FULL, NULL)                                                            \

@@ -27,7 +27,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
 	timers_exec python_multiprocessing sqlite_wal volume_mmap
-	procfs_ps procfs_free procfs_nproc procfs_status procfs_python"}
+	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
+	tty_shell tty_pipe"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -480,6 +481,33 @@ m.close()'
 XYZaaaaaaQ"
 	fi
 	rm -rf "$d"
+}
+
+# `run -t`: a shell on the Sentry's pty, driven through a host pty (tty_drive.py): tty is
+# /dev/pts/0, arithmetic, the host window size and a resize, ^C kills the foreground job,
+# ^Z stops it and fg resumes it, the exit status comes back and the host terminal leaves
+# raw mode.
+check_tty_shell() {
+	if [ ! -x /usr/bin/python3 ]; then
+		fail "python3 is not installed (scripts/install-deps.sh installs it)"
+		return
+	fi
+	rm -f "$tmp/left"
+	"$REAPER" "$tmp/left" /usr/bin/python3 "$HERE/tty_drive.py" "$TIMEOUT_BIN" -k 5 "$TIMEOUT" \
+		"$SANDBOX" run --platform="$P" --host-root -t /bin/sh </dev/null >"$tmp/out" 2>"$tmp/err"
+	RC=$?
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC" "$tmp/err" "$tmp/out"
+	else
+		pass
+	fi
+}
+
+# `run --tty` without a terminal around it: output still goes through the guest's pty
+# (ONLCR), the exit status comes back, and a guest that closed its stdio can reopen /dev/tty.
+check_tty_pipe() {
+	sbx --host-root --tty /bin/sh -c 'tty; exec >/dev/null 2>&1; echo again >/dev/tty; exit 3'
+	expect 3 "$(printf '/dev/pts/0\r\nagain\r')"
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must

@@ -32,7 +32,8 @@
 	X(overlay_suite) \
 	X(unix_socket_suite) \
 	X(ktimer_suite) \
-	X(pagecache_suite)
+	X(pagecache_suite) \
+	X(tty_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)
