@@ -64,6 +64,8 @@ int vfs_open_path(const struct vfs_cred *cr, const struct path *p, int flags, st
 	} else if ((flags & O_DIRECTORY) && !S_ISDIR(ino->mode)) {
 		return -ENOTDIR;
 	}
+	if (S_ISFIFO(ino->mode) && !(flags & O_PATH))
+		return fifo_open(ino, p, flags, out);
 	f = malloc(sizeof(*f));
 	if (!f)
 		return -ENOMEM;
@@ -192,6 +194,17 @@ int vfs_open(const struct vfs_start *s, const char *path, int flags, uint32_t mo
 		r = walk_parent(&nd, path, &l);
 		if (r == 0)
 			r = walk_last(&nd, &l, !(flags & O_NOFOLLOW));
+	}
+	if (r == 0 && !created && !(flags & O_PATH) && S_ISFIFO(nd.cur.dentry->inode->mode)) {
+		/* A FIFO's open may wait for its other end: not with the tree locked. */
+		struct path p = nd.cur;
+
+		path_get(&p);
+		nd_done(&nd);
+		pthread_mutex_unlock(&vfs_tree_mu);
+		r = vfs_open_path(s->cr, &p, flags, out);
+		path_put(&p);
+		return r;
 	}
 	if (r == 0)
 		r = vfs_open_path(created ? NULL : nd.cr, &nd.cur,

@@ -123,6 +123,21 @@ int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, s
 	return r;
 }
 
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode)
+{
+	struct nameidata nd;
+	struct dentry *d;
+	int r = create_prep(s, path, false, &nd, &d);
+
+	if (r == 0) {
+		struct inode *dir = nd.cur.dentry->inode;
+		r = dir->ops->create ? dir->ops->create(dir, d, mode & (S_IFMT | 07777), nd.cr) : -EPERM;
+		r = create_finish(d, r);
+	}
+	create_done(&nd);
+	return r;
+}
+
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path)
 {
 	struct nameidata nd;

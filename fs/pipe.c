@@ -37,7 +37,15 @@ struct pipe {
 	uint64_t ino;
 	uint32_t uid, gid;
 	struct timespec ctime;
+	/* FIFOs (named pipes): the inode it belongs to, opens so far (a partner that opened
+	 * and closed again still lets a blocked open finish), the table link. fifo_mu. */
+	const struct inode *fifo_ino;
+	uint64_t r_opens, w_opens;
+	struct pipe *fifo_next;
 };
+
+static pthread_mutex_t fifo_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pipe *fifo_list; /* protected by fifo_mu */
 
 struct pipe_file {
 	struct file base;
@@ -193,6 +201,8 @@ static int pipe_fstat(struct file *f, struct stat *st)
 {
 	struct pipe *p = file_pipe(f);
 
+	if (f->path.dentry)
+		return vfs_getattr(f->path.dentry->inode, st); /* a FIFO: its own inode */
 	memset(st, 0, sizeof(*st));
 	st->st_dev = 0xd; /* Linux's pipefs is an anonymous device too */
 	st->st_ino = p->ino;
@@ -242,17 +252,35 @@ static void pipe_put(struct pipe *p)
 static void pipe_release(struct file *f)
 {
 	struct pipe *p = file_pipe(f);
+	bool fifo = p->fifo_ino != NULL, gone = false;
+	int acc = f->flags & O_ACCMODE;
 
+	if (fifo)
+		pthread_mutex_lock(&fifo_mu);
 	pthread_mutex_lock(&p->mu);
-	if ((f->flags & O_ACCMODE) == O_RDONLY)
+	if (acc == O_RDONLY || acc == O_RDWR)
 		p->readers--;
-	else
+	if (acc == O_WRONLY || acc == O_RDWR)
 		p->writers--;
 	/* Wake both sides: readers see EOF, writers see EPIPE, pollers see HUP/ERR. */
 	waitq_wake_all(&p->rq);
 	waitq_wake_all(&p->wq);
+	/* A FIFO nobody has open forgets its data and leaves the table (its reference). */
+	if (fifo && !p->readers && !p->writers) {
+		for (struct pipe **pp = &fifo_list; *pp; pp = &(*pp)->fifo_next) {
+			if (*pp == p) {
+				*pp = p->fifo_next;
+				gone = true;
+				break;
+			}
+		}
+	}
 	pthread_mutex_unlock(&p->mu);
+	if (fifo)
+		pthread_mutex_unlock(&fifo_mu);
 	free(container_of(f, struct pipe_file, base));
+	if (gone)
+		pipe_put(p);
 	pipe_put(p);
 }
 
@@ -302,6 +330,121 @@ ssize_t pipe_peek(struct file *f, void *buf, size_t len, bool nonblock)
 	}
 	pthread_mutex_unlock(&p->mu);
 	return r;
+}
+
+/* A pipe object with no ends yet (one reference, the caller's). */
+static struct pipe *pipe_alloc(uint32_t uid, uint32_t gid)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+
+	if (p)
+		p->buf = malloc(PIPE_DEF_SIZE);
+	if (!p || !p->buf) {
+		if (p)
+			free(p->buf);
+		free(p);
+		return NULL;
+	}
+	refcount_init(&p->ref);
+	pthread_mutex_init(&p->mu, NULL);
+	waitq_init(&p->rq);
+	waitq_init(&p->wq);
+	p->cap = PIPE_DEF_SIZE;
+	p->ino = atomic_fetch_add(&pipe_next_ino, 1);
+	p->uid = uid;
+	p->gid = gid;
+	clock_gettime(CLOCK_REALTIME, &p->ctime);
+	return p;
+}
+
+/*
+ * Opening a FIFO (Linux's fifo_open): readers wait for a writer and writers for a reader,
+ * unless O_NONBLOCK (a nonblocking writer with no reader gets ENXIO); O_RDWR never waits.
+ */
+int fifo_open(struct inode *ino, const struct path *path, int flags, struct file **out)
+{
+	int acc = flags & O_ACCMODE, r = 0;
+	bool nonblock = flags & O_NONBLOCK;
+	struct pipe *p;
+	struct pipe_file *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return -ENOMEM;
+	pthread_mutex_lock(&fifo_mu);
+	for (p = fifo_list; p && p->fifo_ino != ino; p = p->fifo_next)
+		;
+	if (!p) {
+		p = pipe_alloc(ino->uid, ino->gid);
+		if (!p) {
+			pthread_mutex_unlock(&fifo_mu);
+			free(pf);
+			return -ENOMEM;
+		}
+		p->fifo_ino = ino;
+		p->fifo_next = fifo_list;
+		fifo_list = p; /* the table's reference */
+	}
+	refcount_inc(&p->ref); /* this end's */
+	pthread_mutex_lock(&p->mu);
+	if (acc == O_WRONLY && nonblock && !p->readers) {
+		r = -ENXIO;
+	} else {
+		if (acc == O_RDONLY || acc == O_RDWR) {
+			p->readers++;
+			p->r_opens++;
+			waitq_wake_all(&p->wq);
+		}
+		if (acc == O_WRONLY || acc == O_RDWR) {
+			p->writers++;
+			p->w_opens++;
+			waitq_wake_all(&p->rq);
+		}
+	}
+	pthread_mutex_unlock(&fifo_mu);
+	pf->p = p;
+	file_init(&pf->base, &pipe_ops, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC), NULL);
+	pf->base.path = *path;
+	path_get(&pf->base.path);
+	if (r == 0 && !nonblock && acc != O_RDWR) {
+		uint64_t start = acc == O_RDONLY ? p->w_opens : p->r_opens;
+		for (;;) {
+			bool partner = acc == O_RDONLY ? p->writers || p->w_opens != start
+						       : p->readers || p->r_opens != start;
+			if (partner)
+				break;
+			if (waitq_wait_locked(acc == O_RDONLY ? &p->rq : &p->wq, &p->mu, NULL) == -EINTR) {
+				r = -ERESTARTSYS;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (r < 0) {
+		if (r == -ENXIO) {
+			/* Never counted as an end: drop our reference only. */
+			pthread_mutex_lock(&fifo_mu);
+			bool orphan = !p->readers && !p->writers;
+			if (orphan) {
+				for (struct pipe **pp = &fifo_list; *pp; pp = &(*pp)->fifo_next) {
+					if (*pp == p) {
+						*pp = p->fifo_next;
+						break;
+					}
+				}
+			}
+			pthread_mutex_unlock(&fifo_mu);
+			path_put(&pf->base.path);
+			free(pf);
+			if (orphan)
+				pipe_put(p);
+			pipe_put(p);
+		} else {
+			file_put(&pf->base); /* an end after all: release undoes the counts */
+		}
+		return r;
+	}
+	*out = &pf->base;
+	return 0;
 }
 
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr)

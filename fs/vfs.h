@@ -499,6 +499,8 @@ int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
  * a socket inode fails with -ENXIO.
  */
 int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out);
+/* vfs_mknod - a regular file, FIFO or socket node (@mode has the S_IFMT type). */
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode);
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path);
 /* vfs_link - @flags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
 int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,
@@ -574,6 +576,8 @@ int hostfile_new(int fd, int flags, struct file **out);
  * reader returns -EPIPE: the caller sends SIGPIPE.
  */
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr);
+/* fifo_open - open the FIFO @ino (at @path) as a pipe end, waiting for a partner (fs/pipe.c). */
+int fifo_open(struct inode *ino, const struct path *path, int flags, struct file **out);
 /* file_is_pipe - is @f either end of a pipe? */
 bool file_is_pipe(const struct file *f);
 /*

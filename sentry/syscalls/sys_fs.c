@@ -269,6 +269,46 @@ long sys_mkdirat(struct task *t, const struct syscall_args *a)
 	return do_mkdirat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
 }
 
+/* mknod: regular files, FIFOs and socket nodes; device nodes need CAP_MKNOD and then
+ * devices the sandbox has no driver for: EPERM either way. */
+static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
+{
+	struct at x;
+	long r;
+
+	switch (mode & S_IFMT) {
+	case 0:
+		mode |= S_IFREG;
+		break;
+	case S_IFREG:
+	case S_IFIFO:
+	case S_IFSOCK:
+		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		return -EPERM;
+	case S_IFDIR:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	r = at_begin(t, &x, dirfd, path, false, true);
+	if (r == 0)
+		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask));
+	at_end(&x);
+	return r;
+}
+
+long sys_mknod(struct task *t, const struct syscall_args *a)
+{
+	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1));
+}
+
+long sys_mknodat(struct task *t, const struct syscall_args *a)
+{
+	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
+}
+
 static long do_unlinkat(struct task *t, int dirfd, gva_t path, int flags)
 {
 	struct at x;

@@ -56,6 +56,8 @@
 	X(ftruncate, "fi", SYS_FULL, NULL)                                                        \
 	X(mkdir, "so", SYS_FULL, NULL)                                                            \
 	X(mkdirat, "fso", SYS_FULL, NULL)                                                         \
+	X(mknod, "sox", SYS_PARTIAL, "regular files, FIFOs, sockets; device nodes: EPERM")     \
+	X(mknodat, "fsox", SYS_PARTIAL, "regular files, FIFOs, sockets; device nodes: EPERM")  \
 	X(rmdir, "s", SYS_FULL, NULL)                                                             \
 	X(unlink, "s", SYS_FULL, NULL)                                                            \
 	X(unlinkat, "fsx", SYS_FULL, NULL)                                                        \
