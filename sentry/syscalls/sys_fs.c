@@ -4,6 +4,8 @@
  * VFS (fs/vfs.h). Argument checks come first in Linux's order so errnos match.
  */
 #include <fcntl.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -875,6 +877,79 @@ long sys_chdir(struct task *t, const struct syscall_args *a)
 	if (r == 0)
 		fs_context_set_cwd(t->fs, &p);
 	path_put(&p);
+	return r;
+}
+
+/* ---- statfs ---- */
+
+#define SANDBOX_MEM_BYTES (4ULL << 30) /* what sysinfo reports as RAM */
+
+static uint64_t fs_magic(const char *type)
+{
+	static const struct { const char *name; uint64_t magic; } m[] = {
+		{ "tmpfs", 0x01021994 }, { "9p", 0x01021997 }, { "overlay", 0x794c7630 },
+		{ "proc", 0x9fa0 },      { "sysfs", 0x62656572 }, { "devpts", 0x1cd1 },
+		{ "devtmpfs", 0x01021994 },
+	};
+	for (size_t i = 0; type && i < sizeof(m) / sizeof(m[0]); i++)
+		if (!strcmp(type, m[i].name))
+			return m[i].magic;
+	return 0x01021994;
+}
+
+/*
+ * Every filesystem here lives in the sandbox's memory (tmpfs, the overlay's upper layer,
+ * page caches) or is read through the gofer: report the sandbox's memory as the size, the
+ * memory file's free part as free space, like a tmpfs sized to RAM.
+ */
+static long statfs_path(struct task *t, const struct path *p, uint64_t addr)
+{
+	struct statfs st;
+	uint64_t used = memfile_used_bytes(t->k->mf), total = SANDBOX_MEM_BYTES;
+	uint64_t freeb = used < total ? total - used : 0;
+	struct super *sb = p->dentry->inode->sb;
+
+	memset(&st, 0, sizeof(st));
+	st.f_type = (__fsword_t)fs_magic(sb ? sb->fstype : NULL);
+	st.f_bsize = 4096;
+	st.f_frsize = 4096;
+	st.f_blocks = total / 4096;
+	st.f_bfree = st.f_bavail = freeb / 4096;
+	st.f_files = total / 4096;
+	st.f_ffree = st.f_files / 2;
+	st.f_namelen = 255;
+	st.f_fsid.__val[0] = (int)(sb ? sb->dev : 0);
+	st.f_flags = 0x20 /* ST_VALID */ | (mount_readonly(p->mnt) ? ST_RDONLY : 0);
+	return mm_copy_out(t->mm, addr, &st, sizeof(st)) == sizeof(st) ? 0 : -EFAULT;
+}
+
+long sys_statfs(struct task *t, const struct syscall_args *a)
+{
+	struct vfs_cred cr;
+	struct path p;
+	long r = at_lookup(t, AT_FDCWD, ARG_U(0), 0, &cr, &p);
+
+	if (r < 0)
+		return r;
+	r = statfs_path(t, &p, ARG_U(1));
+	path_put(&p);
+	return r;
+}
+
+long sys_fstatfs(struct task *t, const struct syscall_args *a)
+{
+	struct file *f = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!f->path.dentry) {
+		/* Host stdio, pipes, sockets: an anonymous in-memory filesystem. */
+		r = statfs_path(t, &(struct path){ 0 }, ARG_U(1));
+	} else {
+		r = statfs_path(t, &f->path, ARG_U(1));
+	}
+	file_put(f);
 	return r;
 }
 

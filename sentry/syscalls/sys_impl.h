@@ -88,6 +88,8 @@
 	X(fchdir, "f", SYS_FULL, NULL)                                                            \
 	X(getcwd, "pu", SYS_FULL, NULL)                                                           \
 	X(chroot, "s", SYS_FULL, NULL)                                                           \
+	X(statfs, "sp", SYS_PARTIAL, "sizes are the sandbox's memory (tmpfs-like) for every filesystem") \
+	X(fstatfs, "fp", SYS_PARTIAL, "as statfs")                                               \
 	X(fallocate, "fiii", SYS_PARTIAL, "modes 0, KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE (written as zeros)") \
 	X(sync, "", SYS_FULL, NULL)                                                              \
 	X(syncfs, "f", SYS_FULL, NULL)                                                           \

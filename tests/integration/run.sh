@@ -417,7 +417,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); print("bound")' "
 
 # multiprocessing (fork) with a Lock (a POSIX semaphore: MAP_SHARED of a /dev/shm file) and
 # a Value (a shared file mapping) across three processes. Python's heap statvfs()s /dev/shm
-# first; without statfs(2) its temporary directory is used instead (same kind of mapping).
+# first (statfs). Also a Pool and a Queue (a feeder thread, pipes, semaphores).
 check_python_multiprocessing() {
 	if [ ! -x /usr/bin/python3 ]; then
 		fail "python3 is not installed (scripts/install-deps.sh installs it)"
@@ -429,13 +429,16 @@ def work(lock, val):
         with lock:
             val.value += 1
 mp.set_start_method("fork")
-h.Arena._dir_candidates = []
 lock, val = mp.Lock(), mp.Value("i", 0)
 ps = [mp.Process(target=work, args=(lock, val)) for _ in range(3)]
 for p in ps: p.start()
 for p in ps: p.join()
-print(val.value, [p.exitcode for p in ps])'
-	expect 0 '300 [0, 0, 0]'
+print(val.value, [p.exitcode for p in ps])
+with mp.Pool(2) as pool: print(sum(pool.map(abs, range(-50, 50))))
+q = mp.Queue(); p = mp.Process(target=q.put, args=("queued",)); p.start(); print(q.get()); p.join()'
+	expect 0 "300 [0, 0, 0]
+2500
+queued"
 }
 
 # sqlite in WAL mode: its -shm index is a MAP_SHARED mapping of a file in /tmp.
