@@ -101,8 +101,7 @@ extern const struct file_ops pty_master_fops, pty_slave_fops;
  * tty_session_exit - a session leader (pid @sid) exited: its controlling terminal, if any,
  * controls no session any more and its foreground group gets SIGHUP (Linux's
  * disassociate_ctty(1) from do_exit, for a pty). For the kernel's exit path; call it
- * without kernel->mu. Not called yet: until it is, a terminal stays with a session whose
- * leader is gone.
+ * without kernel->mu (sentry/kernel/process.c calls it through tty_glue_session_exit).
  */
 void tty_session_exit(pid_t sid);
 

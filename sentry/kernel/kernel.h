@@ -549,5 +549,7 @@ void procinfo_cpu(struct procinfo_cpu *out);
  * the caller's ids, process groups, signals from a terminal. Called once by boot.
  */
 void tty_glue_init(struct kernel *k);
+/* tty_glue_session_exit - session leader @sid exited: hang up its terminal (no k->mu held). */
+void tty_glue_session_exit(pid_t sid);
 
 #endif

@@ -426,6 +426,9 @@ static void task_exit_process(struct task *t, struct thread_group *g, int status
 	uint32_t uid = t->creds.ruid;
 
 	sysv_exit(k, g->tgid);
+	/* A session leader's end hangs up its controlling terminal (Linux's disassociate_ctty). */
+	if (g->sid == g->tgid)
+		tty_glue_session_exit(g->sid);
 	tg_timers_exit(g); /* before the zombie: no timer signal for a dead process */
 	pthread_mutex_lock(&k->mu);
 	/* Orphans go to the nearest live subreaper ancestor, else to init (find_new_reaper). */

@@ -180,3 +180,8 @@ void tty_glue_init(struct kernel *k)
 	glue_k = k;
 	tty_set_job_ops(&glue_ops);
 }
+
+void tty_glue_session_exit(pid_t sid)
+{
+	tty_session_exit(sid);
+}
