@@ -74,6 +74,7 @@ BENCHMARKS=(
 	"stat|ns|ns/call|/dev/null|100000|$PROGS/stat @N@"
 	"pipe_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/pipe_pingpong @N@"
 	"fork_exit|ns|ns/fork|/dev/null|2000|$PROGS/fork_exit @N@"
+	"fork_exec|ns|ns/fork+exec|/dev/null|500|$PROGS/fork_exec @N@"
 	"futex_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
 )
 
