@@ -94,6 +94,20 @@ static bool guest_path_ok(const char *p)
 	return true;
 }
 
+/*
+ * Is @name a path inside one of the guest's volumes or extra tmpfs mounts? Then only the
+ * guest can find it: the boot looks it up in the guest (and reports it if missing).
+ */
+static bool in_volume(const struct run_opts *o, const char *name)
+{
+	for (size_t i = 0; i < o->nmounts; i++) {
+		size_t n = strlen(o->mounts[i].guest);
+		if (!strncmp(name, o->mounts[i].guest, n) && (name[n] == '/' || name[n] == 0))
+			return true;
+	}
+	return false;
+}
+
 /* -v HOST:GUEST[:ro|:rw]: HOST must be an existing directory, GUEST absolute. */
 static int parse_volume(struct run_opts *o, const char *prog, char *spec)
 {
@@ -401,7 +415,7 @@ int cli_run(const char *prog, int argc, char **argv)
 	c.exe_name = argv[optind];
 	c.argv = &argv[optind];
 	c.exe_fd = -1;
-	if (!o.rootfs) {
+	if (!o.rootfs && !in_volume(&o, c.exe_name)) {
 		/* The host's files are the guest's: find the program as a shell would. */
 		c.exe_fd = open_program(c.exe_name, path, sizeof(path));
 		if (c.exe_fd < 0) {

@@ -421,6 +421,13 @@ long sysv_semop(struct task *t, int id, struct sembuf *ops, int n, const struct 
 long sysv_semctl(struct task *t, int id, int num, int cmd, union sysv_semarg *arg);
 /* sysv_semset_size - semaphores in set @id, or -EINVAL. */
 int sysv_semset_size(struct task *t, int id);
+#include <sys/shm.h>
+long sysv_shmget(struct task *t, key_t key, uint64_t size, int flags);
+/* sysv_shmat - attach segment @id at @addr (0: anywhere); the address in *@out. */
+long sysv_shmat(struct task *t, int id, uint64_t addr, int flags, uint64_t *out);
+long sysv_shmdt(struct task *t, uint64_t addr);
+/* sysv_shmctl - @ds is a shmid_ds, or (IPC_INFO/SHM_INFO) a shminfo/shm_info buffer. */
+long sysv_shmctl(struct task *t, int id, int cmd, struct shmid_ds *ds);
 /* sysv_exit - process @tgid exits: apply its SEM_UNDO adjustments. */
 void sysv_exit(struct kernel *k, pid_t tgid);
 

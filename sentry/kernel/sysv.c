@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * System V IPC: message queues and semaphore sets, one IPC namespace per sandbox (Linux's
- * ipc/msg.c and ipc/sem.c as programs see them). Shared memory segments live with the
- * memory code once file-backed mappings exist.
+ * System V IPC: message queues, semaphore sets and shared memory, one IPC namespace per
+ * sandbox (Linux's ipc/msg.c, ipc/sem.c, ipc/shm.c as programs see them). A shared memory
+ * segment is an unlinked tmpfs file (a memfd) mapped MAP_SHARED; the mapping object handed
+ * to the mm wraps the file's, so each VMA that holds it counts as one attach (nattch), and a
+ * removed segment goes when the last VMA does. Unlike Linux, a removed segment's id is gone
+ * at once (Linux lets shmat reach an IPC_RMID'd segment until its last detach).
  *
  * Ids are (slot + seq * IPC_SEQ_MUL): a removed id is never valid again. All state is
  * under one mutex (sysv->mu); a blocked msgsnd/msgrcv/semop sleeps on its object's wait
@@ -10,13 +13,17 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sys/mman.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <time.h>
 
+#include "fs/vfs.h"
 #include "lib/waitq.h"
 #include "sentry/host/host.h"
 #include "sentry/kernel/kernel.h"
@@ -65,6 +72,14 @@ struct semset {
 	time_t otime;
 };
 
+struct shm_seg;
+static void seg_free(struct shm_seg *seg);
+
+struct shm_slot {
+	struct ipc_obj o;
+	struct shm_seg *seg; /* NULL once IPC_RMID'd (the segment lives while attached) */
+};
+
 /* SEM_UNDO: what a process's exit gives back, one entry per (set, semaphore). */
 struct sem_undo {
 	struct sem_undo *next;
@@ -78,6 +93,7 @@ struct sysv {
 	pthread_mutex_t mu;
 	struct msq msqs[IPC_SLOTS];
 	struct semset sems[IPC_SLOTS];
+	struct shm_slot shms[IPC_SLOTS];
 	struct sem_undo *undo;
 };
 
@@ -98,6 +114,7 @@ int sysv_new(struct sysv **out)
 	for (int i = 0; i < IPC_SLOTS; i++) {
 		waitq_init(&s->msqs[i].o.wq);
 		waitq_init(&s->sems[i].o.wq);
+		waitq_init(&s->shms[i].o.wq);
 	}
 	*out = s;
 	return 0;
@@ -123,11 +140,16 @@ void sysv_free(struct sysv *s)
 		free(s->sems[i].sems);
 		waitq_destroy(&s->msqs[i].o.wq);
 		waitq_destroy(&s->sems[i].o.wq);
+		waitq_destroy(&s->shms[i].o.wq);
 	}
 	for (struct sem_undo *u = s->undo, *n; u; u = n) {
 		n = u->next;
 		free(u);
 	}
+	/* Every mm is gone by now: segments still in the table have no attaches. */
+	for (int i = 0; i < IPC_SLOTS; i++)
+		if (s->shms[i].o.used && s->shms[i].seg)
+			seg_free(s->shms[i].seg);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -812,4 +834,308 @@ int sysv_semset_size(struct task *t, int id)
 		n = s->sems[slot].nsems;
 	pthread_mutex_unlock(&s->mu);
 	return n;
+}
+
+/* ---- shared memory ---- */
+
+#define SHMMIN_K 1
+#define SHMMAX_K (1ULL << 32)  /* 4 GiB: the sandbox's memory */
+#define SHM_DEV 0x5e5e         /* st_dev of segments in /proc/PID/maps */
+
+struct shm_seg {
+	struct mm_mappable base;   /* what VMAs hold: one reference per attach */
+	struct mm_mappable *inner; /* the memfd's page-cache mapping (one reference) */
+	struct file *f;
+	struct sysv *s;
+	int id;
+	uint64_t size;
+	long nattch;     /* protected by s->mu: VMAs holding base */
+	bool removed;    /* protected by s->mu: IPC_RMID'd; freed when nattch drops to 0 */
+	pid_t cpid, lpid;
+	time_t atime, dtime;
+};
+
+static struct shm_seg *to_seg(struct mm_mappable *m)
+{
+	return (struct shm_seg *)m;
+}
+
+static int seg_get_page(struct mm_mappable *m, uint64_t pgoff, bool write, uint64_t *off)
+{
+	struct mm_mappable *in = to_seg(m)->inner;
+	return in->ops->get_page(in, pgoff, write, off);
+}
+
+static void seg_free(struct shm_seg *seg)
+{
+	seg->inner->ops->put(seg->inner);
+	file_put(seg->f);
+	free(seg);
+}
+
+static void seg_get(struct mm_mappable *m)
+{
+	struct shm_seg *seg = to_seg(m);
+
+	pthread_mutex_lock(&seg->s->mu);
+	seg->nattch++;
+	pthread_mutex_unlock(&seg->s->mu);
+}
+
+static void seg_put(struct mm_mappable *m)
+{
+	struct shm_seg *seg = to_seg(m);
+	bool last;
+
+	pthread_mutex_lock(&seg->s->mu);
+	last = --seg->nattch == 0 && seg->removed;
+	seg->dtime = now_sec();
+	pthread_mutex_unlock(&seg->s->mu);
+	if (last)
+		seg_free(seg); /* outside the lock: the last file_put may take filesystem locks */
+}
+
+static void seg_describe(struct mm_mappable *m, uint64_t *dev, uint64_t *ino, char **path)
+{
+	struct shm_seg *seg = to_seg(m);
+	char buf[32];
+
+	*dev = SHM_DEV;
+	*ino = (uint64_t)seg->id;
+	snprintf(buf, sizeof(buf), "/SYSV%08x", (unsigned int)seg->id);
+	*path = strdup(buf);
+}
+
+static const void *seg_object(struct mm_mappable *m)
+{
+	struct mm_mappable *in = to_seg(m)->inner;
+	return in->ops->object(in);
+}
+
+static uint64_t seg_size(struct mm_mappable *m)
+{
+	return to_seg(m)->size;
+}
+
+static const struct mappable_ops seg_ops = {
+	.get_page = seg_get_page,
+	.get = seg_get,
+	.put = seg_put,
+	.describe = seg_describe,
+	.object = seg_object,
+	.size = seg_size,
+};
+
+long sysv_shmget(struct task *t, key_t key, uint64_t size, int flags)
+{
+	struct sysv *s = t->k->sysv;
+	struct shm_seg *seg = NULL;
+	struct vfs_cred cr;
+	bool created;
+	long r;
+
+	if (size < SHMMIN_K || size > SHMMAX_K)
+		return -EINVAL;
+	/* Make the file first (filesystem work outside s->mu); drop it if unused. */
+	seg = calloc(1, sizeof(*seg));
+	if (!seg)
+		return -ENOMEM;
+	task_vfs_cred(t, true, &cr);
+	r = tmpfs_memfd_new(&cr, "SYSV", false, &seg->f);
+	if (r == 0) {
+		struct iattr ia = { .valid = ATTR_SIZE, .size = (int64_t)size };
+		r = vfs_setattr(file_inode(seg->f), &ia);
+	}
+	if (r == 0)
+		r = vfs_file_mappable(seg->f, NULL, &seg->inner);
+	if (r < 0) {
+		if (seg->f)
+			file_put(seg->f);
+		free(seg);
+		return r;
+	}
+	seg->base.ops = &seg_ops;
+	seg->s = s;
+	seg->size = size;
+	seg->cpid = t->tg->tgid;
+
+	pthread_mutex_lock(&s->mu);
+	int i = ipc_get(t, s->shms, sizeof(s->shms[0]), key, flags, &created);
+	r = i;
+	if (i >= 0 && created) {
+		seg->id = obj_id(&s->shms[i].o, i);
+		s->shms[i].seg = seg;
+		seg = NULL;
+	} else if (i >= 0 && size > s->shms[i].seg->size) {
+		r = -EINVAL;
+	}
+	if (r >= 0)
+		r = obj_id(&s->shms[i].o, i);
+	pthread_mutex_unlock(&s->mu);
+	if (seg)
+		seg_free(seg);
+	return r;
+}
+
+long sysv_shmat(struct task *t, int id, uint64_t addr, int flags, uint64_t *out)
+{
+	struct sysv *s = t->k->sysv;
+	struct shm_seg *seg;
+	int slot;
+	long r;
+
+	if (addr & (SHMLBA - 1)) {
+		if (!(flags & SHM_RND))
+			return -EINVAL;
+		addr &= ~(uint64_t)(SHMLBA - 1);
+	}
+	pthread_mutex_lock(&s->mu);
+	struct ipc_obj *o = ipc_lookup(s->shms, sizeof(s->shms[0]), id, &slot);
+	if (!o) {
+		pthread_mutex_unlock(&s->mu);
+		return -EINVAL;
+	}
+	seg = s->shms[slot].seg;
+	r = ipc_perm(t, o, (flags & SHM_RDONLY) ? 4 : 6);
+	if (r == 0) {
+		seg->nattch++; /* keeps it alive across the mmap below; dropped after */
+		seg->atime = now_sec();
+		seg->lpid = t->tg->tgid;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (r < 0)
+		return r;
+	struct mmap_opts mo = {
+		.addr = addr,
+		.len = seg->size,
+		.prot = PROT_READ | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE) |
+			((flags & SHM_EXEC) ? PROT_EXEC : 0),
+		.flags = MAP_SHARED | (addr ? MAP_FIXED : 0),
+		.file = &seg->base,
+		.offset = 0,
+		.max_prot = PROT_READ | PROT_EXEC | ((flags & SHM_RDONLY) ? 0 : PROT_WRITE),
+	};
+	if (addr && (flags & SHM_REMAP) == 0) {
+		/* Linux refuses to attach over an existing mapping without SHM_REMAP. */
+		mo.flags = MAP_SHARED | MAP_FIXED_NOREPLACE;
+	}
+	r = mm_mmap(t->mm, &mo, out);
+	seg_put(&seg->base);
+	if (r == -EEXIST)
+		r = -EINVAL;
+	return r;
+}
+
+struct shmdt_find {
+	uint64_t addr;
+	bool found;
+	uint64_t len;
+};
+
+static void find_shm_vma(const struct vma_info *v, void *arg)
+{
+	struct shmdt_find *f = arg;
+
+	if (v->start == f->addr && v->dev == SHM_DEV && v->offset == 0) {
+		f->found = true;
+		f->len = v->end - v->start;
+	} else if (f->found && v->start == f->addr + f->len && v->dev == SHM_DEV) {
+		f->len += v->end - v->start; /* the rest of a segment split by mprotect */
+	}
+}
+
+long sysv_shmdt(struct task *t, uint64_t addr)
+{
+	struct shmdt_find f = { .addr = addr };
+
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	mm_for_each_vma(t->mm, find_shm_vma, &f);
+	if (!f.found)
+		return -EINVAL;
+	return mm_munmap(t->mm, addr, f.len);
+}
+
+long sysv_shmctl(struct task *t, int id, int cmd, struct shmid_ds *ds)
+{
+	struct sysv *s = t->k->sysv;
+	struct shm_seg *free_seg = NULL;
+	int slot;
+	long r = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (cmd == IPC_INFO || cmd == SHM_INFO) {
+		struct shminfo *si = (struct shminfo *)ds;
+		struct shm_info *sh = (struct shm_info *)ds;
+		int last = 0, used = 0;
+		uint64_t pages = 0;
+		for (int i = 0; i < IPC_SLOTS; i++) {
+			if (s->shms[i].o.used) {
+				last = i;
+				used++;
+				pages += (s->shms[i].seg->size + PAGE_SIZE - 1) / PAGE_SIZE;
+			}
+		}
+		if (cmd == IPC_INFO) {
+			memset(si, 0, sizeof(*si));
+			si->shmmax = SHMMAX_K;
+			si->shmmin = SHMMIN_K;
+			si->shmmni = IPC_SLOTS;
+			si->shmseg = IPC_SLOTS;
+			si->shmall = SHMMAX_K / PAGE_SIZE;
+		} else {
+			memset(sh, 0, sizeof(*sh));
+			sh->used_ids = used;
+			sh->shm_tot = pages;
+			sh->shm_rss = pages;
+		}
+		pthread_mutex_unlock(&s->mu);
+		return last;
+	}
+	struct ipc_obj *o = ipc_lookup(s->shms, sizeof(s->shms[0]), id, &slot);
+	if (!o) {
+		pthread_mutex_unlock(&s->mu);
+		return -EINVAL;
+	}
+	struct shm_seg *seg = s->shms[slot].seg;
+	switch (cmd) {
+	case IPC_STAT:
+	case SHM_STAT:
+		r = ipc_perm(t, o, 4);
+		if (r < 0)
+			break;
+		memset(ds, 0, sizeof(*ds));
+		ipc_fill_perm(o, &ds->shm_perm);
+		ds->shm_segsz = seg->size;
+		ds->shm_atime = seg->atime;
+		ds->shm_dtime = seg->dtime;
+		ds->shm_ctime = o->ctime;
+		ds->shm_cpid = seg->cpid;
+		ds->shm_lpid = seg->lpid;
+		ds->shm_nattch = (shmatt_t)seg->nattch;
+		break;
+	case IPC_SET:
+		r = ipc_set(t, o, &ds->shm_perm);
+		break;
+	case IPC_RMID:
+		if (!ipc_owner(t, o)) {
+			r = -EPERM;
+			break;
+		}
+		o->used = false;
+		s->shms[slot].seg = NULL;
+		seg->removed = true;
+		if (seg->nattch == 0)
+			free_seg = seg;
+		break;
+	case SHM_LOCK:
+	case SHM_UNLOCK:
+		break; /* memory is never swapped here */
+	default:
+		r = -EINVAL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (free_seg)
+		seg_free(free_seg);
+	return r;
 }

@@ -184,7 +184,7 @@
 	X(getresuid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getresgid, "ppp", SYS_FULL, NULL)                                                      \
 	X(getgroups, "ip", SYS_FULL, NULL)                                                       \
-	/* System V IPC (sentry/kernel/sysv.c); shared memory comes with file mappings */       \
+	/* System V IPC (sentry/kernel/sysv.c) */                                                \
 	X(msgget, "ix", SYS_FULL, NULL)                                                          \
 	X(msgsnd, "ipux", SYS_FULL, NULL)                                                        \
 	X(msgrcv, "ipuix", SYS_PARTIAL, "no MSG_COPY")                                           \
@@ -193,6 +193,10 @@
 	X(semop, "ipu", SYS_FULL, NULL)                                                          \
 	X(semtimedop, "ipup", SYS_FULL, NULL)                                                    \
 	X(semctl, "iiix", SYS_PARTIAL, "GETNCNT/GETZCNT report 0")                              \
+	X(shmget, "iux", SYS_FULL, NULL)                                                         \
+	X(shmat, "ipx", SYS_FULL, NULL)                                                          \
+	X(shmdt, "p", SYS_FULL, NULL)                                                            \
+	X(shmctl, "iip", SYS_PARTIAL, "SHM_LOCK/UNLOCK accepted (no swapping here)")             \
 	/* credentials (sentry/kernel/creds.c) */                                                \
 	X(setuid, "i", SYS_FULL, NULL)                                                           \
 	X(setgid, "i", SYS_FULL, NULL)                                                           \

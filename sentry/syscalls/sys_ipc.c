@@ -5,6 +5,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <time.h>
 
 #include "sentry/host/host.h"
@@ -176,5 +177,44 @@ long sys_semctl(struct task *t, const struct syscall_args *a)
 			r = -EFAULT;
 	}
 	free(u);
+	return r;
+}
+
+long sys_shmget(struct task *t, const struct syscall_args *a)
+{
+	return sysv_shmget(t, (key_t)ARG_INT(0), ARG_U(1), ARG_INT(2));
+}
+
+long sys_shmat(struct task *t, const struct syscall_args *a)
+{
+	uint64_t addr = 0;
+	long r = sysv_shmat(t, ARG_INT(0), ARG_U(1), ARG_INT(2), &addr);
+
+	return r < 0 ? r : (long)addr;
+}
+
+long sys_shmdt(struct task *t, const struct syscall_args *a)
+{
+	return sysv_shmdt(t, ARG_U(0));
+}
+
+long sys_shmctl(struct task *t, const struct syscall_args *a)
+{
+	int cmd = IPC_CMD(ARG_INT(1));
+	union {
+		struct shmid_ds ds;
+		struct shminfo info;
+		struct shm_info sinfo;
+	} u;
+	size_t len = cmd == IPC_INFO ? sizeof(u.info) : cmd == SHM_INFO ? sizeof(u.sinfo) : sizeof(u.ds);
+	long r;
+
+	memset(&u, 0, sizeof(u));
+	if (cmd == IPC_SET && mm_copy_in(t->mm, ARG_U(2), &u.ds, sizeof(u.ds)) != sizeof(u.ds))
+		return -EFAULT;
+	r = sysv_shmctl(t, ARG_INT(0), cmd, &u.ds);
+	if (r >= 0 && (cmd == IPC_STAT || cmd == SHM_STAT || cmd == IPC_INFO || cmd == SHM_INFO) &&
+	    mm_copy_out(t->mm, ARG_U(2), &u, len) != (ssize_t)len)
+		return -EFAULT;
 	return r;
 }

@@ -5,6 +5,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 
 #include "tap.h"
@@ -127,5 +128,41 @@ int main(void)
 	is_int((int)sds.sem_nsems, 2, "sem_nsems");
 	is_int(semctl(s, 0, IPC_RMID), 0, "IPC_RMID");
 	is_errno(semctl(s, 0, GETVAL), EINVAL, "removed");
+
+	/* Shared memory. */
+	int m = shmget(IPC_PRIVATE, 10000, IPC_CREAT | 0600);
+	ok(m >= 0, "shmget");
+	char *pm = shmat(m, NULL, 0);
+	ok(pm != (void *)-1, "shmat");
+	is_int(pm[9999], 0, "zero-filled");
+	struct shmid_ds mds;
+	is_int(shmctl(m, IPC_STAT, &mds), 0, "IPC_STAT");
+	is_int((int)mds.shm_segsz, 10000, "shm_segsz");
+	is_int((int)mds.shm_nattch, 1, "one attach");
+	c = fork();
+	if (c == 0) {
+		strcpy(pm, "from the child");
+		char *again = shmat(m, NULL, SHM_RDONLY);
+		int same = again != (void *)-1 && strcmp(again, "from the child") == 0;
+		struct shmid_ds cds;
+		shmctl(m, IPC_STAT, &cds);
+		_exit(same && cds.shm_nattch == 3 ? 0 : 1);
+	}
+	waitpid(c, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child (inherited and new attach) sees it");
+	is_int(strcmp(pm, "from the child"), 0, "the parent sees the child's write");
+	shmctl(m, IPC_STAT, &mds);
+	is_int((int)mds.shm_nattch, 1, "the child's attaches went with it");
+	is_errno(shmget(IPC_PRIVATE, 0, IPC_CREAT | 0600), EINVAL, "size 0: EINVAL");
+	is_int(shmctl(m, IPC_RMID, NULL), 0, "IPC_RMID while attached");
+	strcpy(pm, "still here");
+	is_int(strcmp(pm, "still here"), 0, "the attach still works");
+	is_int(shmdt(pm), 0, "shmdt");
+	is_errno(shmdt(pm), EINVAL, "not attached any more");
+	key_t mkey = 0x5bd1e6;
+	int m2 = shmget(mkey, 4096, IPC_CREAT | 0600);
+	is_int(shmget(mkey, 4096, 0), m2, "found by key");
+	is_errno(shmget(mkey, 8192, 0), EINVAL, "bigger than it is: EINVAL");
+	shmctl(m2, IPC_RMID, NULL);
 	return done_testing();
 }
