@@ -305,6 +305,78 @@ check_hostroot_ls() {
 	fi
 }
 
+# ---- files through the gofer: the same answers as natively ----
+
+check_files_find() {
+	hostroot /usr/bin/find /usr/include
+	local want
+	want=$(find /usr/include | wc -l)
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC" "$tmp/err"
+	elif [ "$(wc -l <"$tmp/out")" -ne "$want" ]; then
+		fail "find /usr/include: $(wc -l <"$tmp/out") entries, native $want"
+	else
+		pass
+	fi
+}
+
+# A 100 MiB host file (in a volume, so the checkout's place does not matter) hashed inside.
+check_files_sha256() {
+	local d
+	d=$(mktemp -d /var/tmp/sbx-sha.XXXXXX)
+	head -c 104857600 /dev/urandom >"$d/big"
+	hostroot -v "$d:/data:ro" /usr/bin/sha256sum /data/big
+	expect 0 "$(cd "$d" && sha256sum big | sed 's| big$| /data/big|')"
+	rm -rf "$d"
+}
+
+# cp -r of a host tree into the overlay, compared inside; then into a rw volume, compared
+# on the host.
+check_files_cp_r() {
+	local d
+	d=$(mktemp -d /var/tmp/sbx-cp.XXXXXX)
+	hostroot -v "$d:/out" /bin/sh -c 'cp -r /usr/include/linux /etc/linux-copy &&
+diff -r /usr/include/linux /etc/linux-copy && cp -r /usr/include/linux /out/ && echo copied'
+	if [ "$RC" -eq 0 ] && ! diff -r /usr/include/linux "$d/linux" >/dev/null; then
+		fail "the copy in the volume differs from the original"
+	else
+		expect 0 copied
+	fi
+	rm -rf "$d"
+}
+
+check_files_shell_redirect() {
+	hostroot /bin/sh -c 'cd /tmp && echo one >f && echo two >>f && cat <f | wc -l >n &&
+exec 3<f && read -r first <&3 && echo "$first $(cat n)" && { echo err >&2; } 2>/dev/null'
+	expect 0 "one 2"
+}
+
+# Escapes through the VFS: symlinks and .. out of a bind mount, /proc/self/root, /proc
+# fd links of gofer files. The secret lives under the host's /tmp, which the guest cannot
+# see (its /tmp is its own): only a gofer following a link on the host would reach it.
+check_escape_symlinks() {
+	local d o
+	d=$(mktemp -d /var/tmp/sbx-esc.XXXXXX)
+	o=$(mktemp -d)
+	echo secret >"$o/outside"
+	mkdir "$d/vol"
+	ln -s "$o/outside" "$d/vol/abs"
+	ln -s "../../../..$o/outside" "$d/vol/up"
+	hostroot -v "$d/vol:/vol:ro" /bin/sh -c '
+cat /vol/up 2>/dev/null && echo LEAK-up
+cat /vol/abs 2>/dev/null && echo LEAK-abs
+cat /proc/self/root/vol/abs 2>/dev/null && echo LEAK-procroot
+exec 3</vol; cat /proc/self/fd/3/abs 2>/dev/null && echo LEAK-fd
+echo x >/vol/new 2>/dev/null && echo LEAK-write
+echo done'
+	if grep -q LEAK "$tmp/out" || [ -e "$d/vol/new" ] || [ "$(cat "$o/outside")" != secret ]; then
+		fail "an escape worked" "$tmp/out"
+	else
+		expect 0 done
+	fi
+	rm -rf "$d" "$o"
+}
+
 # A dynamically linked program: its PT_INTERP and libraries come through the gofer.
 check_hostroot_dynamic() { hostroot /bin/echo dynamic ok; expect 0 "dynamic ok"; }
 
