@@ -28,7 +28,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
 	timers_exec python_multiprocessing sqlite_wal volume_mmap
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
-	tty_shell tty_pipe"}
+	tty_shell tty_pipe
+	files_find files_sha256 files_cp_r files_shell_redirect escape_symlinks"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
