@@ -22,10 +22,10 @@
 #define CLOSE_RANGE_UNSHARE (1U << 1)
 #endif
 
-static int serve(const char *root, int fd, bool readonly, const char *prog)
+static int serve(const char *root, int fd, bool readonly, bool confine, const char *prog)
 {
 	struct gofer_config cfg = { .conn_fds = &fd, .nconns = 1, .readonly = readonly,
-				    .confine = true };
+				    .confine = confine };
 	int r;
 
 	cfg.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -49,11 +49,12 @@ int cmd_gofer(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "fd", required_argument, NULL, 'f' },
 		{ "readonly", no_argument, NULL, 'o' },
+		{ "unsafe-nosandbox", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *root = NULL;
-	bool readonly = false;
+	bool readonly = false, confine = true;
 	int opt, fd = -1, type;
 	socklen_t tl = sizeof(type);
 	char *end;
@@ -77,23 +78,28 @@ int cmd_gofer(int argc, char **argv)
 		case 'o':
 			readonly = true;
 			break;
+		case 'U':
+			/* Debugging only: serve without the mount namespace, capability and
+			 * seccomp confinement (which otherwise must succeed or nothing is served). */
+			confine = false;
+			break;
 		case 'h':
-			printf("usage: runsc gofer --root=DIR --fd=N [--readonly]\n");
+			printf("usage: runsc gofer --root=DIR --fd=N [--readonly] [--unsafe-nosandbox]\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: runsc gofer --root=DIR --fd=N [--readonly]\n");
+			fprintf(stderr, "usage: runsc gofer --root=DIR --fd=N [--readonly] [--unsafe-nosandbox]\n");
 			return 125;
 		}
 	}
 	if (!root || fd < 0 || optind != argc) {
-		fprintf(stderr, "usage: runsc gofer --root=DIR --fd=N [--readonly]\n");
+		fprintf(stderr, "usage: runsc gofer --root=DIR --fd=N [--readonly] [--unsafe-nosandbox]\n");
 		return 125;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 || type != SOCK_STREAM) {
 		fprintf(stderr, "runsc gofer: fd %d is not a stream socket\n", fd);
 		return 125;
 	}
-	return serve(root, fd, readonly, "runsc gofer");
+	return serve(root, fd, readonly, confine, "runsc gofer");
 }
 
 /* The child: keep the socket (as fd 3) and stdio, then become the gofer. Never returns. */
@@ -125,7 +131,7 @@ static void child(const char *runsc, const char *root, bool readonly, int sock)
 		execv(runsc, argv);
 		/* fall through: serve from this image */
 	}
-	_exit(serve(root, sock, readonly, "gofer"));
+	_exit(serve(root, sock, readonly, true, "gofer"));
 }
 
 int gofer_spawn(const char *root, bool readonly, int *sock, pid_t *pid)
