@@ -77,7 +77,7 @@ BENCHMARKS=(
 	"fork_exec|ns|ns/fork+exec|/dev/null|500|$PROGS/fork_exec @N@"
 	"seq_write|ns|ns/MiB|/dev/null|256|$PROGS/seqio write @N@"
 	"seq_read|ns|ns/MiB|/dev/null|256|$PROGS/seqio read @N@"
-	"find_usr|wall|ms|/dev/null|1|/usr/bin/find /usr"
+	"find_usr_include|wall|ms|/dev/null|1|/usr/bin/find /usr/include"
 	"futex_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
 )
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -28,6 +29,12 @@ static int serve(const char *root, int fd, bool readonly, bool confine, const ch
 				    .confine = confine };
 	int r;
 
+	/* Every fid holds an fd: allow as many as the hard limit does. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	cfg.root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cfg.root_fd < 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, root, strerror(errno));
