@@ -25,9 +25,13 @@ struct hostsig {
 	bool stop; /* atomic */
 };
 
+/* Sent by kernel_stop_host_signals to wake the thread at once (never forwarded). */
+#define HOSTSIG_STOP (SIGRTMAX - 1)
+
 static void forwarded_set(sigset_t *set)
 {
 	sigemptyset(set);
+	sigaddset(set, HOSTSIG_STOP);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGQUIT);
 	sigaddset(set, SIGHUP);
@@ -75,7 +79,7 @@ static void *hostsig_thread(void *arg)
 	forwarded_set(&set);
 	while (!__atomic_load_n(&hs->stop, __ATOMIC_ACQUIRE)) {
 		int sig = host_sigtimedwait(&set, &tick);
-		if (sig > 0)
+		if (sig > 0 && sig != HOSTSIG_STOP)
 			forward(hs->k, sig);
 	}
 	return NULL;
@@ -103,6 +107,7 @@ void kernel_stop_host_signals(struct kernel *k)
 	if (!hs)
 		return;
 	__atomic_store_n(&hs->stop, true, __ATOMIC_RELEASE);
+	pthread_kill(hs->thread, HOSTSIG_STOP); /* else it would notice within its 100 ms tick */
 	pthread_join(hs->thread, NULL);
 	free(hs);
 	k->hostsig = NULL;
