@@ -166,10 +166,12 @@ void task_free(struct task *t)
 	}
 	pthread_mutex_unlock(&k->mu);
 	if (owner) {
+		sigset_free(t->tg->shared_rtq);
 		free(t->tg->exe_path);
 		pthread_mutex_destroy(&t->tg->mu);
 		free(t->tg);
 	}
+	sigset_free(t->rtq);
 	free(t);
 }
 

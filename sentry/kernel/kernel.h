@@ -29,6 +29,11 @@ struct fs_context;
 struct tg_timers;
 struct timer_service;
 struct futex_table;
+/* One more queued instance of a real-time signal (after the one in *_info[sig]). */
+struct sigq {
+	struct sigq *next;
+	struct linux_siginfo info;
+};
 struct hostsig;
 struct sysv;
 struct waiter;
@@ -114,6 +119,7 @@ struct thread_group {
 	/* Process-directed signals (kill, SIGCHLD), any thread may take them; under mu. */
 	uint64_t shared_pending;
 	struct linux_siginfo shared_info[KSIG_MAX + 1];
+	struct sigq *shared_rtq[KSIG_MAX + 1]; /* further instances of queued RT signals */
 
 	/*
 	 * Threads, protected by kernel->mu: every task that has not finished exiting (linked by
@@ -173,7 +179,8 @@ struct task {
 	struct fs_context *fs; /* root and cwd (fs/vfs.h); set by boot, shared by CLONE_FS */
 	uint64_t sigmask;
 	uint64_t pending;                              /* signals waiting for delivery */
-	struct linux_siginfo pending_info[KSIG_MAX + 1]; /* one queued siginfo per signal */
+	struct linux_siginfo pending_info[KSIG_MAX + 1]; /* the first queued siginfo per signal */
+	struct sigq *rtq[KSIG_MAX + 1];  /* protected by tg->mu: more instances of RT signals */
 	struct linux_stack altstack;                   /* sigaltstack(2) state */
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
@@ -254,6 +261,14 @@ void kernel_signal_group(struct kernel *k, struct thread_group *tg, int sig,
 			 const struct linux_siginfo *info);
 /* tg_queue_signal - make @sig pending for the group (no kick); false if ignored. */
 bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginfo *info);
+/*
+ * sigset_dequeue - take @sig off a pending set (@pending, its first-instance @infos and its
+ * RT queue @rtq) into *@out; the bit stays while more instances are queued. tg->mu held.
+ */
+void sigset_dequeue(uint64_t *pending, struct linux_siginfo *infos, struct sigq **rtq, int sig,
+		    struct linux_siginfo *out);
+/* sigset_free - drop every queued instance (task or group going away). */
+void sigset_free(struct sigq **rtq);
 /* task_blocks - does @t's mask block @sig now? */
 bool task_blocks(const struct task *t, int sig);
 /* task_pgrp_orphaned - is @t's process group orphaned (SIGTSTP/TTIN/TTOU are discarded)? */

@@ -53,13 +53,61 @@ static bool sig_ignored(const struct ksigaction *act, int sig)
  * Queue @sig on the set @pending with its @infos slot. Standard signals coalesce; real-time
  * ones would queue (one slot for now). Preconditions: tg->mu held.
  */
-static void queue_signal(uint64_t *pending, struct linux_siginfo *infos, int sig,
-			 const struct linux_siginfo *si)
+/* Instances of one RT signal a set may hold (Linux bounds them by RLIMIT_SIGPENDING). */
+#define RTQ_MAX 1024
+
+static void queue_signal(uint64_t *pending, struct linux_siginfo *infos, struct sigq **rtq,
+			 int sig, const struct linux_siginfo *si)
 {
-	if (*pending & SIGBIT(sig))
+	if (*pending & SIGBIT(sig)) {
+		/*
+		 * Real-time signals queue every instance with its siginfo; standard ones (and
+		 * POSIX timer signals, which count overruns instead) coalesce.
+		 */
+		if (sig < 32 || si->si_code == SI_TIMER)
+			return;
+		struct sigq **pp = &rtq[sig];
+		int n = 0;
+		while (*pp && n < RTQ_MAX) {
+			pp = &(*pp)->next;
+			n++;
+		}
+		struct sigq *q = n < RTQ_MAX ? malloc(sizeof(*q)) : NULL;
+		if (!q)
+			return; /* over the limit: lost, as Linux's kill does past RLIMIT_SIGPENDING */
+		q->next = NULL;
+		q->info = *si;
+		*pp = q;
 		return;
+	}
 	infos[sig] = *si;
 	__atomic_or_fetch(pending, SIGBIT(sig), __ATOMIC_RELEASE);
+}
+
+void sigset_dequeue(uint64_t *pending, struct linux_siginfo *infos, struct sigq **rtq, int sig,
+		    struct linux_siginfo *out)
+{
+	struct sigq *q = rtq[sig];
+
+	*out = infos[sig];
+	if (q) {
+		infos[sig] = q->info;
+		rtq[sig] = q->next;
+		free(q);
+		return;
+	}
+	__atomic_and_fetch(pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+}
+
+void sigset_free(struct sigq **rtq)
+{
+	for (int sig = 0; sig <= KSIG_MAX; sig++) {
+		while (rtq[sig]) {
+			struct sigq *q = rtq[sig];
+			rtq[sig] = q->next;
+			free(q);
+		}
+	}
 }
 
 static void default_info(struct linux_siginfo *si, int sig, const struct linux_siginfo *info)
@@ -85,7 +133,7 @@ bool tg_queue_signal(struct thread_group *tg, int sig, const struct linux_siginf
 	/* Blocked by the main thread: kept even if ignored (Linux's sig_ignored on it). */
 	if (sig == SIGKILL || (tg->leader && task_blocks(tg->leader, sig)) ||
 	    !sig_ignored(&tg->actions[sig], sig)) {
-		queue_signal(&tg->shared_pending, tg->shared_info, sig, &si);
+		queue_signal(&tg->shared_pending, tg->shared_info, tg->shared_rtq, sig, &si);
 		queued = true;
 	}
 	pthread_mutex_unlock(&tg->mu);
@@ -124,7 +172,7 @@ void task_send_signal(struct task *t, int sig, const struct linux_siginfo *info,
 	bool drop = sig != SIGKILL && !(t->sigmask & SIGBIT(sig)) &&
 		    sig_ignored(&tg->actions[sig], sig) && !forced;
 	if (!drop)
-		queue_signal(&t->pending, t->pending_info, sig, &si);
+		queue_signal(&t->pending, t->pending_info, t->rtq, sig, &si);
 	pthread_mutex_unlock(&tg->mu);
 	if (!drop)
 		kernel_signal_notify(t->k); /* signalfd readers and pollers (timer.h) */
@@ -309,8 +357,7 @@ void task_deliver_signals(struct task *t)
 		deliverable = t->pending & (~t->sigmask | UNBLOCKABLE);
 		if (deliverable) {
 			sig = next_signal(deliverable);
-			info = t->pending_info[sig];
-			__atomic_and_fetch(&t->pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+			sigset_dequeue(&t->pending, t->pending_info, t->rtq, sig, &info);
 		} else {
 			deliverable = tg->shared_pending & (~t->sigmask | UNBLOCKABLE);
 			if (!deliverable) {
@@ -319,8 +366,7 @@ void task_deliver_signals(struct task *t)
 				return;
 			}
 			sig = next_signal(deliverable);
-			info = tg->shared_info[sig];
-			__atomic_and_fetch(&tg->shared_pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+			sigset_dequeue(&tg->shared_pending, tg->shared_info, tg->shared_rtq, sig, &info);
 		}
 		act = tg->actions[sig];
 		if (act.handler > (uint64_t)(uintptr_t)SIG_IGN && (act.flags & LINUX_SA_RESETHAND))

@@ -23,6 +23,7 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct linux_siginfo *info
 
 	uint64_t *pending;
 	struct linux_siginfo *infos;
+	struct sigq **rtq;
 
 	if (!(task_pending(t) & set))
 		return 0;
@@ -30,10 +31,12 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct linux_siginfo *info
 	/* The thread's own signals first, then the process's (as delivery does). */
 	pending = &t->pending;
 	infos = t->pending_info;
+	rtq = t->rtq;
 	avail = *pending & set;
 	if (!avail) {
 		pending = &tg->shared_pending;
 		infos = tg->shared_info;
+		rtq = tg->shared_rtq;
 		avail = *pending & set;
 	}
 	if (!avail) {
@@ -41,8 +44,7 @@ int task_dequeue_signal(struct task *t, uint64_t set, struct linux_siginfo *info
 		return 0;
 	}
 	sig = __builtin_ctzll((avail & SYNCHRONOUS) ? (avail & SYNCHRONOUS) : avail) + 1;
-	*info = infos[sig];
-	__atomic_and_fetch(pending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	sigset_dequeue(pending, infos, rtq, sig, info);
 	pthread_mutex_unlock(&tg->mu);
 	if (info->si_code == SI_TIMER)
 		ptimer_signal_taken(tg, info);

@@ -261,7 +261,7 @@
 	X(timerfd_create, "ix", SYS_FULL, NULL)                                                  \
 	X(timerfd_settime, "fxpp", SYS_PARTIAL, "TFD_TIMER_CANCEL_ON_SET accepted, no effect (the clock cannot be set)") \
 	X(timerfd_gettime, "fp", SYS_FULL, NULL)                                                 \
-	/* signals: dispositions, masks, handler frames; stops and queued RT signals later */    \
+	/* signals: dispositions, masks, handler frames, stops, queued RT signals */             \
 	X(rt_sigaction, "ippu", SYS_FULL, NULL)                                                  \
 	X(rt_sigprocmask, "ippu", SYS_FULL, NULL)                                                \
 	X(rt_sigreturn, "", SYS_FULL, NULL)                                                      \
