@@ -537,6 +537,36 @@ int vfs_path_string_locked(const struct path *root, const struct path *p, char *
  */
 void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg);
 
+/* ---- POSIX message queues (fs/mqueue.c) ---- */
+
+struct mq_attr;
+/* What mq_notify registered: SIGEV_NONE/SIGEV_SIGNAL, the signal, its value, the process. */
+struct mq_notify_target {
+	int notify;
+	int signo;
+	uint64_t value;
+	int32_t pid;
+};
+/* mqueue_open - mq_open(3)'s kernel half: @name without the leading '/'. */
+int mqueue_open(const char *name, int flags, uint32_t mode, const struct mq_attr *attr,
+		const struct vfs_cred *cr, uint32_t umask, struct file **out);
+int mqueue_unlink(const char *name, const struct vfs_cred *cr);
+/*
+ * mqueue_send - queue @len bytes at @prio, waiting for room until @dl (absolute
+ * CLOCK_MONOTONIC, NULL: for ever) unless O_NONBLOCK. When the message lands in an empty queue
+ * with a registration, *@fire gets it (the caller sends the signal). -EAGAIN, -ETIMEDOUT,
+ * -EMSGSIZE, -EBADF, -ERESTARTSYS.
+ */
+int mqueue_send(struct file *f, const void *buf, size_t len, unsigned int prio,
+		const struct timespec *dl, struct mq_notify_target *fire);
+/* mqueue_receive - the oldest highest-priority message into @buf (@len >= msgsize). */
+ssize_t mqueue_receive(struct file *f, void *buf, size_t len, unsigned int *prio,
+		       const struct timespec *dl);
+int mqueue_getsetattr(struct file *f, const struct mq_attr *set, struct mq_attr *old);
+/* mqueue_notify - register @t (NULL: unregister); -EBUSY if someone is registered. */
+int mqueue_notify(struct file *f, const struct mq_notify_target *t);
+bool file_is_mqueue(const struct file *f);
+
 /* ---- tmpfs (fs/tmpfs/) ---- */
 
 /*

@@ -197,6 +197,13 @@
 	X(shmat, "ipx", SYS_FULL, NULL)                                                          \
 	X(shmdt, "p", SYS_FULL, NULL)                                                            \
 	X(shmctl, "iip", SYS_PARTIAL, "SHM_LOCK/UNLOCK accepted (no swapping here)")             \
+	/* POSIX message queues (fs/mqueue.c) */                                                  \
+	X(mq_open, "sxop", SYS_FULL, NULL)                                                       \
+	X(mq_unlink, "s", SYS_FULL, NULL)                                                        \
+	X(mq_timedsend, "fpuup", SYS_FULL, NULL)                                                 \
+	X(mq_timedreceive, "fpupp", SYS_FULL, NULL)                                              \
+	X(mq_notify, "fp", SYS_PARTIAL, "SIGEV_NONE and SIGEV_SIGNAL (glibc's SIGEV_THREAD needs netlink)") \
+	X(mq_getsetattr, "fpp", SYS_FULL, NULL)                                                  \
 	/* credentials (sentry/kernel/creds.c) */                                                \
 	X(setuid, "i", SYS_FULL, NULL)                                                           \
 	X(setgid, "i", SYS_FULL, NULL)                                                           \
