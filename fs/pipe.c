@@ -293,6 +293,58 @@ static const struct file_ops pipe_ops = {
 	.release = pipe_release,
 };
 
+/* Linux's pipe-max-size: what an unprivileged F_SETPIPE_SZ may ask for. */
+#define PIPE_MAX_SIZE (1024 * 1024)
+
+long pipe_get_size(struct file *f)
+{
+	if (!file_is_pipe(f))
+		return -EBADF;
+	struct pipe *p = file_pipe(f);
+	pthread_mutex_lock(&p->mu);
+	long r = (long)p->cap;
+	pthread_mutex_unlock(&p->mu);
+	return r;
+}
+
+long pipe_set_size(struct file *f, unsigned long size, bool privileged)
+{
+	struct pipe *p;
+	size_t cap = 4096;
+	char *nb;
+
+	if (!file_is_pipe(f))
+		return -EBADF;
+	/* round_pipe_size: a power of two number of pages, at least one. */
+	while (cap < size && cap <= (1UL << 30))
+		cap <<= 1;
+	if (size > (1UL << 31))
+		return -EINVAL;
+	if (cap > PIPE_MAX_SIZE && !privileged)
+		return -EPERM;
+	p = file_pipe(f);
+	nb = malloc(cap);
+	if (!nb)
+		return -ENOMEM;
+	pthread_mutex_lock(&p->mu);
+	if (p->len > cap) {
+		pthread_mutex_unlock(&p->mu);
+		free(nb);
+		return -EBUSY;
+	}
+	/* Move the ring's contents to the start of the new buffer. */
+	size_t first = MIN(p->len, p->cap - p->head);
+	memcpy(nb, p->buf + p->head, first);
+	memcpy(nb + first, p->buf, p->len - first);
+	free(p->buf);
+	p->buf = nb;
+	p->cap = cap;
+	p->head = 0;
+	waitq_wake_all(&p->wq); /* writers may fit now */
+	pthread_mutex_unlock(&p->mu);
+	return (long)cap;
+}
+
 bool file_is_pipe(const struct file *f)
 {
 	return f->ops == &pipe_ops;

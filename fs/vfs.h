@@ -608,6 +608,9 @@ int hostfile_new(int fd, int flags, struct file **out);
 int pipe_new(int flags, uint32_t uid, uint32_t gid, struct file **rd, struct file **wr);
 /* fifo_open - open the FIFO @ino (at @path) as a pipe end, waiting for a partner (fs/pipe.c). */
 int fifo_open(struct inode *ino, const struct path *path, int flags, struct file **out);
+/* pipe_get_size / pipe_set_size - F_GETPIPE_SZ / F_SETPIPE_SZ (-EBADF if not a pipe). */
+long pipe_get_size(struct file *f);
+long pipe_set_size(struct file *f, unsigned long size, bool privileged);
 /* file_is_pipe - is @f either end of a pipe? */
 bool file_is_pipe(const struct file *f);
 /*

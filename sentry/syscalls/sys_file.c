@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* File-descriptor syscalls: decode, look the fd up, call into fs/ (vfs.h). */
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <linux/close_range.h>
 #include <string.h>
@@ -248,6 +249,13 @@ long sys_fcntl(struct task *t, const struct syscall_args *a)
 		break;
 	case F_SETFD:
 		r = fdtable_set_flags(t->fdt, fd, (int)ARG_U(2) & FD_FLAG_CLOEXEC);
+		break;
+	case F_GETPIPE_SZ:
+		r = pipe_get_size(f);
+		break;
+	case F_SETPIPE_SZ:
+		r = pipe_set_size(f, (unsigned long)(unsigned int)ARG_U(2),
+				  task_capable(t, CAP_SYS_RESOURCE));
 		break;
 	case F_GETFL:
 		r = f->flags;

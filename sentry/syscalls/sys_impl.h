@@ -32,7 +32,7 @@
 	X(tee, "ffux", SYS_FULL, NULL)                                                           \
 	X(vmsplice, "fpix", SYS_PARTIAL, "copies (no page gifting)")                             \
 	X(ioctl, "fxx", SYS_PARTIAL, "terminals: host stdio (termios, winsize) and ptys (termios, winsize, job control, ptmx; no TIOCSTI); FIONREAD, FIOCLEX, FIONCLEX") \
-	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks")          \
+	X(fcntl, "fix", SYS_PARTIAL, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL, record and OFD locks, seals, F_GET/SETPIPE_SZ")          \
 	X(dup, "f", SYS_FULL, NULL)                                                               \
 	X(flock, "fi", SYS_FULL, NULL)                                                            \
 	X(dup2, "ff", SYS_FULL, NULL)                                                             \
@@ -98,7 +98,7 @@
 	X(sync_file_range, "fiix", SYS_FULL, NULL)                                               \
 	/* pipes, eventfd, readiness (fs/pipe.c, fs/eventfd.c, fs/poll.c) */                      \
 	X(pipe, "p", SYS_FULL, NULL)                                                              \
-	X(pipe2, "px", SYS_PARTIAL, "O_DIRECT accepted, no packet mode; 64 KiB, no F_SETPIPE_SZ") \
+	X(pipe2, "px", SYS_PARTIAL, "O_DIRECT accepted, no packet mode") \
 	X(eventfd, "u", SYS_FULL, NULL)                                                           \
 	X(eventfd2, "ux", SYS_FULL, NULL)                                                         \
 	X(poll, "pui", SYS_FULL, NULL)                                                            \
