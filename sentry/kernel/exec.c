@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,21 +62,19 @@ static int vfs_exe_open_interp(void *priv, const char *path, struct loader_file 
 	return exec_open(&e->cr, &e->root, &e->root, path, false, false, out);
 }
 
-int exec_open(const struct vfs_cred *cr, const struct path *root, const struct path *start,
-	      const char *path, bool need_exec, bool nofollow, struct loader_file *out)
+/* exec_open's second half, over an open file (@f: the reference moves to *@out or is put). */
+static int exec_open_file(const struct vfs_cred *cr, const struct path *root, struct file *f,
+			  bool need_exec, struct loader_file *out)
 {
 	struct vfs_exe *e = calloc(1, sizeof(*e));
-	struct vfs_start s = { .cr = cr, .root = *root, .start = *start };
 	struct stat st;
 	int r;
 
-	if (!e)
+	if (!e) {
+		file_put(f);
 		return -ENOMEM;
-	r = vfs_open(&s, path, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0, &e->f);
-	if (r < 0) {
-		free(e);
-		return r;
 	}
+	e->f = f;
 	r = vfs_fstat(e->f, &st);
 	if (r == 0 && !S_ISREG(st.st_mode))
 		r = -EACCES;
@@ -97,6 +96,18 @@ int exec_open(const struct vfs_cred *cr, const struct path *root, const struct p
 				     .open_interp = vfs_exe_open_interp, .close = vfs_exe_close,
 				     .mappable = vfs_exe_mappable };
 	return 0;
+}
+
+int exec_open(const struct vfs_cred *cr, const struct path *root, const struct path *start,
+	      const char *path, bool need_exec, bool nofollow, struct loader_file *out)
+{
+	struct vfs_start s = { .cr = cr, .root = *root, .start = *start };
+	struct file *f;
+	int r = vfs_open(&s, path, O_RDONLY | (nofollow ? O_NOFOLLOW : 0), 0, &f);
+
+	if (r < 0)
+		return r;
+	return exec_open_file(cr, root, f, need_exec, out);
 }
 
 char *exec_exe_path(struct loader_file *lf, const struct path *root)
@@ -298,10 +309,13 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 	r = mm_copy_string_in(t->mm, upath, path, VFS_PATH_MAX);
 	if (r < 0)
 		goto out;
-	if (r == 0) {
-		r = (flags & AT_EMPTY_PATH) ? -ENOSYS : -ENOENT;
+	bool by_fd = r == 0;
+	if (by_fd && !(flags & AT_EMPTY_PATH)) {
+		r = -ENOENT;
 		goto out;
 	}
+	if (by_fd) /* fexecve: the program is the fd; Linux names it /dev/fd/N */
+		snprintf(path, VFS_PATH_MAX, "/dev/fd/%d", dirfd);
 	r = strv_copy_in(t, uargv, &argv, &total, buf);
 	if (r == 0)
 		r = strv_copy_in(t, uenvp, &envp, &total, buf);
@@ -312,7 +326,23 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 		goto out;
 	}
 	fs_context_paths(t->fs, &root, &start);
-	if (path[0] != '/' && dirfd != AT_FDCWD) {
+	if (by_fd) {
+		struct file *pf = fdtable_get_file(t->fdt, dirfd, NULL);
+		if (!pf) {
+			r = -EBADF;
+			goto out;
+		}
+		if (pf->flags & O_PATH) {
+			/* O_PATH descriptors execute too: reopen what they name for reading. */
+			struct file *rf;
+			r = pf->path.dentry ? vfs_open_path(&cr, &pf->path, O_RDONLY, &rf) : -EBADF;
+			file_put(pf);
+			if (r < 0)
+				goto out;
+			pf = rf;
+		}
+		r = exec_open_file(&cr, &root, pf, true, &lf);
+	} else if (path[0] != '/' && dirfd != AT_FDCWD) {
 		path_put(&start);
 		start.dentry = NULL;
 		dirf = fdtable_get_file(t->fdt, dirfd, NULL);
@@ -327,7 +357,8 @@ long task_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint
 		start = dirf->path;
 		path_get(&start);
 	}
-	r = exec_open(&cr, &root, &start, path, true, flags & AT_SYMLINK_NOFOLLOW, &lf);
+	if (!by_fd)
+		r = exec_open(&cr, &root, &start, path, true, flags & AT_SYMLINK_NOFOLLOW, &lf);
 	if (r == 0)
 		exec_file_ids(&lf, &id_mode, &id_uid, &id_gid);
 	if (r < 0)

@@ -167,7 +167,7 @@
 	X(clone, "xpppx", SYS_PARTIAL, "namespaces: EINVAL; CLONE_SIGHAND without CLONE_THREAD copies handlers") \
 	X(clone3, "pu", SYS_PARTIAL, "as clone; no set_tid, pidfd or cgroup")                    \
 	X(execve, "spp", SYS_PARTIAL, "ELF and one level of #! scripts")                         \
-	X(execveat, "fsppx", SYS_PARTIAL, "AT_EMPTY_PATH (fexecve): ENOSYS")                      \
+	X(execveat, "fsppx", SYS_FULL, NULL)                                                     \
 	X(wait4, "ipxp", SYS_PARTIAL, "rusage zeroed")            \
 	X(waitid, "iipxp", SYS_PARTIAL, "rusage zeroed") \
 	X(setpgid, "ii", SYS_FULL, NULL)                                                         \
