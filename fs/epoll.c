@@ -5,8 +5,10 @@
  * caller's poll table on their wait queues so the caller can sleep; polling the epoll file
  * itself (poll() on an epoll fd) forwards the table the same way.
  *
- * Simplifications (documented in the syscall table): EPOLLET is accepted and behaves as
- * level-triggered; EPOLLONESHOT disables an item after it is reported until EPOLL_CTL_MOD;
+ * Edge-triggered items (EPOLLET) are reported again only after one of their file's wait
+ * queues was woken since the last report (each queue counts its wakes); host fds, which have
+ * no queue, stay level-triggered. EPOLLONESHOT disables an item after it is reported until
+ * EPOLL_CTL_MOD;
  * EPOLLEXCLUSIVE/EPOLLWAKEUP accepted and ignored. An item holds a reference on its file and
  * is dropped when its fd no longer names that file in the waiter's fd table (Linux drops it
  * when the file description is released: the same for the common close(fd) case). Epoll
@@ -30,6 +32,8 @@ struct epitem {
 	struct file *f;
 	uint32_t events; /* 0 while an EPOLLONESHOT item is disarmed */
 	uint64_t data;
+	bool et_seen;    /* EPOLLET: reported since added or modified */
+	uint64_t et_seq; /* ... when its queues had seen this many wakes */
 };
 
 struct epoll {
@@ -148,6 +152,7 @@ int epoll_ctl_file(struct file *epf, int op, int fd, struct file *target, uint32
 		}
 		it->events = events | EP_ALWAYS;
 		it->data = data;
+		it->et_seen = false; /* re-armed: the current state counts as an edge */
 		break;
 	case EPOLL_CTL_DEL:
 		if (!it) {
@@ -191,6 +196,14 @@ int epoll_scan(struct file *epf, struct fdtable *fdt, struct poll_table *pt,
 		unsigned int m = item_ready(it, pt);
 		if (!m)
 			continue;
+		if (it->events & EPOLLET) {
+			struct poll_table c = { .collect = true };
+			vfs_poll(it->f, &c);
+			if (!c.host && it->et_seen && c.seqsum == it->et_seq)
+				continue; /* no new event since the last report */
+			it->et_seen = true;
+			it->et_seq = c.seqsum;
+		}
 		out[n].events = m;
 		out[n].data.u64 = it->data;
 		n++;

@@ -31,6 +31,8 @@ void poll_table_init(struct poll_table *pt, struct waiter *w)
 	pt->entries = NULL;
 	pt->host = false;
 	pt->err = 0;
+	pt->collect = false;
+	pt->seqsum = 0;
 }
 
 void poll_wait(struct poll_table *pt, struct waitq *q)
@@ -39,6 +41,10 @@ void poll_wait(struct poll_table *pt, struct waitq *q)
 
 	if (!pt)
 		return;
+	if (pt->collect) {
+		pt->seqsum += __atomic_load_n(&q->seq, __ATOMIC_ACQUIRE);
+		return;
+	}
 	pe = calloc(1, sizeof(*pe));
 	if (!pe) {
 		pt->err = -ENOMEM;

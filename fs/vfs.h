@@ -189,6 +189,9 @@ struct poll_table {
 	struct poll_entry *entries;
 	bool host; /* some file is a host fd */
 	int err;   /* -ENOMEM while registering */
+	/* collect: register nothing, sum the wake counters of the queues instead (EPOLLET). */
+	bool collect;
+	uint64_t seqsum;
 };
 void poll_table_init(struct poll_table *pt, struct waiter *w);
 /* poll_table_release - take every entry off its queue and free it. */

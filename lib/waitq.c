@@ -144,6 +144,7 @@ void waitq_remove(struct waitq *q, struct waitq_entry *e)
 
 void waitq_wake_all(struct waitq *q)
 {
+	__atomic_add_fetch(&q->seq, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&q->mu);
 	for (struct waitq_entry *e = q->head.next; e != &q->head; e = e->next)
 		waiter_wake(e->w);

@@ -25,6 +25,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 struct waiter {
@@ -42,6 +43,7 @@ struct waitq_entry {
 struct waitq {
 	pthread_mutex_t mu;
 	struct waitq_entry head; /* circular list of entries; protected by mu */
+	uint64_t seq;            /* wakes so far (atomic): edge-triggered epoll sees new events */
 };
 
 void waiter_init(struct waiter *w);

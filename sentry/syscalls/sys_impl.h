@@ -107,8 +107,8 @@
 	X(pselect6, "ippppp", SYS_PARTIAL, "mask applies during the wait; no saved_sigmask for handlers") \
 	X(epoll_create, "i", SYS_FULL, NULL)                                                      \
 	X(epoll_create1, "x", SYS_FULL, NULL)                                                     \
-	X(epoll_ctl, "fifp", SYS_PARTIAL, "EPOLLET acts level-triggered; no nested epoll (EINVAL)") \
-	X(epoll_wait, "fpii", SYS_PARTIAL, "level-triggered; EPOLLONESHOT honoured")              \
+	X(epoll_ctl, "fifp", SYS_PARTIAL, "no nested epoll (EINVAL); EPOLLET edges are queue wakes") \
+	X(epoll_wait, "fpii", SYS_FULL, NULL)              \
 	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
 	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds one level; other types EPERM") \
