@@ -29,7 +29,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	timers_exec python_multiprocessing sqlite_wal volume_mmap
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
 	tty_shell tty_pipe
-	files_find files_sha256 files_cp_r files_shell_redirect escape_symlinks"}
+	files_find files_sha256 files_cp_r files_shell_redirect escape_symlinks
+	shell_pipeline build_make_gcc python_threads"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -584,6 +585,43 @@ check_tty_shell() {
 check_tty_pipe() {
 	sbx --host-root --tty /bin/sh -c 'tty; exec >/dev/null 2>&1; echo again >/dev/tty; exit 3'
 	expect 3 "$(printf '/dev/pts/0\r\nagain\r')"
+}
+
+# ---- processes and threads with real programs ----
+
+check_shell_pipeline() {
+	hostroot /bin/sh -c 'for i in 1 2 3; do echo $i; done | sort -r | head -1'
+	expect 0 3
+}
+
+# A small C project built with make -j2 and gcc inside the sandbox, through a volume.
+check_build_make_gcc() {
+	local d
+	d=$(mktemp -d /var/tmp/sbx-make.XXXXXX)
+	printf 'int f(void) { return 20; }\n' >"$d/a.c"
+	printf 'int g(void) { return 22; }\n' >"$d/b.c"
+	printf '#include <stdio.h>\nint f(void); int g(void);\nint main(void) { printf("%%d\\n", f() + g()); return 0; }\n' >"$d/main.c"
+	printf 'prog: a.o b.o main.o\n\t$(CC) -o $@ $^\n%%.o: %%.c\n\t$(CC) -O2 -c $<\n' >"$d/Makefile"
+	hostroot -e PATH=/usr/local/bin:/usr/bin:/bin -v "$d:/proj" /bin/sh -c 'make -C /proj -j2 >/dev/null && /proj/prog'
+	if [ "$RC" -eq 0 ] && [ ! -x "$d/prog" ]; then
+		fail "the program was not written through the volume"
+	else
+		expect 0 42
+	fi
+	rm -rf "$d"
+}
+
+check_python_threads() {
+	hostroot /usr/bin/python3 -c 'import threading, queue, subprocess, concurrent.futures as cf
+q = queue.Queue()
+ts = [threading.Thread(target=lambda i=i: q.put(i * i)) for i in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(sorted(q.get() for _ in range(8)))
+with cf.ThreadPoolExecutor(4) as ex: print(sum(ex.map(lambda x: x + 1, range(100))))
+print(subprocess.run(["/bin/echo", "sub"], capture_output=True, text=True).stdout.strip())'
+	expect 0 "[0, 1, 4, 9, 16, 25, 36, 49]
+5050
+sub"
 }
 
 # A guest trying to get out (progs/escape.c): nothing may print ESCAPED, the Sentry must
