@@ -97,7 +97,7 @@ static void to_sfd_info(const struct linux_siginfo *si, struct signalfd_siginfo 
 static ssize_t signalfd_read(struct file *f, struct uio *dst, int64_t *pos)
 {
 	struct signalfd *s = file_sfd(f);
-	struct task *t = task_current();
+	struct task *t = kernel_current();
 	struct waitq *q = kernel_signal_waitq(s->k);
 	struct waiter *w = waiter_current();
 	size_t n = dst->resid / sizeof(struct signalfd_siginfo);
@@ -138,7 +138,7 @@ static ssize_t signalfd_read(struct file *f, struct uio *dst, int64_t *pos)
 static unsigned int signalfd_poll(struct file *f, struct poll_table *pt)
 {
 	struct signalfd *s = file_sfd(f);
-	struct task *t = task_current();
+	struct task *t = kernel_current();
 
 	poll_wait(pt, kernel_signal_waitq(s->k));
 	if (t && (task_pending(t) & s->mask))

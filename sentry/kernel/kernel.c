@@ -221,7 +221,6 @@ int task_run(struct task *t)
 	const struct platform_ops *ops = t->k->platform->ops;
 	struct trap trap;
 
-	task_set_current(t);
 	kernel_set_current(t);
 	for (;;) {
 		task_deliver_signals(t);

@@ -339,14 +339,3 @@ struct waitq *kernel_signal_waitq(struct kernel *k)
 	return &k->timers->signal_wq;
 }
 
-static __thread struct task *current_task;
-
-struct task *task_current(void)
-{
-	return current_task;
-}
-
-void task_set_current(struct task *t)
-{
-	current_task = t;
-}

@@ -133,12 +133,6 @@ int task_sigtimedwait(struct task *t, uint64_t set, const struct timespec *timeo
 void kernel_signal_notify(struct kernel *k);
 /* kernel_signal_waitq - the queue kernel_signal_notify wakes. */
 struct waitq *kernel_signal_waitq(struct kernel *k);
-/*
- * task_current - the task whose host thread calls (NULL on other threads: the event
- * thread). Set by task_run through task_set_current.
- */
-struct task *task_current(void);
-void task_set_current(struct task *t);
 
 /* ---- timerfd and signalfd (fs/timerfd.c, fs/signalfd.c): files over the above ---- */
 
@@ -157,7 +151,7 @@ void timerfd_file_gettime(struct file *f, int64_t *value, int64_t *interval);
 
 /*
  * signalfd_new - a signalfd for signals in @mask (O_NONBLOCK from @flags). It reads the
- * signals of whichever task reads or polls it (task_current()), as on Linux.
+ * signals of whichever task reads or polls it (kernel_current()), as on Linux.
  */
 int signalfd_new(struct kernel *k, uint64_t mask, int flags, struct file **out);
 bool file_is_signalfd(struct file *f);

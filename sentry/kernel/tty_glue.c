@@ -3,9 +3,7 @@
  * The kernel's side of terminals (fs/tty/tty.h struct tty_job_ops): who is calling, process
  * groups and sessions, and signals from a terminal (^C, SIGWINCH, SIGHUP, SIGTTIN/SIGTTOU).
  *
- * The caller: fs/ has no "current task", so the calling task is found by its host thread's
- * waiter (every task thread records waiter_current() in t->waiter), else by the syscall's
- * mm (a linear scan of every thread: fine for the few processes of a sandbox).
+ * The caller: kernel_current(), the task whose host thread makes the call.
  *
  * Signals come from the kernel, not a process (Linux's SEND_SIG_PRIV: si_code SI_KERNEL):
  * tg_send_signal_locked to every process of the group, as a kill would.
@@ -24,26 +22,13 @@
 
 static struct kernel *glue_k;
 
-/*
- * Preconditions: k->mu. The calling task: the one whose thread's waiter is ours, else a task
- * of the process whose address space is @mm; NULL for the console relay's threads.
- */
-static struct task *caller_task(struct kernel *k, struct mm *mm)
+/* Preconditions: k->mu. The calling task (task_run records it), NULL on other threads
+ * (the console relay's). */
+static struct task *caller_task(struct kernel *k)
 {
-	struct waiter *w = waiter_current();
-	struct task *by_mm = NULL;
+	struct task *t = kernel_current();
 
-	for (struct thread_group *g = k->groups; g; g = g->next) {
-		if (g->zombie)
-			continue;
-		for (struct task *t = g->tasks; t; t = t->tg_next) {
-			if (t->waiter == w)
-				return t;
-			if (mm && t->mm == mm && !by_mm)
-				by_mm = t;
-		}
-	}
-	return by_mm;
+	return t && t->k == k && t->tg && !t->tg->zombie ? t : NULL;
 }
 
 static bool glue_current(struct mm *mm, struct tty_caller *out)
@@ -52,7 +37,7 @@ static bool glue_current(struct mm *mm, struct tty_caller *out)
 	struct task *t;
 
 	pthread_mutex_lock(&k->mu);
-	t = caller_task(k, mm);
+	t = caller_task(k);
 	if (t) {
 		out->pid = t->tg->tgid;
 		out->pgid = t->tg->pgid;
@@ -135,7 +120,7 @@ static enum tty_sig_disp glue_signal_disposition(struct mm *mm, int sig)
 	struct task *t;
 
 	pthread_mutex_lock(&k->mu);
-	t = caller_task(k, mm);
+	t = caller_task(k);
 	if (t) {
 		pthread_mutex_lock(&t->tg->mu);
 		uint64_t h = t->tg->actions[sig].handler;
@@ -156,7 +141,7 @@ static int glue_install_fd(struct mm *mm, struct file *f, bool cloexec)
 	struct rlimit rl;
 
 	pthread_mutex_lock(&k->mu);
-	t = caller_task(k, mm); /* the caller itself: it cannot go away under us */
+	t = caller_task(k); /* the caller itself: it cannot go away under us */
 	pthread_mutex_unlock(&k->mu);
 	if (!t)
 		return -ESRCH;

@@ -128,6 +128,14 @@ static bool is_reg(struct file *f)
 	return vfs_fstat(f, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static void put_files(struct file *in, struct file *out)
+{
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+}
+
 long sys_sendfile(struct task *t, const struct syscall_args *a)
 {
 	struct file *out = fdtable_get_file(t->fdt, ARG_INT(0), NULL);
@@ -163,10 +171,7 @@ long sys_sendfile(struct task *t, const struct syscall_args *a)
 	    mm_copy_out(t->mm, ARG_U(2), &xi.off, sizeof(xi.off)) != sizeof(xi.off))
 		r = -EFAULT;
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	put_files(in, out);
 	return r;
 }
 
@@ -190,6 +195,28 @@ static long put_off(struct task *t, uint64_t addr, const struct xpos *x)
 	if (!addr)
 		return 0;
 	return mm_copy_out(t->mm, addr, &x->off, sizeof(x->off)) == sizeof(x->off) ? 0 : -EFAULT;
+}
+
+/* copy_file_range and splice take their optional offsets as arguments 1 (in) and 3 (out). */
+static long get_offs(struct task *t, const struct syscall_args *a, struct xpos *xi,
+		     struct xpos *xo)
+{
+	long r = get_off(t, ARG_U(1), xi);
+	return r < 0 ? r : get_off(t, ARG_U(3), xo);
+}
+
+/* After a transfer that returned @r: write the advanced offsets back. */
+static long put_offs(struct task *t, const struct syscall_args *a, const struct xpos *xi,
+		     const struct xpos *xo, long r)
+{
+	long e;
+
+	if (r < 0)
+		return r;
+	e = put_off(t, ARG_U(1), xi);
+	if (e == 0)
+		e = put_off(t, ARG_U(3), xo);
+	return e < 0 ? e : r;
 }
 
 long sys_copy_file_range(struct task *t, const struct syscall_args *a)
@@ -217,9 +244,7 @@ long sys_copy_file_range(struct task *t, const struct syscall_args *a)
 			    (vfs_fstat(out, &st) == 0 && S_ISDIR(st.st_mode)) ? -EISDIR : -EINVAL;
 		goto out;
 	}
-	r = get_off(t, ARG_U(1), &xi);
-	if (r == 0)
-		r = get_off(t, ARG_U(3), &xo);
+	r = get_offs(t, a, &xi, &xo);
 	if (r < 0)
 		goto out;
 	/* Overlapping ranges of one file: EINVAL, as Linux's generic_copy_file_checks. */
@@ -232,18 +257,9 @@ long sys_copy_file_range(struct task *t, const struct syscall_args *a)
 		}
 	}
 	r = copy_loop(t, &xi, &xo, ARG_U(4), true);
-	if (r >= 0) {
-		long e = put_off(t, ARG_U(1), &xi);
-		if (e == 0)
-			e = put_off(t, ARG_U(3), &xo);
-		if (e < 0)
-			r = e;
-	}
+	r = put_offs(t, a, &xi, &xo, r);
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	put_files(in, out);
 	return r;
 }
 
@@ -279,9 +295,7 @@ long sys_splice(struct task *t, const struct syscall_args *a)
 		r = -EINVAL;
 		goto out;
 	}
-	r = get_off(t, ARG_U(1), &xi);
-	if (r == 0)
-		r = get_off(t, ARG_U(3), &xo);
+	r = get_offs(t, a, &xi, &xo);
 	if (r < 0)
 		goto out;
 	if (ARG_U(4) == 0) {
@@ -290,18 +304,9 @@ long sys_splice(struct task *t, const struct syscall_args *a)
 	}
 	/* One pipe's worth per call, like Linux: stop after what one read gave. */
 	r = copy_loop(t, &xi, &xo, MIN(ARG_U(4), (uint64_t)XFER_CHUNK), true);
-	if (r >= 0) {
-		long e = put_off(t, ARG_U(1), &xi);
-		if (e == 0)
-			e = put_off(t, ARG_U(3), &xo);
-		if (e < 0)
-			r = e;
-	}
+	r = put_offs(t, a, &xi, &xo, r);
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	put_files(in, out);
 	return r;
 }
 
@@ -341,10 +346,7 @@ long sys_tee(struct task *t, const struct syscall_args *a)
 		r = xwrite(&xo, buf, (size_t)r);
 out:
 	free(buf);
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	put_files(in, out);
 	return r;
 }
 
