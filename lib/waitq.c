@@ -95,6 +95,9 @@ void waiter_interrupt(struct waiter *w)
 
 void waiter_clear_interrupt(struct waiter *w)
 {
+	/* Called on every return to the guest: skip the lock when there is nothing to clear. */
+	if (!__atomic_load_n(&w->interrupted, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&w->mu);
 	w->interrupted = false;
 	pthread_mutex_unlock(&w->mu);
