@@ -21,6 +21,11 @@ void console_raw_leave(void)
 	}
 }
 
+void console_raw_forget(void)
+{
+	raw_on = 0;
+}
+
 static void on_signal(int sig)
 {
 	/* tcsetattr is async-signal-safe. */

@@ -10,5 +10,7 @@
  */
 int console_raw_enter(void);
 void console_raw_leave(void);
+/* console_raw_forget - in a forked child: leave the terminal to the parent (no restore at exit). */
+void console_raw_forget(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -57,6 +58,10 @@ static void usage(FILE *f, const char *prog)
 		"                        caller's when the guest sees it, else /\n"
 		"  -e, --env=NAME=VALUE  set a variable (NAME alone: copy the caller's)\n"
 		"  --clear-env           start from an empty environment\n"
+		"  --unsafe-nosandbox    run the Sentry unconfined, in this process (debugging only)\n"
+		"  --debug-seccomp[=log] report host syscalls outside the Sentry's seccomp allowlist\n"
+		"                        instead of dying: print them (the call fails with ENOSYS),\n"
+		"                        or with =log let them run and have the kernel log them\n"
 		"platforms:",
 		prog);
 	for (const char *const *n = platform_names(); *n; n++)
@@ -289,6 +294,118 @@ static int check_executable(int fd, const char *prog, const char *path)
 	return 0;
 }
 
+/* Boot the Sentry in this process and run the guest: the exit status for the caller. */
+static int sentry_boot(const char *prog, const struct boot_config *c)
+{
+	char err[512] = "";
+	int status = 0, r;
+
+	r = boot_run(c, &status, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, c->exe_name, err);
+		return r == -ENOEXEC || r == -EACCES ? EXIT_CANNOT_EXEC :
+		       r == -ENOENT && strstr(err, "cannot open the program") ? EXIT_NOT_FOUND :
+		       EXIT_SANDBOX_ERROR;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static void close_gofer_fds(struct boot_config *c, struct run_opts *o)
+{
+	if (c->gofer_fd >= 0)
+		close(c->gofer_fd);
+	for (size_t i = 0; i < o->nmounts; i++)
+		if (o->mounts[i].gofer_fd >= 0)
+			close(o->mounts[i].gofer_fd);
+}
+
+/* Signals sent to the sandbox that are the guest's (sentry/kernel/hostsig.c). */
+static void forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
+/*
+ * The confined Sentry (DESIGN.md §1): a child in namespaces of its own (sentry/boot/
+ * confine.c) that boots and runs the guest and exits with the status this process
+ * returns. Here we only forward the guest's signals to it (it has a session of its own:
+ * terminal signals reach us alone) and wait.
+ */
+static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts *o)
+{
+	sigset_t fwd, wait_set, old;
+	char err[512] = "";
+	siginfo_t si;
+	pid_t pid;
+	int r, status;
+
+	forwarded_signals(&fwd);
+	wait_set = fwd;
+	sigaddset(&wait_set, SIGCHLD);
+	/* Blocked before the fork: none is lost, and the Sentry starts with them blocked. */
+	sigprocmask(SIG_BLOCK, &wait_set, &old);
+	r = boot_confine_prepare(err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		goto fail;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: cannot start the Sentry: %s\n", prog, strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		/* The front end restores the terminal; exit() here must not. */
+		console_raw_forget();
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the front end gone: so is the sandbox */
+		/* The caller's mask, plus @fwd: blocked until the Sentry's hostsig thread takes
+		 * them (pid 1 would drop them unhandled otherwise). */
+		for (int s = 1; s < NSIG; s++)
+			if (sigismember(&fwd, s))
+				sigaddset(&old, s);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		r = boot_confine_enter(c->confine, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			exit(EXIT_SANDBOX_ERROR);
+		}
+		exit(sentry_boot(prog, c));
+	}
+	close_gofer_fds(c, o); /* the Sentry's now */
+	for (;;) {
+		int sig = sigwaitinfo(&wait_set, &si);
+		if (sig < 0)
+			continue; /* EINTR */
+		if (sig != SIGCHLD) {
+			kill(pid, sig);
+			continue;
+		}
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	fprintf(stderr, "%s: the Sentry died of signal %d%s\n", prog, WTERMSIG(status),
+		WTERMSIG(status) == SIGSYS ? " (a host syscall outside its seccomp allowlist: "
+		"--debug-seccomp names it)" : "");
+	return EXIT_SANDBOX_ERROR;
+fail:
+	close_gofer_fds(c, o); /* boot_run would have */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return EXIT_SANDBOX_ERROR;
+}
+
 int cli_run(const char *prog, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -307,13 +424,17 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "clear-env", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "unsafe-nosandbox", no_argument, NULL, 'U' },
+		{ "debug-seccomp", optional_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run_opts o; /* large; one run per process */
 	struct boot_config c = { .gofer_fd = -1 };
-	char path[4096], cwd[4096], err[512] = "", rootfs[4096];
+	struct boot_confine cf = { .seccomp = BOOT_SECCOMP_KILL };
+	bool confine = true;
+	char path[4096], cwd[4096], rootfs[4096];
 	pid_t gofer = -1, vol_pids[MAX_MOUNTS];
-	int opt, status = 0, r, ret = EXIT_SANDBOX_ERROR;
+	int opt, r, ret = EXIT_SANDBOX_ERROR;
 	struct stat st;
 
 	memset(&o, 0, sizeof(o));
@@ -382,6 +503,20 @@ int cli_run(const char *prog, int argc, char **argv)
 			return 0;
 		case 't':
 			c.tty = true;
+			break;
+		case 'U':
+			confine = false;
+			break;
+		case 'D':
+			if (!optarg || !strcmp(optarg, "trap")) {
+				cf.seccomp = BOOT_SECCOMP_TRAP;
+			} else if (!strcmp(optarg, "log")) {
+				cf.seccomp = BOOT_SECCOMP_LOG;
+			} else {
+				fprintf(stderr, "%s: --debug-seccomp=%s: expected trap or log\n", prog,
+					optarg);
+				return EXIT_SANDBOX_ERROR;
+			}
 			break;
 		default:
 			usage(stderr, prog);
@@ -461,19 +596,15 @@ int cli_run(const char *prog, int argc, char **argv)
 	}
 	if (c.tty)
 		console_raw_enter();
-	r = boot_run(&c, &status, err, sizeof(err));
+	if (confine) {
+		cf.platform = c.platform ? c.platform : BOOT_DEFAULT_PLATFORM;
+		c.confine = &cf;
+		ret = sentry_spawn(prog, &c, &o);
+	} else {
+		ret = sentry_boot(prog, &c);
+	}
 	if (c.tty)
 		console_raw_leave();
-	if (r < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, c.exe_name, err);
-		ret = r == -ENOEXEC || r == -EACCES ? EXIT_CANNOT_EXEC :
-		      r == -ENOENT && strstr(err, "cannot open the program") ? EXIT_NOT_FOUND :
-		      EXIT_SANDBOX_ERROR;
-	} else if (WIFSIGNALED(status)) {
-		ret = 128 + WTERMSIG(status);
-	} else {
-		ret = WEXITSTATUS(status);
-	}
 out:
 	if (c.exe_fd >= 0)
 		close(c.exe_fd);

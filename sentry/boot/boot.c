@@ -337,6 +337,31 @@ static int console_setup(struct task *t, struct mount *root, struct tty_console 
 	return r;
 }
 
+/*
+ * The last step before the guest runs: the seccomp allowlist. The init's address space
+ * first, so the platform has made what it forks stubs from (the ptrace zygote is made
+ * with the first one) while forking is still allowed. SAN builds skip the filter (the
+ * sanitizer runtime makes calls of its own), not the namespaces.
+ */
+static int seccomp_on(struct task *t, const struct boot_config *c, char *err, size_t errlen)
+{
+	int r;
+
+	if (!mm_addrspace(t->mm)) {
+		snprintf(err, errlen, "cannot create the guest's address space");
+		return -ENOMEM;
+	}
+#if defined(__SANITIZE_ADDRESS__)
+	(void)r;
+	return 0;
+#else
+	r = boot_confine_seccomp(c->confine);
+	if (r < 0)
+		snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(-r));
+	return r;
+#endif
+}
+
 int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t errlen)
 {
 	struct tty_console *con = NULL;
@@ -422,6 +447,8 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 	}
 	if (r == 0)
 		r = load_init(t, c, err, errlen);
+	if (r == 0 && c->confine)
+		r = seccomp_on(t, c, err, errlen);
 	if (r == 0) {
 		log_info("boot: running %s on %s", c->exe_name, pname);
 		*wait_status = kernel_run_init(t);

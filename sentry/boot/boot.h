@@ -40,6 +40,12 @@ struct boot_config {
 	/* Extra mounts, in order (--volume, --tmpfs). */
 	const struct boot_mount *mounts;
 	size_t nmounts;
+	/*
+	 * Confinement (sentry/boot/confine.c): non-NULL in a Sentry that boot_confine_enter
+	 * has confined; boot_run then installs the seccomp allowlist (boot_confine_seccomp)
+	 * once everything is open, just before the guest runs.
+	 */
+	const struct boot_confine *confine;
 };
 
 /*
@@ -54,6 +60,46 @@ struct boot_mount {
 };
 
 #define BOOT_DEFAULT_PLATFORM "systrap"
+
+/* What the Sentry's seccomp filter does with a call outside its allowlist. */
+enum boot_seccomp_mode {
+	BOOT_SECCOMP_KILL, /* kill the Sentry (SIGSYS): the default */
+	BOOT_SECCOMP_TRAP, /* --debug-seccomp: print the call on stderr, fail it with ENOSYS */
+	BOOT_SECCOMP_LOG,  /* --debug-seccomp=log: let it run, the kernel logs it (dmesg) */
+};
+
+struct boot_confine {
+	const char *platform; /* the platform's name: the ptrace one needs more */
+	enum boot_seccomp_mode seccomp;
+};
+
+/*
+ * boot_confine_prepare - in the front end, before it forks the Sentry: its next child is
+ * pid 1 of a new pid namespace (the front end first enters a user namespace mapping only
+ * its own ids if it cannot otherwise: not root). Single-threaded callers only.
+ * 0, or -errno with a one-line reason in @err.
+ */
+int boot_confine_prepare(char *err, size_t errlen);
+
+/*
+ * boot_confine_enter - first thing in the Sentry process (forked after
+ * boot_confine_prepare, before it has threads): a session of its own, new mnt, ipc, uts
+ * and net namespaces, its root pivoted to an empty read-only tmpfs (SAN builds keep the
+ * host's files, with a /proc of its own), no_new_privs, every capability dropped (the
+ * ptrace platform keeps CAP_SYS_PTRACE). From here on it opens no host path: everything
+ * comes as fds. 0, or -errno with a one-line reason in @err.
+ */
+int boot_confine_enter(const struct boot_confine *cf, char *err, size_t errlen);
+
+/*
+ * boot_confine_seccomp - install the Sentry's seccomp allowlist (sentry/boot/seccomp.c) on
+ * every thread of the calling process; calls outside it kill the process (SIGSYS), or
+ * are reported per @cf->seccomp. 0 or -errno.
+ */
+int boot_confine_seccomp(const struct boot_confine *cf);
+
+/* boot_seccomp_allowlist_size - how many syscalls the filter for @cf allows (docs, tests). */
+size_t boot_seccomp_allowlist_size(const struct boot_confine *cf);
 
 /*
  * boot_run - run the sandbox until its init exits. On success returns 0 with *wait_status

@@ -33,7 +33,8 @@
 	X(unix_socket_suite) \
 	X(ktimer_suite) \
 	X(pagecache_suite) \
-	X(tty_suite)
+	X(tty_suite) \
+	X(confine_suite)
 
 #define DECLARE(name) Suite *name(void) __attribute__((weak));
 SUITES(DECLARE)
