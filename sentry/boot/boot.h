@@ -86,8 +86,7 @@ int boot_confine_prepare(char *err, size_t errlen);
  * boot_confine_prepare, before it has threads): a session of its own, new mnt, ipc, uts
  * and net namespaces, its root pivoted to an empty read-only tmpfs (SAN builds keep the
  * host's files, with a /proc of its own), no_new_privs, every capability dropped (the
- * ptrace platform keeps CAP_SYS_PTRACE). From here on it opens no host path: everything
- * comes as fds. 0, or -errno with a one-line reason in @err.
+ * bounding set too). From here on it opens no host path: everything comes as fds. 0, or -errno with a one-line reason in @err.
  */
 int boot_confine_enter(const struct boot_confine *cf, char *err, size_t errlen);
 

@@ -9,7 +9,7 @@
  *   the Sentry, pid 1 of its pid ns   boot_confine_enter: a session of its own, new mnt, ipc,
  *                                     uts and net namespaces, root pivoted to an empty
  *                                     read-only tmpfs, every capability dropped (bounding set
- *                                     too) but what its platform needs, no_new_privs;
+ *                                     too), no_new_privs;
  *                                     boot_run then opens everything it needs (memory file,
  *                                     platform, stubs' zygote, gofer sockets, stdio) and calls
  *                                     boot_confine_seccomp just before the guest runs: the
@@ -167,9 +167,6 @@ out:
 
 int boot_confine_enter(const struct boot_confine *cf, char *err, size_t errlen)
 {
-	/* The ptrace platform attaches to stubs that made themselves non-dumpable. */
-	static const cap_value_t ptrace_caps[] = { CAP_SYS_PTRACE };
-	bool ptrace = cf->platform && !strcmp(cf->platform, "ptrace");
 	const char *what;
 	int r;
 
@@ -209,7 +206,8 @@ int boot_confine_enter(const struct boot_confine *cf, char *err, size_t errlen)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		goto fail_errno;
 	what = "dropping capabilities";
-	r = ptrace ? drop_caps(ptrace_caps, ARRAY_SIZE(ptrace_caps)) : drop_caps(NULL, 0);
+	/* None is needed: stubs are our own children (ptrace needs no CAP_SYS_PTRACE). */
+	r = drop_caps(NULL, 0);
 	if (r < 0)
 		goto fail;
 	return 0;

@@ -30,7 +30,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
 	tty_shell tty_pipe
 	files_find files_sha256 files_cp_r files_shell_redirect escape_symlinks
-	shell_pipeline build_make_gcc python_threads"}
+	shell_pipeline build_make_gcc python_threads
+	confined confined_nosandbox"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -929,6 +930,81 @@ check_timers_exec() {
 	# under the host's /tmp (the guest's /tmp is its own).
 	hostroot -v "$(cd "$BUILD/tests/syscalls" && pwd):/mnt/bin:ro" /mnt/bin/timers exec-check
 	expect 0 "posix-timer-gone=1 itimer-kept=1"
+}
+
+# The Sentry is confined (DESIGN.md §1): a child of the front end, in pid, mnt, ipc, uts and
+# net namespaces of its own, its root an empty directory, no capabilities (bounding set
+# too), no_new_privs and a seccomp filter. Inspected from the host
+# while the guest sleeps; a SIGTERM to the front end then reaches the guest (143).
+sentry_of() { # sentry_of FRONT_END_PID: the pid of its Sentry child, once the filter is on
+	local i s
+	for i in $(seq 200); do
+		s=$(pgrep -P "$1" -x sandbox | head -n 1)
+		if [ -n "$s" ] && grep -q "^Seccomp:[[:space:]]*2" "/proc/$s/status" 2>/dev/null; then
+			echo "$s"
+			return
+		fi
+		sleep 0.05
+	done
+}
+check_confined() {
+	local pid s bad= ns want_cap
+	"$SANDBOX" run --platform="$P" "$BUSYBOX" sleep 30 </dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	s=$(sentry_of "$pid")
+	if [ -z "$s" ]; then
+		bad="no Sentry child with a seccomp filter"
+	else
+		want_cap=0000000000000000
+		grep -q "^NoNewPrivs:[[:space:]]*1$" "/proc/$s/status" || bad="$bad no_new_privs"
+		grep -q "^CapEff:[[:space:]]*$want_cap$" "/proc/$s/status" || bad="$bad CapEff"
+		grep -q "^CapBnd:[[:space:]]*$want_cap$" "/proc/$s/status" || bad="$bad CapBnd"
+		grep -q "^CapPrm:[[:space:]]*$want_cap$" "/proc/$s/status" || bad="$bad CapPrm"
+		grep -q "^NSpid:.*[[:space:]]1$" "/proc/$s/status" || bad="$bad not-pid-1"
+		for ns in mnt pid ipc uts net; do
+			[ "$(readlink "/proc/$s/ns/$ns")" = "$(readlink "/proc/$$/ns/$ns")" ] &&
+				bad="$bad same-$ns-ns"
+		done
+		[ -n "$(ls -A "/proc/$s/root/" 2>&1)" ] && bad="$bad root-not-empty"
+		[ "$(readlink "/proc/$s/root")" = / ] || bad="$bad root-link"
+		grep -q "^Threads:[[:space:]]*1$" "/proc/$pid/status" || bad="$bad front-end-threads"
+	fi
+	kill -TERM "$pid"
+	wait "$pid"
+	RC=$?
+	rm -f "$tmp/left"
+	if [ -n "$bad" ]; then
+		[ -n "$s" ] && cp "/proc/$s/status" "$tmp/status" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null
+		fail "$bad" "$tmp/err"
+	else
+		expect 143 ""
+	fi
+}
+
+# --unsafe-nosandbox: the Sentry runs in the front end itself, unconfined.
+check_confined_nosandbox() {
+	local pid bad=
+	"$SANDBOX" run --platform="$P" --unsafe-nosandbox "$BUSYBOX" sh -c 'echo ready; sleep 30' \
+		</dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q ready "$tmp/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	# The Sentry's threads are the front end's own (a confined front end has just one).
+	grep -q "^Threads:[[:space:]]*1$" "/proc/$pid/status" && bad="$bad single-threaded"
+	grep -q "^Seccomp:[[:space:]]*0$" "/proc/$pid/status" || bad="$bad seccomp"
+	[ "$(readlink "/proc/$pid/ns/pid")" = "$(readlink "/proc/$$/ns/pid")" ] || bad="$bad pid-ns"
+	kill -TERM "$pid"
+	wait "$pid"
+	RC=$?
+	rm -f "$tmp/left"
+	if [ -n "$bad" ]; then
+		fail "$bad" "$tmp/err"
+	else
+		expect 143 "ready"
+	fi
 }
 
 # Sanity: the helpers behave as expected natively.
