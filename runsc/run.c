@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,7 +346,7 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 	char err[512] = "";
 	siginfo_t si;
 	pid_t pid;
-	int r, status;
+	int r, status, alive[2];
 
 	forwarded_signals(&fwd);
 	wait_set = fwd;
@@ -357,16 +358,30 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 		fprintf(stderr, "%s: %s\n", prog, err);
 		goto fail;
 	}
+	/* Our end of @alive closes when we die: how the child sees a death before its
+	 * PR_SET_PDEATHSIG (getppid is 0 in its pid namespace). */
+	if (pipe2(alive, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: cannot start the Sentry: %s\n", prog, strerror(errno));
+		goto fail;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "%s: cannot start the Sentry: %s\n", prog, strerror(errno));
+		close(alive[0]);
+		close(alive[1]);
 		goto fail;
 	}
 	if (pid == 0) {
+		struct pollfd pf = { .fd = alive[0], .events = POLLIN };
+
 		/* The front end restores the terminal; exit() here must not. */
 		console_raw_forget();
 		prctl(PR_SET_PDEATHSIG, SIGKILL); /* the front end gone: so is the sandbox */
+		close(alive[1]);
+		if (poll(&pf, 1, 0) != 0)
+			_exit(EXIT_SANDBOX_ERROR);
+		close(alive[0]);
 		/* The caller's mask, plus @fwd: blocked until the Sentry's hostsig thread takes
 		 * them (pid 1 would drop them unhandled otherwise). */
 		for (int s = 1; s < NSIG; s++)
@@ -380,6 +395,7 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 		}
 		exit(sentry_boot(prog, c));
 	}
+	close(alive[0]);
 	close_gofer_fds(c, o); /* the Sentry's now */
 	for (;;) {
 		int sig = sigwaitinfo(&wait_set, &si);
@@ -393,6 +409,7 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 		if (r == pid)
 			break;
 	}
+	close(alive[1]);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
