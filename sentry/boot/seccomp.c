@@ -218,6 +218,10 @@ int boot_confine_seccomp(const struct boot_confine *cf)
 		return -ENOMEM;
 	/* Every thread of the Sentry, those already running included. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	/* A binary search on the syscall number instead of a linear scan: every host call
+	 * (futex, read, the stubs' traffic) pays for the filter. */
+	if (!r)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!r)
 		r = add_rules(ctx, cf);
 	if (!r)
