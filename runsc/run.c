@@ -362,10 +362,13 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 	 * PR_SET_PDEATHSIG (getppid is 0 in its pid namespace). */
 	if (pipe2(alive, O_CLOEXEC) < 0) {
 		fprintf(stderr, "%s: cannot start the Sentry: %s\n", prog, strerror(errno));
+		boot_confine_forked();
 		goto fail;
 	}
 	fflush(NULL);
 	pid = fork();
+	if (pid != 0)
+		boot_confine_forked();
 	if (pid < 0) {
 		fprintf(stderr, "%s: cannot start the Sentry: %s\n", prog, strerror(errno));
 		close(alive[0]);

@@ -82,6 +82,12 @@ struct boot_confine {
 int boot_confine_prepare(char *err, size_t errlen);
 
 /*
+ * boot_confine_forked - in the front end once the Sentry is forked (or the fork failed):
+ * its later children go back to its own pid namespace (when it may: root).
+ */
+void boot_confine_forked(void);
+
+/*
  * boot_confine_enter - first thing in the Sentry process (forked after
  * boot_confine_prepare, before it has threads): a session of its own, new mnt, ipc, uts
  * and net namespaces, its root pivoted to an empty read-only tmpfs (SAN builds keep the

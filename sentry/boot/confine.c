@@ -68,10 +68,14 @@ static int enter_userns(void)
 	return 0;
 }
 
+/* The front end's own pid namespace, to go back to once the Sentry is forked. */
+static int host_pidns = -1;
+
 int boot_confine_prepare(char *err, size_t errlen)
 {
 	int r = 0;
 
+	host_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	/* Root makes the pid namespace directly (and keeps its host uid); anyone else, or a
 	 * root without CAP_SYS_ADMIN, first enters a user namespace of its own. */
 	if (unshare(CLONE_NEWPID) == 0)
@@ -89,9 +93,26 @@ int boot_confine_prepare(char *err, size_t errlen)
 	}
 	return 0;
 fail:
+	boot_confine_forked();
 	snprintf(err, errlen, "cannot create the Sentry's namespaces: %s (--unsafe-nosandbox runs "
 		 "it unconfined)", strerror(-r));
 	return r;
+}
+
+void boot_confine_forked(void)
+{
+	/*
+	 * Later children of the front end (LeakSanitizer's tracer at exit, say) belong in its
+	 * own pid namespace, not the Sentry's, which dies with it. Needs CAP_SYS_ADMIN over
+	 * the host's: in a user namespace of our own this fails and they stay in the Sentry's.
+	 */
+	if (host_pidns >= 0) {
+		if (setns(host_pidns, CLONE_NEWPID) < 0)
+			log_debug("confine: cannot return to the host's pid namespace: %s",
+				  strerror(errno));
+		close(host_pidns);
+		host_pidns = -1;
+	}
 }
 
 /*
@@ -99,7 +120,7 @@ fail:
  * leaves no path to any host file; the mount point is any existing directory (only this
  * namespace sees the tmpfs on it).
  */
-static int pivot_to_empty(void)
+static __attribute__((unused)) int pivot_to_empty(void)
 {
 	const char *at = access("/tmp", F_OK) == 0 ? "/tmp" : "/";
 
