@@ -97,7 +97,6 @@ static const struct {
 	{ SCMP_SYS(eventfd2), "libev async watchers" },
 	{ SCMP_SYS(timerfd_create), "libev: wall-clock jumps (made with the first periodic timer)" },
 	{ SCMP_SYS(timerfd_settime), "libev: wall-clock jumps" },
-	{ SCMP_SYS(prlimit64), "guest getrlimit defaults, stack sizes" },
 };
 
 /* The ptrace platform only (PTRACE_* requests: see below). */
@@ -151,6 +150,10 @@ static int add_rules(scmp_filter_ctx ctx, const struct boot_confine *cf)
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
 				     SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH));
+	/* getrlimit (a new thread group's limits): reading ours, never setting them. */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+				     SCMP_A2(SCMP_CMP_EQ, 0));
 	/* No executable memory: the Sentry loads no code once it runs guests. */
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
@@ -236,7 +239,7 @@ size_t boot_seccomp_allowlist_size(const struct boot_confine *cf)
 {
 	bool ptrace = cf->platform && !strcmp(cf->platform, "ptrace");
 
-	/* + (ptrace), newfstatat, mmap, mprotect, ioctl, fcntl, kill, tgkill, clone (with
-	 * argument rules); clone3 only gets ENOSYS. */
-	return ARRAY_SIZE(allow) + (ptrace ? ARRAY_SIZE(allow_ptrace) + 1 : 0) + 8;
+	/* + (ptrace), newfstatat, prlimit64, mmap, mprotect, ioctl, fcntl, kill, tgkill,
+	 * clone (with argument rules); clone3 only gets ENOSYS. */
+	return ARRAY_SIZE(allow) + (ptrace ? ARRAY_SIZE(allow_ptrace) + 1 : 0) + 9;
 }
