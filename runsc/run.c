@@ -59,6 +59,8 @@ static void usage(FILE *f, const char *prog)
 		"                        caller's when the guest sees it, else /\n"
 		"  -e, --env=NAME=VALUE  set a variable (NAME alone: copy the caller's)\n"
 		"  --clear-env           start from an empty environment\n"
+		"  --dentry-cache=N      cached file names kept unused before the oldest are dropped\n"
+		"                        (default 4096; each holds fds in the gofer)\n"
 		"  --unsafe-nosandbox    run the Sentry unconfined, in this process (debugging only)\n"
 		"  --debug-seccomp[=log] report host syscalls outside the Sentry's seccomp allowlist\n"
 		"                        instead of dying: print them (the call fails with ENOSYS),\n"
@@ -444,8 +446,9 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "clear-env", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "dentry-cache", required_argument, NULL, 'D' },
 		{ "unsafe-nosandbox", no_argument, NULL, 'U' },
-		{ "debug-seccomp", optional_argument, NULL, 'D' },
+		{ "debug-seccomp", optional_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run_opts o; /* large; one run per process */
@@ -518,6 +521,17 @@ int cli_run(const char *prog, int argc, char **argv)
 		case 'C':
 			o.clear_env = true;
 			break;
+		case 'D': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || n < 16 || n > 1000000) {
+				fprintf(stderr, "%s: --dentry-cache %s: expected a number from 16 to 1000000\n",
+					prog, optarg);
+				return EXIT_SANDBOX_ERROR;
+			}
+			c.dentry_cache = n;
+			break;
+		}
 		case 'h':
 			usage(stdout, prog);
 			return 0;
@@ -527,7 +541,7 @@ int cli_run(const char *prog, int argc, char **argv)
 		case 'U':
 			confine = false;
 			break;
-		case 'D':
+		case 'Z':
 			if (!optarg || !strcmp(optarg, "trap")) {
 				cf.seccomp = BOOT_SECCOMP_TRAP;
 			} else if (!strcmp(optarg, "log")) {
