@@ -340,7 +340,7 @@ static void forwarded_signals(sigset_t *set)
  * The confined Sentry (DESIGN.md §1): a child in namespaces of its own (sentry/boot/
  * confine.c) that boots and runs the guest and exits with the status this process
  * returns. Here we only forward the guest's signals to it (it has a session of its own:
- * terminal signals reach us alone) and wait.
+ * terminal signals reach us alone), stop it with us on ^Z, and wait.
  */
 static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts *o)
 {
@@ -353,6 +353,7 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 	forwarded_signals(&fwd);
 	wait_set = fwd;
 	sigaddset(&wait_set, SIGCHLD);
+	sigaddset(&wait_set, SIGTSTP);
 	/* Blocked before the fork: none is lost, and the Sentry starts with them blocked. */
 	sigprocmask(SIG_BLOCK, &wait_set, &old);
 	r = boot_confine_prepare(err, sizeof(err));
@@ -406,6 +407,17 @@ static int sentry_spawn(const char *prog, struct boot_config *c, struct run_opts
 		int sig = sigwaitinfo(&wait_set, &si);
 		if (sig < 0)
 			continue; /* EINTR */
+		if (sig == SIGTSTP) {
+			/*
+			 * ^Z: the terminal stopped the Sentry with us before it had a session
+			 * of its own. Stop it, then ourselves (the shell sees a stopped job);
+			 * `fg` continues us, and we it.
+			 */
+			kill(pid, SIGSTOP);
+			raise(SIGSTOP);
+			kill(pid, SIGCONT);
+			continue;
+		}
 		if (sig != SIGCHLD) {
 			kill(pid, sig);
 			continue;

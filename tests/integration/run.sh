@@ -31,7 +31,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	tty_shell tty_pipe
 	files_find files_find_usr dcache_evict files_sha256 files_cp_r files_shell_redirect escape_symlinks
 	shell_pipeline build_make_gcc python_threads
-	confined confined_nosandbox"}
+	confined confined_nosandbox confined_tstp"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -1015,6 +1015,36 @@ check_confined() {
 		fail "$bad" "$tmp/err"
 	else
 		expect 143 "ready"
+	fi
+}
+
+# ^Z (SIGTSTP to the front end): the Sentry, in a session of its own, is stopped with it;
+# SIGCONT resumes both. The guest's 1 s sleep does not finish while they are stopped.
+check_confined_tstp() {
+	local pid s= bad= i
+	"$SANDBOX" run --platform="$P" "$BUSYBOX" sh -c 'echo ready; sleep 1; echo done' \
+		</dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for i in $(seq 200); do
+		grep -q ready "$tmp/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	s=$(pgrep -P "$pid" -x sandbox | head -n 1)
+	kill -TSTP "$pid"
+	sleep 1.5
+	[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = T ] || bad="$bad front-end-running"
+	[ -n "$s" ] && [ "$(awk '{print $3}' "/proc/$s/stat" 2>/dev/null)" != T ] &&
+		bad="$bad sentry-running"
+	grep -q done "$tmp/out" && bad="$bad guest-ran-while-stopped"
+	kill -CONT "$pid"
+	wait "$pid"
+	RC=$?
+	rm -f "$tmp/left"
+	if [ -n "$bad" ]; then
+		fail "$bad" "$tmp/out" "$tmp/err"
+	else
+		expect 0 "ready
+done"
 	fi
 }
 
