@@ -175,6 +175,13 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access);
 ssize_t mm_copy_in(struct mm *mm, gva_t src, void *dst, size_t len);
 ssize_t mm_copy_out(struct mm *mm, gva_t dst, const void *src, size_t len);
 ssize_t mm_copy_out_force(struct mm *mm, gva_t dst, const void *src, size_t len);
+/*
+ * mm_access_remote - /proc/PID/mem's access to another mm (Linux's access_remote_vm with
+ * FOLL_FORCE): a read sees any mapped page whatever its protection; a write goes to
+ * writable VMAs and to private ones (a COW copy, as a debugger's breakpoint), never to a
+ * read-only shared mapping. Same returns as mm_copy_in.
+ */
+ssize_t mm_access_remote(struct mm *mm, gva_t addr, void *buf, size_t len, bool write);
 /* mm_zero_out - write @len zero bytes at @dst (clear_user). */
 ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len);
 /*

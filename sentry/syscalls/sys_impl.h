@@ -228,6 +228,8 @@
 	X(prctl, "ixxxx", SYS_PARTIAL, "names, dumpable, no_new_privs, pdeathsig, subreaper, keepcaps, capability sets, timerslack; PR_SET_SECCOMP: EINVAL")     \
 	X(uname, "p", SYS_FULL, NULL)                                                            \
 	X(sysinfo, "p", SYS_FULL, NULL)                                                          \
+	X(sethostname, "su", SYS_FULL, "in the caller's UTS namespace")                           \
+	X(setdomainname, "su", SYS_FULL, "in the caller's UTS namespace")                         \
 	X(getrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(setrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(prlimit64, "iipp", SYS_PARTIAL, "own process only")                                    \
@@ -244,7 +246,7 @@
 	X(sched_rr_get_interval, "ip", SYS_FULL, NULL)                                           \
 	X(getcpu, "ppp", SYS_FULL, NULL)                                                         \
 	X(personality, "x", SYS_PARTIAL, "recorded; no flag changes behaviour")                 \
-	X(unshare, "x", SYS_PARTIAL, "CLONE_FILES, CLONE_FS; namespaces: EPERM/EINVAL")          \
+	X(unshare, "x", SYS_PARTIAL, "CLONE_FILES, CLONE_FS, CLONE_NEWUTS; other namespaces: EPERM/EINVAL") \
 	X(getrandom, "Bux", SYS_FULL, NULL)                                                      \
 	X(sched_yield, "", SYS_FULL, NULL)                                                       \
 	X(sched_getaffinity, "iup", SYS_FULL, NULL)                                              \

@@ -411,6 +411,7 @@ static long rwv2(struct task *t, const struct syscall_args *a, bool write)
 	} else {
 		r = write ? vfs_write(f, &u, &off) : vfs_read(f, &u, &off);
 	}
+	task_io_account(t, write, r);
 	uio_destroy(&u);
 	file_put(f);
 	if (write && r == -EPIPE)
