@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * /proc/PID and /proc/PID/task/TID (Linux's fs/proc/base.c, array.c, task_mmu.c): stat,
- * status, statm, cmdline, environ, comm, maps, limits, mounts, mountinfo, the exe, cwd and
- * root links, fd/ and fdinfo/. Formats follow proc(5) and Linux 6.1.
+ * status, statm, cmdline, environ, comm, maps, smaps, smaps_rollup, mem, io, oom_score(_adj),
+ * wchan, cgroup, limits, mounts, mountinfo, the exe, cwd and root links, fd/ and fdinfo/.
+ * Formats follow proc(5) and Linux 6.1.
  */
 #include "fs/proc/proc_impl.h"
 
@@ -283,22 +284,102 @@ static ssize_t write_comm(struct proc_inode *pi, const char *buf, size_t len)
 	return r < 0 ? r : (ssize_t)len;
 }
 
-/* ---- maps ---- */
+/* ---- maps, smaps, smaps_rollup ---- */
 
-static void map_line(const struct vma_info *v, void *arg)
+/* A copy of one VMA, taken under the mm's lock so residency can be asked for afterwards. */
+struct vma_snap {
+	struct vma_info v;
+	char *name; /* malloc'd: the path, or [heap]/[stack]; NULL for plain anonymous memory */
+};
+
+struct vma_list {
+	struct vma_snap *a;
+	size_t n, cap;
+	int err;
+};
+
+static void vma_collect(const struct vma_info *v, void *arg)
 {
-	struct sbuf *sb = arg;
+	struct vma_list *l = arg;
+
+	if (l->err)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct vma_snap *a = realloc(l->a, cap * sizeof(*a));
+		if (!a) {
+			l->err = -ENOMEM;
+			return;
+		}
+		l->a = a;
+		l->cap = cap;
+	}
+	struct vma_snap *sn = &l->a[l->n];
+	sn->v = *v;
+	sn->v.name = sn->v.path = NULL;
+	const char *nm = v->path ? v->path : v->name;
+	sn->name = nm ? strdup(nm) : NULL;
+	if (nm && !sn->name) {
+		l->err = -ENOMEM;
+		return;
+	}
+	l->n++;
+}
+
+static void vma_list_free(struct vma_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->a[i].name);
+	free(l->a);
+}
+
+static int vma_snapshot(struct mm *mm, struct vma_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (mm)
+		mm_for_each_vma(mm, vma_collect, l);
+	if (l->err)
+		vma_list_free(l);
+	return l->err;
+}
+
+/* Resident bytes of [start, end) (0 where the range is no longer mapped). */
+static uint64_t vma_resident(struct mm *mm, gva_t start, gva_t end)
+{
+	enum { CHUNK = 4096 };
+	unsigned char *vec = malloc(CHUNK);
+	uint64_t n = 0;
+
+	if (!vec)
+		return 0;
+	for (gva_t a = start; a < end;) {
+		uint64_t pages = MIN((end - a) / PAGE_SIZE, (uint64_t)CHUNK);
+		if (mm_mincore(mm, a, pages * PAGE_SIZE, vec) == 0)
+			for (uint64_t i = 0; i < pages; i++)
+				n += vec[i] & 1;
+		a += pages * PAGE_SIZE;
+	}
+	free(vec);
+	return n * PAGE_SIZE;
+}
+
+/* One maps line (Linux's show_map_vma): name padded to column 73 on 64-bit. */
+static void map_line(struct sbuf *sb, const struct vma_snap *sn)
+{
+	const struct vma_info *v = &sn->v;
+	bool file = !(v->flags & MAP_ANONYMOUS) || sn->v.ino;
 	size_t start = sb->len;
 
-	sb_printf(sb, "%08llx-%08llx %c%c%c%c %08llx 00:00 0 ", (unsigned long long)v->start,
-		  (unsigned long long)v->end, v->prot & PROT_READ ? 'r' : '-',
-		  v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
-		  (v->flags & MAP_TYPE) == MAP_SHARED ? 's' : 'p', 0ULL);
-	if (v->name) {
-		/* Linux pads the name to column 73 on 64-bit. */
+	sb_printf(sb, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
+		  (unsigned long long)v->start, (unsigned long long)v->end,
+		  v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+		  v->prot & PROT_EXEC ? 'x' : '-', (v->flags & MAP_TYPE) == MAP_SHARED ? 's' : 'p',
+		  (unsigned long long)(file ? v->offset : 0), file ? major(v->dev) : 0,
+		  file ? minor(v->dev) : 0, (unsigned long long)(file ? v->ino : 0));
+	if (sn->name) {
 		while (sb->len - start < 73 && !sb->err)
 			sb_write(sb, " ", 1);
-		sb_printf(sb, "%s", v->name);
+		sb_printf(sb, "%s", sn->name);
 	}
 	sb_write(sb, "\n", 1);
 }
@@ -306,13 +387,347 @@ static void map_line(const struct vma_info *v, void *arg)
 static int show_maps(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo in;
+	struct vma_list l;
 	int r = info_get(pi, PROCINFO_MM, &in);
 
 	if (r < 0)
 		return r;
-	if (in.mm)
-		mm_for_each_vma(in.mm, map_line, sb);
+	r = vma_snapshot(in.mm, &l);
+	for (size_t i = 0; r == 0 && i < l.n; i++)
+		map_line(sb, &l.a[i]);
+	if (r == 0)
+		vma_list_free(&l);
 	procinfo_put(&in);
+	return r;
+}
+
+/*
+ * What smaps counts of a VMA. Approximate (fs/README.md): every page counts as the mm's own
+ * (Pss = Rss); anonymous memory is dirty, file pages are clean.
+ */
+struct smap_stats {
+	uint64_t rss, anon, file_rss, shmem, dirty;
+};
+
+static void smap_count(struct mm *mm, const struct vma_snap *sn, struct smap_stats *st)
+{
+	const struct vma_info *v = &sn->v;
+	uint64_t rss = vma_resident(mm, v->start, v->end);
+	bool anon = v->flags & MAP_ANONYMOUS;
+
+	memset(st, 0, sizeof(*st));
+	st->rss = rss;
+	if (anon && (v->flags & MAP_TYPE) == MAP_SHARED)
+		st->shmem = rss;
+	else if (anon)
+		st->anon = rss;
+	else
+		st->file_rss = rss;
+	st->dirty = anon ? rss : 0;
+}
+
+#define KB(x) ((unsigned long long)((x) >> 10))
+
+/* The counters smaps and smaps_rollup share (Linux's __show_smap). */
+static void smap_fields(struct sbuf *sb, const struct smap_stats *st, bool rollup)
+{
+	sb_printf(sb, "Rss:            %8llu kB\nPss:            %8llu kB\n"
+		  "Pss_Dirty:      %8llu kB\n", KB(st->rss), KB(st->rss), KB(st->dirty));
+	if (rollup)
+		sb_printf(sb, "Pss_Anon:       %8llu kB\nPss_File:       %8llu kB\n"
+			  "Pss_Shmem:      %8llu kB\n", KB(st->anon), KB(st->file_rss),
+			  KB(st->shmem));
+	sb_printf(sb, "Shared_Clean:   %8llu kB\nShared_Dirty:   %8llu kB\n"
+		  "Private_Clean:  %8llu kB\nPrivate_Dirty:  %8llu kB\n"
+		  "Referenced:     %8llu kB\nAnonymous:      %8llu kB\n"
+		  "LazyFree:       %8llu kB\nAnonHugePages:  %8llu kB\n"
+		  "ShmemPmdMapped: %8llu kB\nFilePmdMapped:  %8llu kB\n"
+		  "Shared_Hugetlb: %8llu kB\nPrivate_Hugetlb:%8llu kB\n"
+		  "Swap:           %8llu kB\nSwapPss:        %8llu kB\n"
+		  "Locked:         %8llu kB\n", 0ULL, 0ULL, KB(st->rss - st->dirty),
+		  KB(st->dirty), KB(st->rss), KB(st->anon), 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
+		  0ULL, 0ULL, 0ULL);
+}
+
+/* VmFlags (Linux's show_smap_vma_flags) for what the Sentry knows of a VMA. */
+static void smap_vmflags(struct sbuf *sb, const struct vma_info *v)
+{
+	bool shared = (v->flags & MAP_TYPE) == MAP_SHARED;
+
+	sb_printf(sb, "VmFlags:");
+	if (v->prot & PROT_READ)
+		sb_printf(sb, " rd");
+	if (v->prot & PROT_WRITE)
+		sb_printf(sb, " wr");
+	if (v->prot & PROT_EXEC)
+		sb_printf(sb, " ex");
+	if (shared)
+		sb_printf(sb, " sh");
+	sb_printf(sb, " mr mw me");
+	if (shared)
+		sb_printf(sb, " ms");
+	if (v->flags & MAP_GROWSDOWN)
+		sb_printf(sb, " gd");
+	if (!shared && (v->prot & PROT_WRITE))
+		sb_printf(sb, " ac");
+	sb_printf(sb, " \n");
+}
+
+static int show_smaps(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	struct vma_list l;
+	int r = info_get(pi, PROCINFO_MM, &in);
+
+	if (r < 0)
+		return r;
+	r = vma_snapshot(in.mm, &l);
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		struct smap_stats st;
+		const struct vma_info *v = &l.a[i].v;
+
+		map_line(sb, &l.a[i]);
+		smap_count(in.mm, &l.a[i], &st);
+		sb_printf(sb, "Size:           %8llu kB\nKernelPageSize: %8llu kB\n"
+			  "MMUPageSize:    %8llu kB\n", KB(v->end - v->start), KB(PAGE_SIZE),
+			  KB(PAGE_SIZE));
+		smap_fields(sb, &st, false);
+		sb_printf(sb, "THPeligible:    0\n");
+		smap_vmflags(sb, v);
+	}
+	if (r == 0)
+		vma_list_free(&l);
+	procinfo_put(&in);
+	return r;
+}
+
+static int show_smaps_rollup(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	struct vma_list l;
+	struct smap_stats sum = { 0 };
+	int r = info_get(pi, PROCINFO_MM, &in);
+
+	if (r < 0)
+		return r;
+	r = vma_snapshot(in.mm, &l);
+	if (r == 0 && l.n) {
+		for (size_t i = 0; i < l.n; i++) {
+			struct smap_stats st;
+			smap_count(in.mm, &l.a[i], &st);
+			sum.rss += st.rss;
+			sum.anon += st.anon;
+			sum.file_rss += st.file_rss;
+			sum.shmem += st.shmem;
+			sum.dirty += st.dirty;
+		}
+		struct vma_snap head = { .v = { .start = l.a[0].v.start,
+						.end = l.a[l.n - 1].v.end,
+						.flags = MAP_PRIVATE | MAP_ANONYMOUS },
+					 .name = "[rollup]" };
+		map_line(sb, &head);
+		smap_fields(sb, &sum, true);
+	}
+	if (r == 0)
+		vma_list_free(&l);
+	procinfo_put(&in);
+	return r;
+}
+
+/* ---- mem: another process's memory at the offset of its address ---- */
+
+static int mem_open(struct file *f)
+{
+	struct proc_inode *pi = to_proc(file_inode(f));
+	struct procinfo in;
+	int r;
+
+	r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	r = info_get(pi, PROCINFO_MM, &in);
+	if (r < 0)
+		return r;
+	f->priv = in.mm; /* the mm, not the task (NULL for a zombie: reads give 0) */
+	in.mm = NULL;
+	procinfo_put(&in);
+	return 0;
+}
+
+/* Linux's mem_rw: a page at a time through a bounce buffer; EIO when nothing moved. */
+static ssize_t mem_rw(struct file *f, struct uio *u, int64_t *pos, bool write)
+{
+	struct mm *mm = f->priv;
+	uint8_t *buf;
+	ssize_t done = 0;
+
+	if (!mm || !u->resid)
+		return 0;
+	buf = malloc(PAGE_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	while (u->resid) {
+		size_t n = MIN(u->resid, (size_t)PAGE_SIZE);
+		ssize_t got;
+
+		if (write) {
+			got = uio_copy_in(u, buf, n);
+			if (got <= 0) {
+				done = done ? done : (got < 0 ? got : -EFAULT);
+				break;
+			}
+			n = (size_t)got;
+		}
+		got = mm_access_remote(mm, (gva_t)*pos, buf, n, write);
+		if (got <= 0) {
+			done = done ? done : -EIO;
+			break;
+		}
+		if (!write) {
+			ssize_t c = uio_copy_out(u, buf, (size_t)got);
+			if (c <= 0) {
+				done = done ? done : (c < 0 ? c : -EFAULT);
+				break;
+			}
+			got = c;
+		}
+		done += got;
+		*pos += got;
+		if ((size_t)got < n)
+			break;
+	}
+	free(buf);
+	return done;
+}
+
+static ssize_t mem_read(struct file *f, struct uio *dst, int64_t *pos)
+{
+	return mem_rw(f, dst, pos, false);
+}
+
+static ssize_t mem_write(struct file *f, struct uio *src, int64_t *pos)
+{
+	return mem_rw(f, src, pos, true);
+}
+
+static int64_t mem_llseek(struct file *f, int64_t off, int whence)
+{
+	if (whence == SEEK_CUR)
+		off += f->pos;
+	else if (whence != SEEK_SET)
+		return -EINVAL;
+	return off < 0 ? -EINVAL : off;
+}
+
+static void mem_release(struct file *f)
+{
+	if (f->priv)
+		mm_put(f->priv);
+	free(f); /* a release op frees the file too (fs/file.c) */
+}
+
+static const struct file_ops mem_fops = {
+	.open = mem_open,
+	.read = mem_read,
+	.write = mem_write,
+	.llseek = mem_llseek,
+	.release = mem_release,
+};
+
+/* ---- io, oom_score, oom_score_adj, wchan ---- */
+
+static int show_io(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	r = info_get(pi, 0, &in);
+	if (r < 0)
+		return r;
+	/* read_bytes/write_bytes count block-device I/O: none under tmpfs and the gofer. */
+	sb_printf(sb, "rchar: %llu\nwchar: %llu\nsyscr: %llu\nsyscw: %llu\nread_bytes: 0\n"
+		  "write_bytes: 0\ncancelled_write_bytes: 0\n", (unsigned long long)in.rchar,
+		  (unsigned long long)in.wchar, (unsigned long long)in.syscr,
+		  (unsigned long long)in.syscw);
+	procinfo_put(&in);
+	return 0;
+}
+
+/* Linux's proc_oom_score: (1000 + badness * 1000 / totalpages) * 2 / 3, badness being the
+ * resident pages plus oom_score_adj thousandths of all memory; 0 for OOM_SCORE_ADJ_MIN. */
+static int show_oom_score(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = info_get(pi, PROCINFO_MM, &in);
+
+	if (r < 0)
+		return r;
+	long total = (long)(PROCINFO_MEM_TOTAL / PAGE_SIZE);
+	long badness = (long)((in.mm ? mm_resident_bytes(in.mm) : 0) / PAGE_SIZE);
+	long points = 0;
+	badness += (long)in.oom_score_adj * (total / 1000);
+	if (in.oom_score_adj != -1000)
+		points = (1000 + badness * 1000 / total) * 2 / 3;
+	sb_printf(sb, "%ld\n", points > 0 ? points : 0);
+	procinfo_put(&in);
+	return 0;
+}
+
+static int show_oom_score_adj(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = info_get(pi, 0, &in);
+
+	if (r < 0)
+		return r;
+	sb_printf(sb, "%d\n", in.oom_score_adj);
+	procinfo_put(&in);
+	return 0;
+}
+
+/* A decimal integer with optional sign and surrounding blanks (kstrtoint after strstrip). */
+static int parse_int(const char *buf, size_t len, long long *out)
+{
+	char tmp[64];
+	char *end;
+
+	if (len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = 0;
+	char *p = tmp;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	errno = 0;
+	*out = strtoll(p, &end, 10);
+	if (end == p || errno)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	return *end ? -EINVAL : 0;
+}
+
+static ssize_t write_oom_score_adj(struct proc_inode *pi, const char *buf, size_t len)
+{
+	long long v;
+	int r = parse_int(buf, len, &v);
+
+	if (r < 0)
+		return r;
+	if (v < -1000 || v > 1000)
+		return -EINVAL;
+	r = procinfo_set_oom_score_adj(proc_kernel(pi), pi->tgid, (int)v);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+/* wchan: Linux shows a symbol only to those allowed to ptrace, and "0" for running tasks;
+ * the Sentry has no kernel symbols to show. */
+static int show_wchan(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "0");
 	return 0;
 }
 
@@ -640,20 +1055,6 @@ static int show_cgroup(struct proc_inode *pi, struct sbuf *sb)
 	return 0;
 }
 
-static int show_zero(struct proc_inode *pi, struct sbuf *sb)
-{
-	(void)pi;
-	sb_printf(sb, "0\n");
-	return 0;
-}
-
-/* oom_score_adj: accepted and forgotten (the host's OOM killer sees the whole sandbox). */
-static ssize_t write_ignore(struct proc_inode *pi, const char *buf, size_t len)
-{
-	(void)pi;
-	(void)buf;
-	return (ssize_t)len;
-}
 
 static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
@@ -678,9 +1079,14 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	PLINK("root", link_root), \
 	PLINK("exe", link_exe), \
 	PFILE("cgroup", show_cgroup), \
-	PFILE("oom_score", show_zero), \
-	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_zero, \
-	  .write = write_ignore }
+	PFILE("oom_score", show_oom_score), \
+	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_oom_score_adj, \
+	  .write = write_oom_score_adj }, \
+	PFILE("smaps", show_smaps), \
+	{ .name = "smaps_rollup", .mode = S_IFREG | 0444, .show = show_smaps_rollup }, \
+	{ .name = "mem", .mode = S_IFREG | 0600, .fops = &mem_fops }, \
+	{ .name = "io", .mode = S_IFREG | 0400, .show = show_io }, \
+	PFILE("wchan", show_wchan)
 
 static const struct pentry tid_entries[] = { PID_COMMON };
 

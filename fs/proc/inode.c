@@ -106,7 +106,7 @@ static int proc_new_inode(struct super *sb, const struct pentry *e, pid_t tgid, 
 	if (S_ISDIR(e->mode))
 		fops = &proc_dir_fops;
 	else if (S_ISREG(e->mode))
-		fops = &proc_file_fops;
+		fops = e->fops ? e->fops : &proc_file_fops;
 	inode_init(&pi->base, &proc_iops, fops, sb, e->mode, 0, 0);
 	pi->base.ino = proc_ino(e, tgid, tid, fd);
 	pi->e = e;
@@ -426,7 +426,11 @@ static int proc_file_open(struct file *f)
 {
 	struct proc_file *pf;
 
-	/* Opening for write is the mode bits' business (root may); writing is write's. */
+	/* Opening for write is the mode bits' business (root may); writing is write's. But a
+	 * read-only sysctl refuses writers whoever they are (Linux's test_perm). */
+	const struct pentry *e = to_proc(file_inode(f))->e;
+	if (e->sysctl && (f->flags & O_ACCMODE) != O_RDONLY && !(e->mode & 0222))
+		return -EACCES;
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return -ENOMEM;

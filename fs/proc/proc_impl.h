@@ -33,7 +33,9 @@ enum { DYN_NONE, DYN_PIDS, DYN_TIDS, DYN_FDS, DYN_FDINFO };
 /*
  * struct pentry - one name in a proc tree. A directory has @children (static) and, with
  * @dyn, numbered children described by @dyn_entry. A file has @show (and @write when it
- * may be written); a symlink has @link.
+ * may be written), or file operations of its own (@fops: /proc/PID/mem); a symlink has
+ * @link. @data is the entry's own (a sysctl's value and bounds). @sysctl: /proc/sys's
+ * permission rule (a read-only file cannot be opened for writing, not even by root).
  */
 struct pentry {
 	const char *name;
@@ -45,6 +47,9 @@ struct pentry {
 	int nchildren;
 	int dyn;
 	const struct pentry *dyn_entry;
+	const struct file_ops *fops;
+	const void *data;
+	bool sysctl;
 };
 
 #define PDIR(n, m, kids) { .name = n, .mode = S_IFDIR | (m), .children = kids, \

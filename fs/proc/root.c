@@ -7,6 +7,7 @@
 #include "fs/proc/proc_impl.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,14 +199,119 @@ static int show_cmdline(struct proc_inode *pi, struct sbuf *sb)
 
 /* ---- /proc/sys ---- */
 
-static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
+/* kernel.hostname and kernel.domainname: the reader's (writer's) UTS namespace. */
+static int show_uts(struct proc_inode *pi, struct sbuf *sb, bool domain)
 {
-	struct procinfo_sys s;
+	struct task *t = kernel_current();
+	char host[65], dom[65];
 
-	procinfo_system(proc_kernel(pi), &s);
-	sb_printf(sb, "%s\n", s.hostname);
+	if (t) {
+		uts_names(t, host, dom);
+	} else {
+		struct procinfo_sys s;
+		procinfo_system(proc_kernel(pi), &s);
+		memcpy(host, s.hostname, sizeof(host));
+		strcpy(dom, "(none)");
+	}
+	sb_printf(sb, "%s\n", domain ? dom : host);
 	return 0;
 }
+
+static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
+{
+	return show_uts(pi, sb, false);
+}
+
+static int show_domainname(struct proc_inode *pi, struct sbuf *sb)
+{
+	return show_uts(pi, sb, true);
+}
+
+/* Linux's proc_dostring: up to the first NUL or newline, silently cut at 64 bytes. */
+static ssize_t write_uts(struct proc_inode *pi, const char *buf, size_t len, bool domain)
+{
+	struct task *t = kernel_current();
+	size_t n = 0;
+
+	(void)pi;
+	if (!t)
+		return -EPERM;
+	while (n < len && n < 64 && buf[n] && buf[n] != '\n')
+		n++;
+	int r = uts_set(t, domain, buf, n);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static ssize_t write_hostname(struct proc_inode *pi, const char *buf, size_t len)
+{
+	return write_uts(pi, buf, len, false);
+}
+
+static ssize_t write_domainname(struct proc_inode *pi, const char *buf, size_t len)
+{
+	return write_uts(pi, buf, len, true);
+}
+
+/*
+ * Integer sysctls the Sentry keeps but does not act on (nothing in it has such a knob):
+ * programs read them, and root may set them within Linux's bounds (proc_dointvec_minmax,
+ * proc_doulongvec_minmax: EINVAL outside them or for anything but one number).
+ */
+struct sysctl_num {
+	_Atomic long long *val;
+	long long min, max;
+};
+
+#define SYSCTL_NUM(var, init, lo, hi)                                         \
+	static _Atomic long long var##_val = init;                            \
+	static const struct sysctl_num var = { &var##_val, lo, hi }
+
+SYSCTL_NUM(ctl_pid_max, 4194304, 301, 4194304);
+SYSCTL_NUM(ctl_threads_max, 126000, 20, 0x3fffffff);
+SYSCTL_NUM(ctl_overcommit, 0, 0, 2);
+SYSCTL_NUM(ctl_max_map_count, 65530, 0, 0x7fffffff);
+SYSCTL_NUM(ctl_file_max, 9223372036854775807LL, 0, 9223372036854775807LL);
+SYSCTL_NUM(ctl_nr_open, 1048576, 64, 1073741816);
+SYSCTL_NUM(ctl_pipe_max, 1048576, 4096, 0x7fffffff);
+SYSCTL_NUM(ctl_somaxconn, 4096, 0, 0x7fffffff);
+
+static int show_num(struct proc_inode *pi, struct sbuf *sb)
+{
+	const struct sysctl_num *c = pi->e->data;
+
+	sb_printf(sb, "%lld\n", atomic_load(c->val));
+	return 0;
+}
+
+static ssize_t write_num(struct proc_inode *pi, const char *buf, size_t len)
+{
+	const struct sysctl_num *c = pi->e->data;
+	char tmp[64], *end, *p = tmp;
+	long long v;
+
+	if (len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = 0;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (end == p || errno)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (*end || v < c->min || v > c->max)
+		return -EINVAL;
+	atomic_store(c->val, v);
+	return (ssize_t)len;
+}
+
+#define CTL_RO(n, fn) { .name = n, .mode = S_IFREG | 0444, .show = fn, .sysctl = true }
+#define CTL_RW(n, fn, wfn) { .name = n, .mode = S_IFREG | 0644, .show = fn, .write = wfn, \
+			     .sysctl = true }
+#define CTL_NUM(n, var) { .name = n, .mode = S_IFREG | 0644, .show = show_num, \
+			  .write = write_num, .data = &var, .sysctl = true }
 
 #define CONST_FILE(fn, text)                                             \
 	static int fn(struct proc_inode *pi, struct sbuf *sb)              \
@@ -218,19 +324,12 @@ static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
 CONST_FILE(show_osrelease, PROCINFO_RELEASE "\n")
 CONST_FILE(show_ostype, "Linux\n")
 CONST_FILE(show_kversion, PROCINFO_VERSION "\n")
-CONST_FILE(show_pid_max, "4194304\n")
 static int show_ngroups_max(struct proc_inode *pi, struct sbuf *sb)
 {
 	(void)pi;
 	sb_printf(sb, "%d\n", NGROUPS_MAX_K); /* what setgroups(2) accepts here */
 	return 0;
 }
-CONST_FILE(show_overcommit, "0\n")
-CONST_FILE(show_max_map_count, "65530\n")
-CONST_FILE(show_file_max, "9223372036854775807\n")
-CONST_FILE(show_nr_open, "1048576\n")
-CONST_FILE(show_pipe_max, "1048576\n")
-CONST_FILE(show_somaxconn, "4096\n")
 
 static int show_cap_last_cap(struct proc_inode *pi, struct sbuf *sb)
 {
@@ -258,34 +357,36 @@ static int show_uuid(struct proc_inode *pi, struct sbuf *sb)
 }
 
 static const struct pentry sys_random[] = {
-	PFILE("boot_id", show_boot_id),
-	PFILE("uuid", show_uuid),
+	CTL_RO("boot_id", show_boot_id),
+	CTL_RO("uuid", show_uuid),
 };
 
 static const struct pentry sys_kernel[] = {
-	PFILE("hostname", show_hostname),
-	PFILE("osrelease", show_osrelease),
-	PFILE("ostype", show_ostype),
-	PFILE("version", show_kversion),
-	PFILE("pid_max", show_pid_max),
-	PFILE("ngroups_max", show_ngroups_max),
-	PFILE("cap_last_cap", show_cap_last_cap),
+	CTL_RW("hostname", show_hostname, write_hostname),
+	CTL_RW("domainname", show_domainname, write_domainname),
+	CTL_RO("osrelease", show_osrelease),
+	CTL_RO("ostype", show_ostype),
+	CTL_RO("version", show_kversion),
+	CTL_NUM("pid_max", ctl_pid_max),
+	CTL_NUM("threads-max", ctl_threads_max),
+	CTL_RO("ngroups_max", show_ngroups_max),
+	CTL_RO("cap_last_cap", show_cap_last_cap),
 	PDIR("random", 0555, sys_random),
 };
 
 static const struct pentry sys_vm[] = {
-	PFILE("overcommit_memory", show_overcommit),
-	PFILE("max_map_count", show_max_map_count),
+	CTL_NUM("overcommit_memory", ctl_overcommit),
+	CTL_NUM("max_map_count", ctl_max_map_count),
 };
 
 static const struct pentry sys_fs[] = {
-	PFILE("file-max", show_file_max),
-	PFILE("nr_open", show_nr_open),
-	PFILE("pipe-max-size", show_pipe_max),
+	CTL_NUM("file-max", ctl_file_max),
+	CTL_NUM("nr_open", ctl_nr_open),
+	CTL_NUM("pipe-max-size", ctl_pipe_max),
 };
 
 static const struct pentry sys_net_core[] = {
-	PFILE("somaxconn", show_somaxconn),
+	CTL_NUM("somaxconn", ctl_somaxconn),
 };
 
 static const struct pentry sys_net[] = {
