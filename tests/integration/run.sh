@@ -28,6 +28,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
 	timers_exec python_multiprocessing sqlite_wal volume_mmap
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
+	procfs_python_mem procfs_pmap procfs_hostname
 	tty_shell tty_pipe
 	files_find files_sha256 files_cp_r files_shell_redirect escape_symlinks
 	shell_pipeline build_make_gcc python_threads"}
@@ -885,6 +886,52 @@ print(any(l.endswith("[stack]") for l in m), any(" r-xp " in l for l in m))
 print(sorted(os.listdir("/proc/self/fd")))
 print(open("/proc/self/cmdline").read().split("\0")[1])'
 	expect 0 "$(printf '%s\nTrue True\n%s\n-c' "$(python3 -c 'import os; print(os.cpu_count())')" "['0', '1', '2', '3']")"
+}
+
+# /proc/self/mem, smaps, smaps_rollup and io as a Python program uses them; same answers natively.
+PROCFS_MEM_PY='import ctypes, mmap
+b = ctypes.create_string_buffer(b"hello mem")
+with open("/proc/self/mem", "rb+", buffering=0) as f:
+    f.seek(ctypes.addressof(b)); print(f.read(9))
+    f.seek(ctypes.addressof(b)); f.write(b"HELLO"); print(b.value)
+m = mmap.mmap(-1, 1 << 20)
+m.write(b"x" * (1 << 20))
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+ent = open("/proc/self/smaps").read().split("\n")
+i = [n for n, l in enumerate(ent) if l.startswith("%08x-" % addr)][0]
+print(ent[i].split()[1], ent[i + 1].split()[1], int(ent[i + 4].split()[1]) == 1024)
+r = dict(l.split(":")[0:2] for l in open("/proc/self/smaps_rollup").read().splitlines()[1:])
+print(int(r["Rss"].split()[0]) >= 1024, int(r["Pss_Shmem"].split()[0]) >= 0)
+io0 = dict(l.split(": ") for l in open("/proc/self/io").read().splitlines())
+with open("/dev/null", "wb", buffering=0) as f: f.write(b"y" * 100000)
+io1 = dict(l.split(": ") for l in open("/proc/self/io").read().splitlines())
+print(int(io1["wchar"]) - int(io0["wchar"]) >= 100000)'
+
+check_procfs_python_mem() {
+	hostroot /usr/bin/python3 -c "$PROCFS_MEM_PY"
+	expect 0 "$(python3 -c "$PROCFS_MEM_PY")"
+}
+
+# procps pmap reads /proc/PID/maps and (-x) smaps.
+check_procfs_pmap() {
+	if ! [ -x /usr/bin/pmap ]; then
+		echo "SKIP $NAME [$P]: no /usr/bin/pmap (procps)" # not counted as passed
+		return
+	fi
+	hostroot /bin/sh -c '/usr/bin/pmap -x $$ | /usr/bin/tail -n 1 | /usr/bin/cut -c1-8
+		/usr/bin/pmap $$ | /usr/bin/grep -c " r-x-- *dash$"'
+	expect 0 "$(printf 'total kB\n1')"
+}
+
+# Root writes kernel.hostname: uname -n and hostname(1) see it.
+check_procfs_hostname() {
+	hostroot /bin/sh -c 'echo renamed >/proc/sys/kernel/hostname && /bin/uname -n &&
+		/bin/cat /proc/sys/kernel/hostname && /bin/hostname'
+	if [ "$(id -u)" -eq 0 ]; then
+		expect 0 "$(printf 'renamed\nrenamed\nrenamed')"
+	else
+		expect 2
+	fi
 }
 
 # Build the helper programs.
