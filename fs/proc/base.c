@@ -1064,15 +1064,15 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	{ .name = "fd", .mode = S_IFDIR | 0500, .dyn = DYN_FDS, .dyn_entry = &fd_link }, \
 	{ .name = "fdinfo", .mode = S_IFDIR | 0500, .dyn = DYN_FDINFO, \
 	  .dyn_entry = &fdinfo_file }, \
-	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ }, \
-	{ .name = "auxv", .mode = S_IFREG | 0400, .show = show_auxv }, \
+	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ, .ptrace_read = true }, \
+	{ .name = "auxv", .mode = S_IFREG | 0400, .show = show_auxv, .ptrace_read = true }, \
 	PFILE("status", show_status), \
 	PFILE("limits", show_limits), \
 	PFILE("cmdline", show_cmdline), \
 	{ .name = "comm", .mode = S_IFREG | 0644, .show = show_comm, .write = write_comm }, \
 	PFILE("stat", show_stat), \
 	PFILE("statm", show_statm), \
-	PFILE("maps", show_maps), \
+	{ .name = "maps", .mode = S_IFREG | 0444, .show = show_maps, .ptrace_read = true }, \
 	PFILE("mounts", proc_show_mounts), \
 	PFILE("mountinfo", show_mountinfo), \
 	PLINK("cwd", link_cwd), \
@@ -1082,8 +1082,9 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	PFILE("oom_score", show_oom_score), \
 	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_oom_score_adj, \
 	  .write = write_oom_score_adj }, \
-	PFILE("smaps", show_smaps), \
-	{ .name = "smaps_rollup", .mode = S_IFREG | 0444, .show = show_smaps_rollup }, \
+	{ .name = "smaps", .mode = S_IFREG | 0444, .show = show_smaps, .ptrace_read = true }, \
+	{ .name = "smaps_rollup", .mode = S_IFREG | 0444, .show = show_smaps_rollup, \
+	  .ptrace_read = true }, \
 	{ .name = "mem", .mode = S_IFREG | 0600, .fops = &mem_fops }, \
 	{ .name = "io", .mode = S_IFREG | 0400, .show = show_io }, \
 	PFILE("wchan", show_wchan)

@@ -431,6 +431,12 @@ static int proc_file_open(struct file *f)
 	const struct pentry *e = to_proc(file_inode(f))->e;
 	if (e->sysctl && (f->flags & O_ACCMODE) != O_RDONLY && !(e->mode & 0222))
 		return -EACCES;
+	if (e->ptrace_read) {
+		struct proc_inode *pi = to_proc(file_inode(f));
+		int r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+		if (r < 0)
+			return r == -ENOENT ? -ESRCH : r;
+	}
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return -ENOMEM;

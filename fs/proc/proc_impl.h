@@ -36,6 +36,8 @@ enum { DYN_NONE, DYN_PIDS, DYN_TIDS, DYN_FDS, DYN_FDINFO };
  * may be written), or file operations of its own (@fops: /proc/PID/mem); a symlink has
  * @link. @data is the entry's own (a sysctl's value and bounds). @sysctl: /proc/sys's
  * permission rule (a read-only file cannot be opened for writing, not even by root).
+ * @ptrace_read: Linux's proc_mem_open(PTRACE_MODE_READ): only those who could ptrace the
+ * process open it (EACCES).
  */
 struct pentry {
 	const char *name;
@@ -50,6 +52,7 @@ struct pentry {
 	const struct file_ops *fops;
 	const void *data;
 	bool sysctl;
+	bool ptrace_read; /* opening needs procinfo_may_access (maps, smaps, environ...) */
 };
 
 #define PDIR(n, m, kids) { .name = n, .mode = S_IFDIR | (m), .children = kids, \

@@ -215,11 +215,18 @@ static void test_mem_access(void)
 		int e1 = fd < 0 ? errno : 0;
 		snprintf(path, sizeof path, "/proc/%d/io", victim);
 		char *t = slurp(path);
-		_exit((e1 == EACCES ? 1 : 0) | (t == NULL || !*t ? 2 : 0));
+		snprintf(path, sizeof path, "/proc/%d/smaps", victim);
+		int e3 = open(path, O_RDONLY) < 0 ? errno : 0;
+		snprintf(path, sizeof path, "/proc/%d/stat", victim);
+		int e4 = open(path, O_RDONLY) < 0 ? errno : 0;
+		_exit((e1 == EACCES ? 1 : 0) | (t == NULL || !*t ? 2 : 0) | (e3 == EACCES ? 4 : 0) |
+		      (e4 == 0 ? 8 : 0));
 	}
 	waitpid(prober, &st, 0);
 	ok(WIFEXITED(st) && (WEXITSTATUS(st) & 1), "not dumpable: mem is EACCES");
 	ok(WIFEXITED(st) && (WEXITSTATUS(st) & 2), "not dumpable: io cannot be read");
+	ok(WIFEXITED(st) && (WEXITSTATUS(st) & 4), "not dumpable: smaps is EACCES");
+	ok(WIFEXITED(st) && (WEXITSTATUS(st) & 8), "not dumpable: stat still opens");
 	snprintf(path, sizeof path, "/proc/%d/mem", victim);
 	int fd = open(path, O_RDONLY);
 	ok(fd >= 0, "root (CAP_SYS_PTRACE) opens it anyway");
