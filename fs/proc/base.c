@@ -318,6 +318,8 @@ static void vma_collect(const struct vma_info *v, void *arg)
 	sn->v = *v;
 	sn->v.name = sn->v.path = NULL;
 	const char *nm = v->path ? v->path : v->name;
+	if (!nm && (v->flags & MAP_ANONYMOUS) && (v->flags & MAP_TYPE) == MAP_SHARED)
+		nm = "/dev/zero (deleted)"; /* Linux's shmem file behind shared anonymous memory */
 	sn->name = nm ? strdup(nm) : NULL;
 	if (nm && !sn->name) {
 		l->err = -ENOMEM;
@@ -403,7 +405,7 @@ static int show_maps(struct proc_inode *pi, struct sbuf *sb)
 
 /*
  * What smaps counts of a VMA. Approximate (fs/README.md): every page counts as the mm's own
- * (Pss = Rss); anonymous memory is dirty, file pages are clean.
+ * (Pss = Rss, Private_*); anonymous and shared memory is dirty, private file pages clean.
  */
 struct smap_stats {
 	uint64_t rss, anon, file_rss, shmem, dirty;
@@ -423,7 +425,7 @@ static void smap_count(struct mm *mm, const struct vma_snap *sn, struct smap_sta
 		st->anon = rss;
 	else
 		st->file_rss = rss;
-	st->dirty = anon ? rss : 0;
+	st->dirty = anon || (v->flags & MAP_TYPE) == MAP_SHARED ? rss : 0; /* shmem is dirty */
 }
 
 #define KB(x) ((unsigned long long)((x) >> 10))
