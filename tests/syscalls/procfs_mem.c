@@ -108,6 +108,30 @@ static void test_mem_self(void)
 	is_int(pwrite(fd, "READ", 4, (off_t)(uintptr_t)ro), 4, "pwrite to a PROT_READ private page");
 	ok(memcmp(ro, "READ-only", 9) == 0, "the forced write is visible");
 
+	/* PROT_NONE: still read and written (FOLL_FORCE), untouched pages read as zeroes. */
+	char *none = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	strcpy(none, "secret");
+	mprotect(none, 2 * PG, PROT_NONE);
+	memset(got, 1, sizeof got);
+	ok(pread(fd, got, 6, (off_t)(uintptr_t)none) == 6 && memcmp(got, "secret", 6) == 0,
+	   "pread of a PROT_NONE page");
+	is_int(pwrite(fd, "SE", 2, (off_t)(uintptr_t)none), 2, "pwrite to a PROT_NONE page");
+	ok(pread(fd, got, 4, (off_t)(uintptr_t)(none + PG)) == 4 && memcmp(got, "\0\0\0\0", 4) == 0,
+	   "an untouched PROT_NONE page reads as zeroes");
+	mprotect(none, PG, PROT_READ);
+	ok(memcmp(none, "SEcret", 6) == 0, "the PROT_NONE write is there");
+	munmap(none, 2 * PG);
+
+	/* A private file mapping is patched in a copy: the file keeps its bytes. */
+	int xfd = open("/proc/self/exe", O_RDONLY);
+	char *text = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, xfd, 0);
+	is_int(pwrite(fd, "\x7fPATCH", 6, (off_t)(uintptr_t)text), 6,
+	       "pwrite to a private read-only file mapping");
+	ok(memcmp(text, "\x7fPATCH", 6) == 0, "the mapping sees the patch");
+	ok(pread(xfd, got, 4, 0) == 4 && memcmp(got, "\x7f" "ELF", 4) == 0, "the file does not");
+	munmap(text, PG);
+	close(xfd);
+
 	/* Unmapped: EIO; a read running into a hole stops there. */
 	munmap(ro + PG, PG);
 	errno = 0;
