@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -273,6 +274,32 @@ static void test_mem_access(void)
 	close(go[1]);
 }
 
+/* Linux's commit_creds: changing ids ends dumpability (and the parent-death signal). */
+static void test_dumpable_reset(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int r = 0, sig = -1;
+		struct stat st;
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		r |= prctl(PR_GET_DUMPABLE) == 1 ? 0 : 1;
+		setgid(65534);
+		setuid(65534);
+		r |= prctl(PR_GET_DUMPABLE) == 0 ? 0 : 2;
+		prctl(PR_GET_PDEATHSIG, &sig);
+		r |= sig == 0 ? 0 : 4;
+		r |= stat("/proc/self/status", &st) == 0 && st.st_uid == 0 ? 0 : 8;
+		r |= open("/proc/self/mem", O_RDONLY) < 0 && errno == EACCES ? 0 : 16;
+		prctl(PR_SET_DUMPABLE, 1);
+		r |= stat("/proc/self/status", &st) == 0 && st.st_uid == 65534 ? 0 : 32;
+		_exit(r);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
+	       "setuid: not dumpable, no pdeath signal, /proc/self is root's until PR_SET_DUMPABLE");
+}
+
 static void test_smaps(void)
 {
 	char *m = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -464,6 +491,7 @@ int main(void)
 	test_mem_self();
 	test_mem_child();
 	test_mem_access();
+	test_dumpable_reset();
 	test_smaps();
 	test_io();
 	test_oom();
