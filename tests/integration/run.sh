@@ -923,12 +923,15 @@ check_procfs_pmap() {
 	expect 0 "$(printf 'total kB\n1')"
 }
 
-# Root writes kernel.hostname: uname -n and hostname(1) see it.
+# Root writes kernel.hostname: uname -n and hostname(1) see it; unshare(1) -u keeps a
+# rename to itself; hostname(1) renames through sethostname.
 check_procfs_hostname() {
 	hostroot /bin/sh -c 'echo renamed >/proc/sys/kernel/hostname && /bin/uname -n &&
-		/bin/cat /proc/sys/kernel/hostname && /bin/hostname'
+		/bin/cat /proc/sys/kernel/hostname && /bin/hostname &&
+		/usr/bin/unshare -u /bin/sh -c "/bin/hostname inner; /bin/uname -n" &&
+		/bin/uname -n && /bin/hostname again && /bin/uname -n'
 	if [ "$(id -u)" -eq 0 ]; then
-		expect 0 "$(printf 'renamed\nrenamed\nrenamed')"
+		expect 0 "$(printf 'renamed\nrenamed\nrenamed\ninner\nrenamed\nagain')"
 	else
 		expect 2
 	fi
