@@ -345,26 +345,6 @@ static int vma_snapshot(struct mm *mm, struct vma_list *l)
 	return l->err;
 }
 
-/* Resident bytes of [start, end) (0 where the range is no longer mapped). */
-static uint64_t vma_resident(struct mm *mm, gva_t start, gva_t end)
-{
-	enum { CHUNK = 4096 };
-	unsigned char *vec = malloc(CHUNK);
-	uint64_t n = 0;
-
-	if (!vec)
-		return 0;
-	for (gva_t a = start; a < end;) {
-		uint64_t pages = MIN((end - a) / PAGE_SIZE, (uint64_t)CHUNK);
-		if (mm_mincore(mm, a, pages * PAGE_SIZE, vec) == 0)
-			for (uint64_t i = 0; i < pages; i++)
-				n += vec[i] & 1;
-		a += pages * PAGE_SIZE;
-	}
-	free(vec);
-	return n * PAGE_SIZE;
-}
-
 /* One maps line (Linux's show_map_vma): name padded to column 73 on 64-bit. */
 static void map_line(struct sbuf *sb, const struct vma_snap *sn)
 {
@@ -404,41 +384,69 @@ static int show_maps(struct proc_inode *pi, struct sbuf *sb)
 }
 
 /*
- * What smaps counts of a VMA. Approximate (fs/README.md): every page counts as the mm's own
- * (Pss = Rss, Private_*); anonymous and shared memory is dirty, private file pages clean.
+ * What smaps counts of a VMA (mm_resident_range): pages and their proportional share, a
+ * page being shared when another mm (or a COW sibling) maps it too. Approximate
+ * (fs/README.md): anonymous and shared memory is dirty, private file pages clean.
  */
 struct smap_stats {
-	uint64_t rss, anon, file_rss, shmem, dirty;
+	uint64_t rss, shared, pss; /* pss in bytes << MM_PSS_SHIFT */
+	uint64_t anon, pss_anon, pss_file, pss_shmem;
+	bool dirty;
 };
 
 static void smap_count(struct mm *mm, const struct vma_snap *sn, struct smap_stats *st)
 {
 	const struct vma_info *v = &sn->v;
-	uint64_t rss = vma_resident(mm, v->start, v->end);
-	bool anon = v->flags & MAP_ANONYMOUS;
+	bool anon = v->flags & MAP_ANONYMOUS, shared = (v->flags & MAP_TYPE) == MAP_SHARED;
+	struct mm_rss r;
 
+	mm_resident_range(mm, v->start, v->end, !anon, &r);
 	memset(st, 0, sizeof(*st));
-	st->rss = rss;
-	if (anon && (v->flags & MAP_TYPE) == MAP_SHARED)
-		st->shmem = rss;
-	else if (anon)
-		st->anon = rss;
-	else
-		st->file_rss = rss;
-	st->dirty = anon || (v->flags & MAP_TYPE) == MAP_SHARED ? rss : 0; /* shmem is dirty */
+	st->rss = r.resident;
+	st->shared = r.shared;
+	st->pss = r.pss;
+	st->dirty = anon || shared;
+	if (anon && shared) {
+		st->pss_shmem = r.pss;
+	} else if (anon) {
+		st->anon = r.resident;
+		st->pss_anon = r.pss;
+	} else {
+		st->pss_file = r.pss;
+	}
+}
+
+/* Sums of smap_stats (smaps_rollup), dirtiness kept per part. */
+struct smap_sum {
+	uint64_t rss, pss, pss_dirty, anon, pss_anon, pss_file, pss_shmem;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+};
+
+static void smap_add(struct smap_sum *sum, const struct smap_stats *st)
+{
+	sum->rss += st->rss;
+	sum->pss += st->pss;
+	sum->pss_dirty += st->dirty ? st->pss : 0;
+	sum->anon += st->anon;
+	sum->pss_anon += st->pss_anon;
+	sum->pss_file += st->pss_file;
+	sum->pss_shmem += st->pss_shmem;
+	*(st->dirty ? &sum->shared_dirty : &sum->shared_clean) += st->shared;
+	*(st->dirty ? &sum->private_dirty : &sum->private_clean) += st->rss - st->shared;
 }
 
 #define KB(x) ((unsigned long long)((x) >> 10))
+#define PSS_KB(x) KB((x) >> MM_PSS_SHIFT)
 
 /* The counters smaps and smaps_rollup share (Linux's __show_smap). */
-static void smap_fields(struct sbuf *sb, const struct smap_stats *st, bool rollup)
+static void smap_fields(struct sbuf *sb, const struct smap_sum *s, bool rollup)
 {
 	sb_printf(sb, "Rss:            %8llu kB\nPss:            %8llu kB\n"
-		  "Pss_Dirty:      %8llu kB\n", KB(st->rss), KB(st->rss), KB(st->dirty));
+		  "Pss_Dirty:      %8llu kB\n", KB(s->rss), PSS_KB(s->pss), PSS_KB(s->pss_dirty));
 	if (rollup)
 		sb_printf(sb, "Pss_Anon:       %8llu kB\nPss_File:       %8llu kB\n"
-			  "Pss_Shmem:      %8llu kB\n", KB(st->anon), KB(st->file_rss),
-			  KB(st->shmem));
+			  "Pss_Shmem:      %8llu kB\n", PSS_KB(s->pss_anon), PSS_KB(s->pss_file),
+			  PSS_KB(s->pss_shmem));
 	sb_printf(sb, "Shared_Clean:   %8llu kB\nShared_Dirty:   %8llu kB\n"
 		  "Private_Clean:  %8llu kB\nPrivate_Dirty:  %8llu kB\n"
 		  "Referenced:     %8llu kB\nAnonymous:      %8llu kB\n"
@@ -446,9 +454,9 @@ static void smap_fields(struct sbuf *sb, const struct smap_stats *st, bool rollu
 		  "ShmemPmdMapped: %8llu kB\nFilePmdMapped:  %8llu kB\n"
 		  "Shared_Hugetlb: %8llu kB\nPrivate_Hugetlb:%8llu kB\n"
 		  "Swap:           %8llu kB\nSwapPss:        %8llu kB\n"
-		  "Locked:         %8llu kB\n", 0ULL, 0ULL, KB(st->rss - st->dirty),
-		  KB(st->dirty), KB(st->rss), KB(st->anon), 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL,
-		  0ULL, 0ULL, 0ULL);
+		  "Locked:         %8llu kB\n", KB(s->shared_clean), KB(s->shared_dirty),
+		  KB(s->private_clean), KB(s->private_dirty), KB(s->rss), KB(s->anon), 0ULL, 0ULL,
+		  0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL);
 }
 
 /* VmFlags (Linux's show_smap_vma_flags) for what the Sentry knows of a VMA. */
@@ -488,12 +496,15 @@ static int show_smaps(struct proc_inode *pi, struct sbuf *sb)
 		struct smap_stats st;
 		const struct vma_info *v = &l.a[i].v;
 
+		struct smap_sum one = { 0 };
+
 		map_line(sb, &l.a[i]);
 		smap_count(in.mm, &l.a[i], &st);
+		smap_add(&one, &st);
 		sb_printf(sb, "Size:           %8llu kB\nKernelPageSize: %8llu kB\n"
 			  "MMUPageSize:    %8llu kB\n", KB(v->end - v->start), KB(PAGE_SIZE),
 			  KB(PAGE_SIZE));
-		smap_fields(sb, &st, false);
+		smap_fields(sb, &one, false);
 		sb_printf(sb, "THPeligible:    0\n");
 		smap_vmflags(sb, v);
 	}
@@ -507,7 +518,7 @@ static int show_smaps_rollup(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo in;
 	struct vma_list l;
-	struct smap_stats sum = { 0 };
+	struct smap_sum sum = { 0 };
 	int r = info_get(pi, PROCINFO_MM, &in);
 
 	if (r < 0)
@@ -517,11 +528,7 @@ static int show_smaps_rollup(struct proc_inode *pi, struct sbuf *sb)
 		for (size_t i = 0; i < l.n; i++) {
 			struct smap_stats st;
 			smap_count(in.mm, &l.a[i], &st);
-			sum.rss += st.rss;
-			sum.anon += st.anon;
-			sum.file_rss += st.file_rss;
-			sum.shmem += st.shmem;
-			sum.dirty += st.dirty;
+			smap_add(&sum, &st);
 		}
 		struct vma_snap head = { .v = { .start = l.a[0].v.start,
 						.end = l.a[l.n - 1].v.end,

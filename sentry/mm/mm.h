@@ -224,6 +224,17 @@ struct vma_info {
 void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg);
 /* mm_resident_bytes - memory-file pages mapped in @mm (VmRSS; shared pages count in each). */
 uint64_t mm_resident_bytes(struct mm *mm);
+/*
+ * mm_resident_range - /proc/PID/smaps' figures for [start, end): bytes resident, of which
+ * mapped elsewhere too (another mm, or a COW sibling), and the proportional share in
+ * bytes << MM_PSS_SHIFT (each page divided by how many map it). Mappers are counted from
+ * memory-file references; @file: one of them is the page cache's.
+ */
+#define MM_PSS_SHIFT 12
+struct mm_rss {
+	uint64_t resident, shared, pss;
+};
+void mm_resident_range(struct mm *mm, gva_t start, gva_t end, bool file, struct mm_rss *out);
 
 /*
  * mm_msync - msync(2) over a mapped range (flags already validated): -ENOMEM on holes.

@@ -329,6 +329,40 @@ static void test_smaps(void)
 	ok(e == NULL, "an unmapped range has no entry");
 	free(e);
 
+	/* Sharing: a forked child maps the same page until it writes its own copy. */
+	char *one = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	one[0] = 1;
+	int to[2], from[2];
+	char c;
+	pipe(to);
+	pipe(from);
+	pid_t pid = fork();
+	if (pid == 0) {
+		read(to[0], &c, 1);
+		one[0] = 2; /* copy on write */
+		write(from[1], "w", 1);
+		read(to[0], &c, 1);
+		_exit(0);
+	}
+	e = smaps_entry("/proc/self/smaps", one);
+	ok(e && field(e, "Rss") == 4 && field(e, "Pss") == 2, "shared with a child: Pss is half");
+	ok(e && field(e, "Shared_Dirty") == 4 && field(e, "Private_Dirty") == 0,
+	   "Shared_Dirty: the page");
+	free(e);
+	write(to[1], "g", 1);
+	read(from[0], &c, 1);
+	e = smaps_entry("/proc/self/smaps", one);
+	ok(e && field(e, "Pss") == 4 && field(e, "Private_Dirty") == 4,
+	   "after the child's write: Private_Dirty, whole Pss");
+	free(e);
+	write(to[1], "g", 1);
+	waitpid(pid, NULL, 0);
+	munmap(one, PG);
+	close(to[0]);
+	close(to[1]);
+	close(from[0]);
+	close(from[1]);
+
 	/* A file mapping names its file, offset and inode. */
 	int fd = open("/proc/self/exe", O_RDONLY);
 	struct stat st;
