@@ -28,16 +28,77 @@ static int info_get(struct proc_inode *pi, unsigned int want, struct procinfo *o
 	return r < 0 ? -ESRCH : 0;
 }
 
+/* ---- snapshots of the VMAs ---- */
+
+/* A copy of one VMA, taken under the mm's lock so residency can be asked for afterwards. */
+struct vma_snap {
+	struct vma_info v;
+	char *name; /* malloc'd: the path, or [heap]/[stack]; NULL for plain anonymous memory */
+};
+
+struct vma_list {
+	struct vma_snap *a;
+	size_t n, cap;
+	int err;
+};
+
+static void vma_collect(const struct vma_info *v, void *arg)
+{
+	struct vma_list *l = arg;
+
+	if (l->err)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct vma_snap *a = realloc(l->a, cap * sizeof(*a));
+		if (!a) {
+			l->err = -ENOMEM;
+			return;
+		}
+		l->a = a;
+		l->cap = cap;
+	}
+	struct vma_snap *sn = &l->a[l->n];
+	sn->v = *v;
+	sn->v.name = sn->v.path = NULL;
+	const char *nm = v->path ? v->path : v->name;
+	if (!nm && (v->flags & MAP_ANONYMOUS) && (v->flags & MAP_TYPE) == MAP_SHARED)
+		nm = "/dev/zero (deleted)"; /* Linux's shmem file behind shared anonymous memory */
+	sn->name = nm ? strdup(nm) : NULL;
+	if (nm && !sn->name) {
+		l->err = -ENOMEM;
+		return;
+	}
+	l->n++;
+}
+
+static void vma_list_free(struct vma_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->a[i].name);
+	free(l->a);
+}
+
+static int vma_snapshot(struct mm *mm, struct vma_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (mm)
+		mm_for_each_vma(mm, vma_collect, l);
+	if (l->err)
+		vma_list_free(l);
+	return l->err;
+}
+
 /* ---- memory figures from the VMAs ---- */
 
 struct vm_stats {
 	uint64_t size, rss, data, stack, exec;
+	uint64_t rss_file, rss_shmem; /* of rss: file pages, shared anonymous memory */
 	gva_t start_code, end_code, start_stack;
 };
 
-static void vm_add(const struct vma_info *v, void *arg)
+static void vm_add(const struct vma_info *v, struct vm_stats *s)
 {
-	struct vm_stats *s = arg;
 	uint64_t len = v->end - v->start;
 
 	s->size += len;
@@ -56,11 +117,28 @@ static void vm_add(const struct vma_info *v, void *arg)
 
 static void vm_stats(struct mm *mm, struct vm_stats *s)
 {
+	struct vma_list l;
+
 	memset(s, 0, sizeof(*s));
-	if (mm) {
-		mm_for_each_vma(mm, vm_add, s);
-		s->rss = mm_resident_bytes(mm);
+	if (!mm)
+		return;
+	s->rss = mm_resident_bytes(mm);
+	if (vma_snapshot(mm, &l) < 0)
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct vma_info *v = &l.a[i].v;
+		bool anon = v->flags & MAP_ANONYMOUS;
+		struct mm_rss r;
+
+		vm_add(v, s);
+		if (anon && (v->flags & MAP_TYPE) == MAP_PRIVATE)
+			continue;
+		mm_resident_range(mm, v->start, v->end, !anon, &r);
+		*(anon ? &s->rss_shmem : &s->rss_file) += r.resident;
 	}
+	vma_list_free(&l);
+	if (s->rss_file + s->rss_shmem > s->rss)
+		s->rss = s->rss_file + s->rss_shmem; /* the mm changed between the two looks */
 }
 
 /* ---- stat, statm, status ---- */
@@ -110,8 +188,10 @@ static int show_statm(struct proc_inode *pi, struct sbuf *sb)
 	if (r < 0)
 		return r;
 	vm_stats(in.mm, &vs);
-	sb_printf(sb, "%llu %llu 0 %llu 0 %llu 0\n", (unsigned long long)(vs.size / PAGE_SIZE),
-		  (unsigned long long)(vs.rss / PAGE_SIZE), (unsigned long long)(vs.exec / PAGE_SIZE),
+	sb_printf(sb, "%llu %llu %llu %llu 0 %llu 0\n", (unsigned long long)(vs.size / PAGE_SIZE),
+		  (unsigned long long)(vs.rss / PAGE_SIZE),
+		  (unsigned long long)((vs.rss_file + vs.rss_shmem) / PAGE_SIZE),
+		  (unsigned long long)(vs.exec / PAGE_SIZE),
 		  (unsigned long long)((vs.data + vs.stack) / PAGE_SIZE));
 	procinfo_put(&in);
 	return 0;
@@ -178,12 +258,13 @@ static int show_status(struct proc_inode *pi, struct sbuf *sb)
 		unsigned long long kb = 1024;
 		sb_printf(sb, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t       0 kB\n"
 			  "VmPin:\t       0 kB\nVmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n"
-			  "RssAnon:\t%8llu kB\nRssFile:\t       0 kB\nRssShmem:\t       0 kB\n"
+			  "RssAnon:\t%8llu kB\nRssFile:\t%8llu kB\nRssShmem:\t%8llu kB\n"
 			  "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\n"
 			  "VmLib:\t       0 kB\nVmPTE:\t       0 kB\nVmSwap:\t       0 kB\n"
 			  "HugetlbPages:\t       0 kB\n",
-			  vs.size / kb, vs.size / kb, vs.rss / kb, vs.rss / kb, vs.rss / kb,
-			  vs.data / kb, vs.stack / kb, vs.exec / kb);
+			  vs.size / kb, vs.size / kb, vs.rss / kb, vs.rss / kb,
+			  (vs.rss - vs.rss_file - vs.rss_shmem) / kb, vs.rss_file / kb,
+			  vs.rss_shmem / kb, vs.data / kb, vs.stack / kb, vs.exec / kb);
 	}
 	sb_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t%d\nSigQ:\t0/%llu\n",
 		  in.nthreads, (unsigned long long)in.rlimits[RLIMIT_SIGPENDING].rlim_cur);
@@ -285,65 +366,6 @@ static ssize_t write_comm(struct proc_inode *pi, const char *buf, size_t len)
 }
 
 /* ---- maps, smaps, smaps_rollup ---- */
-
-/* A copy of one VMA, taken under the mm's lock so residency can be asked for afterwards. */
-struct vma_snap {
-	struct vma_info v;
-	char *name; /* malloc'd: the path, or [heap]/[stack]; NULL for plain anonymous memory */
-};
-
-struct vma_list {
-	struct vma_snap *a;
-	size_t n, cap;
-	int err;
-};
-
-static void vma_collect(const struct vma_info *v, void *arg)
-{
-	struct vma_list *l = arg;
-
-	if (l->err)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct vma_snap *a = realloc(l->a, cap * sizeof(*a));
-		if (!a) {
-			l->err = -ENOMEM;
-			return;
-		}
-		l->a = a;
-		l->cap = cap;
-	}
-	struct vma_snap *sn = &l->a[l->n];
-	sn->v = *v;
-	sn->v.name = sn->v.path = NULL;
-	const char *nm = v->path ? v->path : v->name;
-	if (!nm && (v->flags & MAP_ANONYMOUS) && (v->flags & MAP_TYPE) == MAP_SHARED)
-		nm = "/dev/zero (deleted)"; /* Linux's shmem file behind shared anonymous memory */
-	sn->name = nm ? strdup(nm) : NULL;
-	if (nm && !sn->name) {
-		l->err = -ENOMEM;
-		return;
-	}
-	l->n++;
-}
-
-static void vma_list_free(struct vma_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->a[i].name);
-	free(l->a);
-}
-
-static int vma_snapshot(struct mm *mm, struct vma_list *l)
-{
-	memset(l, 0, sizeof(*l));
-	if (mm)
-		mm_for_each_vma(mm, vma_collect, l);
-	if (l->err)
-		vma_list_free(l);
-	return l->err;
-}
 
 /* One maps line (Linux's show_map_vma): name padded to column 73 on 64-bit. */
 static void map_line(struct sbuf *sb, const struct vma_snap *sn)

@@ -406,6 +406,7 @@ static void test_smaps(void)
 	ok(s && sscanf(s, "%lu %lu %lu %lu %lu %lu %lu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
 			&v[6]) == 7, "statm: seven numbers");
 	ok(s && v[0] >= v[1] && v[1] > 0, "statm: size >= resident > 0");
+	ok(s && v[2] > 0 && v[2] <= v[1], "statm: 0 < shared (file pages) <= resident");
 	free(s);
 }
 
