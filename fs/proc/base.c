@@ -749,7 +749,35 @@ static ssize_t write_oom_score_adj(struct proc_inode *pi, const char *buf, size_
 		return r;
 	if (v < -1000 || v > 1000)
 		return -EINVAL;
-	r = procinfo_set_oom_score_adj(proc_kernel(pi), pi->tgid, (int)v);
+	r = procinfo_set_oom_score_adj(proc_kernel(pi), pi->tgid, (int)v, false);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+/* oom_adj, the legacy scale -17..15 (Linux's oom_adj_read/oom_adj_write). */
+static int show_oom_adj(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = info_get(pi, 0, &in);
+
+	if (r < 0)
+		return r;
+	int adj = in.oom_score_adj == 1000 ? 15 : in.oom_score_adj * 17 / 1000;
+	sb_printf(sb, "%d\n", adj);
+	procinfo_put(&in);
+	return 0;
+}
+
+static ssize_t write_oom_adj(struct proc_inode *pi, const char *buf, size_t len)
+{
+	long long v;
+	int r = parse_int(buf, len, &v);
+
+	if (r < 0)
+		return r;
+	if (v < -17 || v > 15)
+		return -EINVAL;
+	r = procinfo_set_oom_score_adj(proc_kernel(pi), pi->tgid,
+				       v == 15 ? 1000 : (int)(v * 1000 / 17), true);
 	return r < 0 ? r : (ssize_t)len;
 }
 
@@ -1113,6 +1141,8 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	PFILE("oom_score", show_oom_score), \
 	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_oom_score_adj, \
 	  .write = write_oom_score_adj }, \
+	{ .name = "oom_adj", .mode = S_IFREG | 0644, .show = show_oom_adj, \
+	  .write = write_oom_adj }, \
 	{ .name = "smaps", .mode = S_IFREG | 0444, .show = show_smaps, .ptrace_read = true }, \
 	{ .name = "smaps_rollup", .mode = S_IFREG | 0444, .show = show_smaps_rollup, \
 	  .ptrace_read = true }, \

@@ -307,6 +307,37 @@ static ssize_t write_num(struct proc_inode *pi, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/* Read-only numbers: what IPC_INFO reports (sentry/kernel/sysv.c) and fixed facts. */
+struct sysctl_text {
+	const char *text;
+};
+
+static int show_text(struct proc_inode *pi, struct sbuf *sb)
+{
+	const struct sysctl_text *c = pi->e->data;
+
+	sb_printf(sb, "%s\n", c->text);
+	return 0;
+}
+
+#define SYSCTL_TEXT(var, t) static const struct sysctl_text var = { t }
+SYSCTL_TEXT(ctl_shmmax, "4294967296");
+SYSCTL_TEXT(ctl_shmall, "1048576");
+SYSCTL_TEXT(ctl_shmmni, "1024");
+SYSCTL_TEXT(ctl_msgmax, "8192");
+SYSCTL_TEXT(ctl_msgmnb, "16384");
+SYSCTL_TEXT(ctl_msgmni, "1024");
+SYSCTL_TEXT(ctl_sem, "32000\t32768000\t500\t1024");
+SYSCTL_TEXT(ctl_core_pattern, "core");
+SYSCTL_TEXT(ctl_entropy, "256");
+SYSCTL_TEXT(ctl_poolsize, "256");
+SYSCTL_NUM(ctl_randomize_va, 2, 0, 2);
+SYSCTL_NUM(ctl_perf_paranoid, 2, -1, 4);
+SYSCTL_NUM(ctl_swappiness, 60, 0, 200);
+SYSCTL_NUM(ctl_overcommit_ratio, 50, 0, 0x7fffffff);
+
+#define CTL_TEXT(n, var) { .name = n, .mode = S_IFREG | 0444, .show = show_text, \
+			   .data = &var, .sysctl = true }
 #define CTL_RO(n, fn) { .name = n, .mode = S_IFREG | 0444, .show = fn, .sysctl = true }
 #define CTL_RW(n, fn, wfn) { .name = n, .mode = S_IFREG | 0644, .show = fn, .write = wfn, \
 			     .sysctl = true }
@@ -359,6 +390,8 @@ static int show_uuid(struct proc_inode *pi, struct sbuf *sb)
 static const struct pentry sys_random[] = {
 	CTL_RO("boot_id", show_boot_id),
 	CTL_RO("uuid", show_uuid),
+	CTL_TEXT("entropy_avail", ctl_entropy),
+	CTL_TEXT("poolsize", ctl_poolsize),
 };
 
 static const struct pentry sys_kernel[] = {
@@ -371,12 +404,24 @@ static const struct pentry sys_kernel[] = {
 	CTL_NUM("threads-max", ctl_threads_max),
 	CTL_RO("ngroups_max", show_ngroups_max),
 	CTL_RO("cap_last_cap", show_cap_last_cap),
+	CTL_NUM("randomize_va_space", ctl_randomize_va),
+	CTL_NUM("perf_event_paranoid", ctl_perf_paranoid),
+	CTL_TEXT("core_pattern", ctl_core_pattern),
+	CTL_TEXT("shmmax", ctl_shmmax),
+	CTL_TEXT("shmall", ctl_shmall),
+	CTL_TEXT("shmmni", ctl_shmmni),
+	CTL_TEXT("msgmax", ctl_msgmax),
+	CTL_TEXT("msgmnb", ctl_msgmnb),
+	CTL_TEXT("msgmni", ctl_msgmni),
+	CTL_TEXT("sem", ctl_sem),
 	PDIR("random", 0555, sys_random),
 };
 
 static const struct pentry sys_vm[] = {
 	CTL_NUM("overcommit_memory", ctl_overcommit),
+	CTL_NUM("overcommit_ratio", ctl_overcommit_ratio),
 	CTL_NUM("max_map_count", ctl_max_map_count),
+	CTL_NUM("swappiness", ctl_swappiness),
 };
 
 static const struct pentry sys_fs[] = {

@@ -574,8 +574,9 @@ int procinfo_set_comm(struct kernel *k, pid_t tgid, pid_t tid, const char *name,
 /*
  * procinfo_set_oom_score_adj - write /proc/PID/oom_score_adj (-1000..1000, else -EINVAL):
  * below the process's minimum needs CAP_SYS_RESOURCE (-EACCES), which also sets the minimum.
+ * @legacy (oom_adj): any lowering needs the capability, and the minimum stays.
  */
-int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj);
+int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj, bool legacy);
 /*
  * procinfo_may_access - may the calling task look into process @tgid as ptrace's attach
  * check says (Linux's __ptrace_may_access with FSCREDS): its own process, or the caller's

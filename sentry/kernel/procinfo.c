@@ -247,7 +247,7 @@ void task_io_account(struct task *t, bool write, long r)
 	}
 }
 
-int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj)
+int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj, bool legacy)
 {
 	struct task *cur = current_task;
 	bool privileged = cur && task_capable(cur, CAP_SYS_RESOURCE);
@@ -258,11 +258,11 @@ int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj)
 	pthread_mutex_lock(&k->mu);
 	struct thread_group *g = group_find(k, tgid);
 	if (g && !g->zombie) {
-		if (adj < g->oom_score_adj_min && !privileged) {
+		if (adj < (legacy ? g->oom_score_adj : g->oom_score_adj_min) && !privileged) {
 			r = -EACCES;
 		} else {
 			g->oom_score_adj = adj;
-			if (privileged)
+			if (privileged && !legacy)
 				g->oom_score_adj_min = adj;
 			r = 0;
 		}
@@ -271,7 +271,7 @@ int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj)
 	return r;
 }
 
-/* Preconditions: k->mu held. Does @id match every one of @a, @b, @c? */
+/* Does @id match every one of @a, @b, @c? */
 static bool ids_match(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
 {
 	return id == a && id == b && id == c;

@@ -516,6 +516,16 @@ static void test_oom(void)
 	close(pfd[0]);
 	close(pfd[1]);
 
+	/* The legacy oom_adj (-17..15) is the same value on another scale. */
+	is_int(write_str("/proc/self/oom_score_adj", "100"), 0, "oom_score_adj 100");
+	is_int(read_int("/proc/self/oom_adj"), 1, "oom_adj reads 100 * 17 / 1000");
+	is_int(write_str("/proc/self/oom_adj", "15"), 0, "oom_adj 15");
+	is_int(read_int("/proc/self/oom_score_adj"), 1000, "is oom_score_adj 1000");
+	r = write_str("/proc/self/oom_adj", "3");
+	ok(priv ? r == 0 && read_int("/proc/self/oom_score_adj") == 176 : r == -EACCES,
+	   "lowering oom_adj needs CAP_SYS_RESOURCE; 3 is 176");
+	is_int(write_str("/proc/self/oom_adj", "16"), -EINVAL, "oom_adj 16: EINVAL");
+
 	char *w = slurp("/proc/self/wchan");
 	ok(w && strcmp(w, "0") == 0, "wchan of a running task: 0");
 	free(w);

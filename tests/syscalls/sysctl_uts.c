@@ -11,6 +11,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -87,6 +90,42 @@ static void test_numbers(void)
 	ok(WIFEXITED(st) && !(WEXITSTATUS(st) & 1), "non-root: hostname not writable");
 	ok(WIFEXITED(st) && !(WEXITSTATUS(st) & 2), "non-root: max_map_count not writable");
 	ok(WIFEXITED(st) && !(WEXITSTATUS(st) & 4), "non-root: hostname readable");
+}
+
+static unsigned long long read_num(const char *path)
+{
+	char buf[64];
+
+	return read_text(path, buf, sizeof buf) > 0 ? strtoull(buf, NULL, 10) : ~0ULL;
+}
+
+/* The IPC sysctls say what IPC_INFO says. */
+static void test_ipc(void)
+{
+	struct shminfo si;
+	struct msginfo mi;
+	struct seminfo se;
+	char buf[128], want[128];
+
+	ok(shmctl(0, IPC_INFO, (struct shmid_ds *)&si) >= 0, "shmctl IPC_INFO");
+	ok(read_num("/proc/sys/kernel/shmmni") == si.shmmni, "kernel.shmmni");
+	ok(read_num("/proc/sys/kernel/shmmax") == si.shmmax, "kernel.shmmax");
+	ok(read_num("/proc/sys/kernel/shmall") == si.shmall, "kernel.shmall");
+	ok(msgctl(0, IPC_INFO, (struct msqid_ds *)&mi) >= 0, "msgctl IPC_INFO");
+	ok(read_num("/proc/sys/kernel/msgmax") == (unsigned long long)mi.msgmax, "kernel.msgmax");
+	ok(read_num("/proc/sys/kernel/msgmnb") == (unsigned long long)mi.msgmnb, "kernel.msgmnb");
+	ok(read_num("/proc/sys/kernel/msgmni") == (unsigned long long)mi.msgmni, "kernel.msgmni");
+	union semun {
+		int val;
+		struct seminfo *info;
+	} arg = { .info = &se };
+	ok(semctl(0, 0, IPC_INFO, arg) >= 0, "semctl IPC_INFO");
+	snprintf(want, sizeof want, "%d\t%d\t%d\t%d\n", se.semmsl, se.semmns, se.semopm, se.semmni);
+	ok(read_text("/proc/sys/kernel/sem", buf, sizeof buf) > 0 && strcmp(buf, want) == 0,
+	   "kernel.sem: semmsl semmns semopm semmni");
+	ok(read_num("/proc/sys/kernel/random/entropy_avail") <= 4096, "random/entropy_avail");
+	ok(read_num("/proc/sys/vm/swappiness") <= 200, "vm.swappiness");
+	ok(read_num("/proc/sys/kernel/randomize_va_space") <= 2, "kernel.randomize_va_space");
 }
 
 /* Checks inside a new UTS namespace; returns a bit mask of failures. */
@@ -200,6 +239,7 @@ static void test_uts(void)
 int main(void)
 {
 	test_numbers();
+	test_ipc();
 	test_uts();
 	return done_testing();
 }
