@@ -196,6 +196,39 @@ static void test_mem_child(void)
 	close(from[1]);
 }
 
+/* A page the child shares copy-on-write with us (and has mapped): the write copies it. */
+static void test_mem_child_cow(void)
+{
+	static char page[PG] __attribute__((aligned(PG))) = "original";
+	volatile char *vp = page;
+	int to[2], from[2];
+	char c, path[64];
+
+	pipe(to);
+	pipe(from);
+	pid_t pid = fork();
+	if (pid == 0) {
+		c = vp[0]; /* mapped, still shared */
+		write(from[1], &c, 1);
+		read(to[0], &c, 1);
+		_exit(memcmp((const char *)vp, "PATCHED", 7) == 0 ? 0 : 1);
+	}
+	read(from[0], &c, 1);
+	snprintf(path, sizeof path, "/proc/%d/mem", pid);
+	int fd = open(path, O_WRONLY);
+	is_int(pwrite(fd, "PATCHED", 7, (off_t)(uintptr_t)page), 7, "pwrite a COW-shared page");
+	write(to[1], "g", 1);
+	int st;
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child sees the patch");
+	ok(strcmp(page, "original") == 0, "we keep the original");
+	close(fd);
+	close(to[0]);
+	close(to[1]);
+	close(from[0]);
+	close(from[1]);
+}
+
 /* ptrace's attach rule: another user's (or a non-dumpable) process's mem and io: EACCES. */
 static void test_mem_access(void)
 {
@@ -535,6 +568,7 @@ int main(void)
 {
 	test_mem_self();
 	test_mem_child();
+	test_mem_child_cow();
 	test_mem_access();
 	test_dumpable_reset();
 	test_smaps();
