@@ -267,7 +267,8 @@ struct sysctl_num {
 	static const struct sysctl_num var = { &var##_val, lo, hi }
 
 SYSCTL_NUM(ctl_pid_max, 4194304, 301, 4194304);
-SYSCTL_NUM(ctl_threads_max, 126000, 20, 0x3fffffff);
+/* threads-max starts at the cap clone enforces (writing it does not move the cap). */
+SYSCTL_NUM(ctl_threads_max, KERNEL_MAX_TASKS, 20, 0x3fffffff);
 SYSCTL_NUM(ctl_overcommit, 0, 0, 2);
 SYSCTL_NUM(ctl_max_map_count, 65530, 0, 0x7fffffff);
 SYSCTL_NUM(ctl_file_max, 9223372036854775807LL, 0, 9223372036854775807LL);
