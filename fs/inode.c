@@ -141,6 +141,13 @@ bool vfs_cred_in_group(const struct vfs_cred *cr, uint32_t gid)
  */
 int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
 {
+	if (ino->ops && ino->ops->permission)
+		return ino->ops->permission(cr, ino, mask);
+	return vfs_generic_permission(cr, ino, mask);
+}
+
+int vfs_generic_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
+{
 	uint32_t mode, uid, gid, bits;
 
 	pthread_mutex_lock(&ino->mu);

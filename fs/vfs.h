@@ -308,6 +308,12 @@ struct inode_ops {
 	 * entries of processes that went away. NULL: always valid. Called under vfs_tree_mu.
 	 */
 	bool (*revalidate)(struct dentry *d);
+	/*
+	 * permission - what vfs_permission answers for this inode when set (procfs: a
+	 * process's own fd/ directory, fdinfo/'s ptrace check); may call
+	 * vfs_generic_permission. Called without inode->mu, maybe under vfs_tree_mu.
+	 */
+	int (*permission)(const struct vfs_cred *cr, struct inode *ino, int mask);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
@@ -353,8 +359,12 @@ int vfs_getattr(struct inode *ino, struct stat *st);
 int vfs_setattr(struct inode *ino, const struct iattr *ia);
 /* inode_setattr_copy - apply @ia to the fields (Linux's setattr_copy). Preconditions: mu. */
 void inode_setattr_copy(struct inode *ino, const struct iattr *ia);
-/* vfs_permission - may @cr do @mask (MAY_*) to @ino? 0 or -EACCES (Linux generic_permission). */
+/*
+ * vfs_permission - may @cr do @mask (MAY_*) to @ino? 0 or -EACCES: the inode's permission
+ * op, else vfs_generic_permission (Linux's generic_permission: mode bits, root's overrides).
+ */
 int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask);
+int vfs_generic_permission(const struct vfs_cred *cr, struct inode *ino, int mask);
 
 /*
  * struct dentry - a name in the tree. A positive dentry in the tree is referenced by its

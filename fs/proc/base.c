@@ -1121,7 +1121,7 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 
 #define PID_COMMON \
 	{ .name = "fd", .mode = S_IFDIR | 0500, .dyn = DYN_FDS, .dyn_entry = &fd_link }, \
-	{ .name = "fdinfo", .mode = S_IFDIR | 0500, .dyn = DYN_FDINFO, \
+	{ .name = "fdinfo", .mode = S_IFDIR | 0555, .dyn = DYN_FDINFO, \
 	  .dyn_entry = &fdinfo_file }, \
 	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ, .ptrace_read = true }, \
 	{ .name = "auxv", .mode = S_IFREG | 0400, .show = show_auxv, .ptrace_read = true }, \

@@ -281,8 +281,33 @@ static void proc_release(struct inode *ino)
 	free(to_proc(ino));
 }
 
+/*
+ * Linux's proc_fd_permission (a process may always look into its own fd/, even when it is
+ * no longer dumpable and the directory is root's) and proc_fdinfo_permission (fdinfo/ is
+ * open to those who may ptrace-read the process, then the mode bits).
+ */
+static int proc_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
+{
+	struct proc_inode *pi = to_proc(ino);
+	int r;
+
+	if (pi->e->dyn == DYN_FDINFO) {
+		r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+		if (r < 0)
+			return r == -ENOENT ? -ENOENT : -EACCES;
+	}
+	r = vfs_generic_permission(cr, ino, mask);
+	if (r < 0 && pi->e->dyn == DYN_FDS) {
+		struct task *cur = kernel_current();
+		if (cur && cur->tg->tgid == pi->tgid)
+			r = 0;
+	}
+	return r;
+}
+
 static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
+	.permission = proc_permission,
 	.get_link = proc_get_link,
 	.setattr = proc_setattr,
 	.release = proc_release,

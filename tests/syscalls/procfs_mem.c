@@ -5,6 +5,7 @@
  * printed (no pids, addresses or sizes beyond those the test chose).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -312,25 +313,45 @@ static void test_dumpable_reset(void)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
-		int r = 0, sig = -1;
+		int sig = -1, fd;
 		struct stat st;
+		DIR *d;
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		r |= prctl(PR_GET_DUMPABLE) == 1 ? 0 : 1;
+		if (prctl(PR_GET_DUMPABLE) != 1)
+			_exit(1);
 		setgid(65534);
 		setuid(65534);
-		r |= prctl(PR_GET_DUMPABLE) == 0 ? 0 : 2;
+		if (prctl(PR_GET_DUMPABLE) != 0)
+			_exit(2);
 		prctl(PR_GET_PDEATHSIG, &sig);
-		r |= sig == 0 ? 0 : 4;
-		r |= stat("/proc/self/status", &st) == 0 && st.st_uid == 0 ? 0 : 8;
-		r |= open("/proc/self/mem", O_RDONLY) < 0 && errno == EACCES ? 0 : 16;
+		if (sig != 0)
+			_exit(3);
+		if (stat("/proc/self/status", &st) != 0 || st.st_uid != 0)
+			_exit(4);
+		if (open("/proc/self/mem", O_RDONLY) >= 0 || errno != EACCES)
+			_exit(5);
+		/* Its own fd/ stays open to it (Linux's proc_fd_permission), fdinfo/ too. */
+		d = opendir("/proc/self/fd");
+		if (!d || stat("/proc/self/fd", &st) != 0 || st.st_uid != 0)
+			_exit(6);
+		closedir(d);
+		fd = open("/proc/self/fd/0", O_RDONLY); /* /dev/null */
+		if (fd < 0)
+			_exit(7);
+		close(fd);
+		fd = open("/proc/self/fdinfo/1", O_RDONLY);
+		if (fd < 0)
+			_exit(8);
+		close(fd);
 		prctl(PR_SET_DUMPABLE, 1);
-		r |= stat("/proc/self/status", &st) == 0 && st.st_uid == 65534 ? 0 : 32;
-		_exit(r);
+		if (stat("/proc/self/status", &st) != 0 || st.st_uid != 65534)
+			_exit(9);
+		_exit(0);
 	}
 	int st;
 	waitpid(pid, &st, 0);
 	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0,
-	       "setuid: not dumpable, no pdeath signal, /proc/self is root's until PR_SET_DUMPABLE");
+	       "setuid: not dumpable, no pdeath signal, /proc/self is root's but fd/ still ours");
 }
 
 static void test_smaps(void)
