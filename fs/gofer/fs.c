@@ -451,6 +451,14 @@ static void gofer_release(struct inode *ino)
 	free(gi);
 }
 
+/* A gofer dentry is a cache of the server's tree: dropped, it is walked again on demand
+ * (attributes refetched, the same st_ino from the qid). */
+static bool gofer_evictable(struct dentry *d)
+{
+	(void)d;
+	return true;
+}
+
 static const struct inode_ops gofer_dir_iops = {
 	.lookup = gofer_lookup,
 	.create = gofer_create,
@@ -463,12 +471,14 @@ static const struct inode_ops gofer_dir_iops = {
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
+	.evictable = gofer_evictable,
 };
 
 static const struct inode_ops gofer_file_iops = {
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
+	.evictable = gofer_evictable,
 };
 
 static const struct inode_ops gofer_link_iops = {
@@ -476,6 +486,7 @@ static const struct inode_ops gofer_link_iops = {
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
+	.evictable = gofer_evictable,
 };
 
 /* ---- open files ---- */

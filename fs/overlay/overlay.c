@@ -176,6 +176,7 @@ static int real_child(struct dentry *dir, const char *name, struct dentry **out)
 	int r;
 
 	if (d) {
+		dentry_touch(d);
 		dentry_get(d);
 		*out = d;
 		return 0;
@@ -796,6 +797,18 @@ static int ovl_setattr(struct inode *ino, const struct iattr *ia)
 	return r;
 }
 
+/*
+ * Only entries that exist purely in the lower layer can be dropped and found again as they
+ * were: an upper copy carries the st_ino of its lower file only while this inode lives, and
+ * whiteouts live in the directory inode.
+ */
+static bool ovl_evictable(struct dentry *d)
+{
+	struct ovl_inode *oi = to_ovl(d->inode);
+
+	return !oi->upper && !oi->nwhiteouts;
+}
+
 static const struct inode_ops ovl_iops = {
 	.lookup = ovl_lookup,
 	.create = ovl_create,
@@ -809,6 +822,7 @@ static const struct inode_ops ovl_iops = {
 	.getattr = ovl_getattr,
 	.setattr = ovl_setattr,
 	.release = ovl_release,
+	.evictable = ovl_evictable,
 };
 
 /* ---- open files: a real file underneath (upper once written; a reader keeps the lower) ---- */
