@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The /proc root: self and thread-self, one directory per process, and the system-wide
- * files (meminfo, cpuinfo, stat, uptime, loadavg, version, filesystems, cmdline, mounts)
- * and /proc/sys, in Linux's formats (proc(5)).
+ * files (meminfo, vmstat, cpuinfo, stat, uptime, loadavg, version, filesystems, cmdline,
+ * mounts) and /proc/sys, in Linux's formats (proc(5)).
  */
 #include "fs/proc/proc_impl.h"
 
@@ -108,6 +108,35 @@ static int show_meminfo(struct proc_inode *pi, struct sbuf *sb)
 	MI("DirectMap4k", 0);
 	MI("DirectMap2M", 0);
 #undef MI
+	return 0;
+}
+
+/*
+ * /proc/vmstat, the counters vmstat(8) and monitoring agents read (Linux 6.1 names, a
+ * subset): page counts from the memory file, event counters 0 (no paging here).
+ */
+static int show_vmstat(struct proc_inode *pi, struct sbuf *sb)
+{
+	static const char *const zero[] = {
+		"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
+		"nr_zone_write_pending", "nr_mlock", "nr_inactive_anon", "nr_inactive_file",
+		"nr_active_file", "nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+		"nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback", "nr_shmem",
+		"nr_kernel_stack", "nr_page_table_pages", "nr_swapcached", "pgpgin", "pgpgout",
+		"pswpin", "pswpout", "pgmajfault", "pgsteal_kswapd", "pgsteal_direct",
+		"pgscan_kswapd", "pgscan_direct", "oom_kill", "thp_fault_alloc",
+	};
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	unsigned long long total = s.mem_total / PAGE_SIZE, used = s.mem_used / PAGE_SIZE;
+	sb_printf(sb, "nr_free_pages %llu\nnr_zone_inactive_anon 0\nnr_zone_active_anon %llu\n"
+		  "nr_active_anon %llu\nnr_anon_pages %llu\n", total - used, used, used, used);
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		sb_printf(sb, "%s 0\n", zero[i]);
+	sb_printf(sb, "nr_dirty_threshold %llu\nnr_dirty_background_threshold %llu\n"
+		  "pgalloc_normal %llu\npgfree 0\npgfault 0\n", (total - used) / 5,
+		  (total - used) / 10, used);
 	return 0;
 }
 
@@ -451,6 +480,7 @@ static const struct pentry root_entries[] = {
 	PLINK("thread-self", link_thread_self),
 	PLINK("mounts", link_mounts),
 	PFILE("meminfo", show_meminfo),
+	PFILE("vmstat", show_vmstat),
 	PFILE("cpuinfo", show_cpuinfo),
 	PFILE("stat", show_stat),
 	PFILE("uptime", show_uptime),

@@ -28,7 +28,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
 	timers_exec python_multiprocessing sqlite_wal volume_mmap
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
-	procfs_python_mem procfs_pmap procfs_hostname
+	procfs_python_mem procfs_pmap procfs_hostname procfs_procps
 	tty_shell tty_pipe
 	files_find files_find_usr dcache_evict files_sha256 files_cp_r files_shell_redirect escape_symlinks
 	shell_pipeline build_make_gcc python_threads"}
@@ -960,6 +960,21 @@ check_procfs_pmap() {
 	hostroot /bin/sh -c '/usr/bin/pmap -x $$ | /usr/bin/tail -n 1 | /usr/bin/cut -c1-8
 		/usr/bin/pmap $$ | /usr/bin/grep -c " r-x-- *dash$"'
 	expect 0 "$(printf 'total kB\n1')"
+}
+
+# procps's tools over /proc: each runs to its end and finds the shell.
+check_procfs_procps() {
+	if ! [ -x /usr/bin/vmstat ] || ! [ -x /usr/bin/top ]; then
+		echo "SKIP $NAME [$P]: no procps" # not counted as passed
+		return
+	fi
+	hostroot /bin/sh -c '/usr/bin/ps aux | /usr/bin/grep -c "^[a-z0-9]* *1 .*/bin/sh"
+		/usr/bin/top -bn1 | /usr/bin/grep -c "^Tasks:"
+		/usr/bin/vmstat | /usr/bin/tail -n 1 | /usr/bin/wc -w
+		/usr/bin/free | /usr/bin/grep -c "^Mem:"
+		/usr/bin/pmap -XX $$ | /usr/bin/grep -c "^ *Address .* Pss_Dirty "
+		/usr/bin/pgrep -x sh'
+	expect 0 "$(printf '1\n1\n17\n1\n1\n1')"
 }
 
 # Root writes kernel.hostname: uname -n and hostname(1) see it; unshare(1) -u keeps a
