@@ -516,9 +516,8 @@ static int show_smaps(struct proc_inode *pi, struct sbuf *sb)
 	r = vma_snapshot(in.mm, &l);
 	for (size_t i = 0; r == 0 && i < l.n; i++) {
 		struct smap_stats st;
-		const struct vma_info *v = &l.a[i].v;
-
 		struct smap_sum one = { 0 };
+		const struct vma_info *v = &l.a[i].v;
 
 		map_line(sb, &l.a[i]);
 		smap_count(in.mm, &l.a[i], &st);
@@ -1113,7 +1112,6 @@ static int show_cgroup(struct proc_inode *pi, struct sbuf *sb)
 	sb_printf(sb, "0::/\n"); /* cgroup v2, the root: the sandbox has no cgroups of its own */
 	return 0;
 }
-
 
 static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
