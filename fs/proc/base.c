@@ -566,32 +566,67 @@ static int show_smaps_rollup(struct proc_inode *pi, struct sbuf *sb)
 
 /* ---- mem: another process's memory at the offset of its address ---- */
 
+/* An open mem file: the target's mm as it was at open, and whose it is. */
+struct mem_file {
+	struct mm *mm;
+	struct kernel *k;
+	pid_t tgid, tid;
+};
+
 static int mem_open(struct file *f)
 {
 	struct proc_inode *pi = to_proc(file_inode(f));
 	struct procinfo in;
+	struct mem_file *mf;
 	int r;
 
 	r = procinfo_may_access(proc_kernel(pi), pi->tgid);
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;
+	mf = calloc(1, sizeof(*mf));
+	if (!mf)
+		return -ENOMEM;
 	r = info_get(pi, PROCINFO_MM, &in);
-	if (r < 0)
+	if (r < 0) {
+		free(mf);
 		return r;
-	f->priv = in.mm; /* the mm, not the task (NULL for a zombie: reads give 0) */
+	}
+	mf->mm = in.mm; /* a reference to the mm, not the task (NULL for a zombie) */
+	mf->k = proc_kernel(pi);
+	mf->tgid = pi->tgid;
+	mf->tid = pi->tid;
 	in.mm = NULL;
 	procinfo_put(&in);
+	f->priv = mf;
 	return 0;
+}
+
+/*
+ * Is @mf's mm still the target's? Linux reads and writes nothing (0) once the mm has no
+ * users (the process exited or exec'd); the reference we hold keeps it from being freed,
+ * not in use.
+ */
+static bool mem_live(struct mem_file *mf)
+{
+	struct procinfo in;
+	bool live;
+
+	if (!mf->mm || procinfo_get(mf->k, mf->tgid, mf->tid, PROCINFO_MM, &in) < 0)
+		return false;
+	live = in.mm == mf->mm;
+	procinfo_put(&in);
+	return live;
 }
 
 /* Linux's mem_rw: a page at a time through a bounce buffer; EIO when nothing moved. */
 static ssize_t mem_rw(struct file *f, struct uio *u, int64_t *pos, bool write)
 {
-	struct mm *mm = f->priv;
+	struct mem_file *mf = f->priv;
+	struct mm *mm = mf->mm;
 	uint8_t *buf;
 	ssize_t done = 0;
 
-	if (!mm || !u->resid)
+	if (!u->resid || !mem_live(mf))
 		return 0;
 	buf = malloc(PAGE_SIZE);
 	if (!buf)
@@ -651,8 +686,11 @@ static int64_t mem_llseek(struct file *f, int64_t off, int whence)
 
 static void mem_release(struct file *f)
 {
-	if (f->priv)
-		mm_put(f->priv);
+	struct mem_file *mf = f->priv;
+
+	if (mf && mf->mm)
+		mm_put(mf->mm);
+	free(mf);
 	free(f); /* a release op frees the file too (fs/file.c) */
 }
 
