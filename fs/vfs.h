@@ -308,6 +308,29 @@ struct inode_ops {
 	 * entries of processes that went away. NULL: always valid. Called under vfs_tree_mu.
 	 */
 	bool (*revalidate)(struct dentry *d);
+	/*
+	 * mknod - a character or block device node (@mode has S_IFCHR/S_IFBLK) numbered @rdev
+	 * (the kernel's dev_t). NULL: -EPERM.
+	 */
+	int (*mknod)(struct inode *dir, struct dentry *d, uint32_t mode, uint64_t rdev,
+		     const struct vfs_cred *cr);
+	/*
+	 * Extended attributes (fs/xattr.c checks names, sizes and permissions first). getxattr
+	 * copies the value into @buf when @size is non-zero (-ERANGE if it does not fit) and
+	 * returns its length; listxattr the same with the NUL-terminated names; setxattr takes
+	 * XATTR_CREATE / XATTR_REPLACE. NULL ops: -EOPNOTSUPP (no attributes).
+	 */
+	ssize_t (*getxattr)(struct inode *ino, const char *name, void *buf, size_t size);
+	ssize_t (*listxattr)(struct inode *ino, char *buf, size_t size);
+	int (*setxattr)(struct inode *ino, const char *name, const void *value, size_t size,
+			int flags);
+	int (*removexattr)(struct inode *ino, const char *name);
+	/*
+	 * tmpfile - O_TMPFILE: a new unnamed regular file in directory @dir, instantiated in
+	 * @d (a dentry never attached: it names nothing until linkat). NULL: -EOPNOTSUPP.
+	 */
+	int (*tmpfile)(struct inode *dir, struct dentry *d, uint32_t mode,
+		       const struct vfs_cred *cr);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
@@ -338,6 +361,10 @@ struct inode {
 	/* The page cache (fs/pagecache.c) of a regular file that can be mmap'd, or NULL
 	 * (mmap fails with ENODEV). Set at creation by the filesystem; immutable. */
 	struct pagecache *pagecache;
+	/* A device node's number (the kernel's dev_t, st_rdev); 0 for everything else. */
+	uint64_t rdev;
+	/* O_TMPFILE file not yet linked (linkat may give it a name unless opened O_EXCL). */
+	bool tmpfile, tmpfile_nolink;
 };
 
 /* inode_init - a new inode with one reference (the caller's), times set to now. */
@@ -502,8 +529,53 @@ int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
  * a socket inode fails with -ENXIO.
  */
 int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out);
-/* vfs_mknod - a regular file, FIFO or socket node (@mode has the S_IFMT type). */
-int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode);
+/*
+ * vfs_mknod - a regular file, FIFO, socket or device node (@mode has the S_IFMT type; @rdev
+ * the device number of S_IFCHR/S_IFBLK, whose permission check is the caller's: CAP_MKNOD).
+ */
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev);
+/*
+ * vfs_chrdev_fops / vfs_blkdev_fops - what an open of a device node of any filesystem gets:
+ * the open finds the Sentry's driver by inode->rdev (fs/dev/: memory devices, tty, ptmx,
+ * pts) and becomes its file; unknown devices and every block device give -ENXIO.
+ */
+extern const struct file_ops vfs_chrdev_fops, vfs_blkdev_fops;
+
+/*
+ * Extended attributes (fs/xattr.c): Linux's vfs_{get,set,list,remove}xattr with
+ * xattr_permission. @cr asks; @admin: CAP_SYS_ADMIN (trusted.*, security.*); @fowner:
+ * CAP_FOWNER (user.* in sticky dirs). @p names the file (its mount: EROFS). Sizes and
+ * errors as the syscalls: -ERANGE (name length, buffer too small), -E2BIG, -ENODATA,
+ * -EEXIST, -EOPNOTSUPP, -EPERM, -EACCES, -EROFS.
+ */
+#define VFS_XATTR_NAME_MAX 255
+#define VFS_XATTR_SIZE_MAX 65536
+#define VFS_XATTR_LIST_MAX 65536
+struct vfs_xattr_who {
+	const struct vfs_cred *cr;
+	bool admin, fowner;
+};
+ssize_t vfs_getxattr(const struct vfs_xattr_who *w, const struct path *p, const char *name,
+		     void *buf, size_t size);
+ssize_t vfs_listxattr(const struct vfs_xattr_who *w, const struct path *p, char *buf,
+		      size_t size);
+int vfs_setxattr(const struct vfs_xattr_who *w, const struct path *p, const char *name,
+		 const void *value, size_t size, int flags);
+int vfs_removexattr(const struct vfs_xattr_who *w, const struct path *p, const char *name);
+/*
+ * struct simple_xattrs - an in-memory attribute list for filesystems that keep their own
+ * (tmpfs; Linux's simple_xattrs). Protected by the caller (tmpfs: inode->mu).
+ */
+struct simple_xattr;
+struct simple_xattrs {
+	struct simple_xattr *head;
+};
+ssize_t simple_xattr_get(struct simple_xattrs *xs, const char *name, void *buf, size_t size);
+ssize_t simple_xattr_list(struct simple_xattrs *xs, char *buf, size_t size);
+int simple_xattr_set(struct simple_xattrs *xs, const char *name, const void *value,
+		     size_t size, int flags);
+int simple_xattr_remove(struct simple_xattrs *xs, const char *name);
+void simple_xattrs_free(struct simple_xattrs *xs);
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path);
 /* vfs_link - @flags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
 int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,

@@ -271,10 +271,13 @@ long sys_mkdirat(struct task *t, const struct syscall_args *a)
 	return do_mkdirat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
 }
 
-/* mknod: regular files, FIFOs and socket nodes; device nodes need CAP_MKNOD and then
- * devices the sandbox has no driver for: EPERM either way. */
-static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
+/*
+ * mknod: regular files, FIFOs, sockets and device nodes (CAP_MKNOD). A device node opens the
+ * Sentry's driver for its number (fs/dev/); others give ENXIO at open, as in gVisor.
+ */
+static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode, uint32_t dev)
 {
+	uint64_t rdev = 0;
 	struct at x;
 	long r;
 
@@ -288,7 +291,10 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		return -EPERM;
+		if (!task_capable(t, CAP_MKNOD))
+			return -EPERM;
+		rdev = makedev(major(dev), minor(dev)); /* the syscall's 32-bit new_encode_dev */
+		break;
 	case S_IFDIR:
 		return -EPERM;
 	default:
@@ -296,19 +302,19 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
 	}
 	r = at_begin(t, &x, dirfd, path, false, true);
 	if (r == 0)
-		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask));
+		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask), rdev);
 	at_end(&x);
 	return r;
 }
 
 long sys_mknod(struct task *t, const struct syscall_args *a)
 {
-	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1));
+	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1), (uint32_t)ARG_U(2));
 }
 
 long sys_mknodat(struct task *t, const struct syscall_args *a)
 {
-	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
+	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2), (uint32_t)ARG_U(3));
 }
 
 static long do_unlinkat(struct task *t, int dirfd, gva_t path, int flags)
