@@ -448,11 +448,17 @@ void mount_detach(struct mount *m);
 struct mount *mount_lookup(struct mount *parent, struct dentry *d);
 /*
  * mount_new_bind - a bind mount of @src (any directory or file of a mounted tree) on
- * @target (mount(2) MS_BIND; submounts of @src are not carried along). The bind shares the
+ * @target (mount(2) MS_BIND; submounts of @src are not carried along: mount_new_rbind). The bind shares the
  * tree: unmounting it prunes nothing. One reference in *out (the table holds another).
  */
 int mount_new_bind(const struct path *src, const struct path *target, bool readonly,
 		   struct mount **out);
+/*
+ * mount_new_rbind - mount(2) MS_BIND|MS_REC: the bind of @src on @target, then a bind of
+ * every mount under @src on the same place in the new one, recursively (Linux's copy_tree;
+ * each copy keeps its read-only flag). One reference to the top bind in *out.
+ */
+int mount_new_rbind(const struct path *src, const struct path *target, struct mount **out);
 /*
  * mount_umount - umount2(2) of @m (the root of a mount with a parent): -EINVAL for the
  * namespace root, -EBUSY while it has submounts or (without @detach) users beyond @holders

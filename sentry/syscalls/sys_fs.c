@@ -548,10 +548,22 @@ static bool owner_or_root(const struct vfs_cred *cr, struct inode *ino)
 	return cr->uid == 0 || cr->uid == ino->uid;
 }
 
-static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t mode)
+/*
+ * Linux's mnt_want_write before every attribute change: a read-only mount refuses chmod,
+ * chown, utimes and truncate of any file in it (EROFS before the permission checks).
+ */
+static long setattr_may_write(const struct path *p)
+{
+	return mount_readonly(p->mnt) ? -EROFS : 0;
+}
+
+static long chmod_inode(const struct vfs_cred *cr, const struct path *p, uint32_t mode)
 {
 	struct iattr ia = { .valid = ATTR_MODE, .mode = mode & 07777 };
+	struct inode *ino = p->dentry->inode;
 
+	if (setattr_may_write(p) < 0)
+		return -EROFS;
 	if (!owner_or_root(cr, ino))
 		return -EPERM;
 	/* A non-root owner outside the file's group cannot keep setgid (Linux's setattr_copy). */
@@ -561,11 +573,15 @@ static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t m
 }
 
 /* Linux's chown_common + setattr_prepare: only root gives files away. */
-static long chown_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t uid, uint32_t gid)
+static long chown_inode(const struct vfs_cred *cr, const struct path *p, uint32_t uid,
+			uint32_t gid)
 {
 	struct iattr ia = { .valid = 0 };
+	struct inode *ino = p->dentry->inode;
 	uint32_t mode = ino->mode;
 
+	if (setattr_may_write(p) < 0)
+		return -EROFS;
 	if (uid != (uint32_t)-1) {
 		if (cr->uid != 0 && (cr->uid != ino->uid || uid != ino->uid))
 			return -EPERM;
@@ -600,7 +616,7 @@ long sys_chmod(struct task *t, const struct syscall_args *a)
 
 	if (r < 0)
 		return r;
-	r = chmod_inode(&cr, p.dentry->inode, (uint32_t)ARG_U(1));
+	r = chmod_inode(&cr, &p, (uint32_t)ARG_U(1));
 	path_put(&p);
 	return r;
 }
@@ -613,7 +629,7 @@ long sys_fchmodat(struct task *t, const struct syscall_args *a)
 
 	if (r < 0)
 		return r;
-	r = chmod_inode(&cr, p.dentry->inode, (uint32_t)ARG_U(2));
+	r = chmod_inode(&cr, &p, (uint32_t)ARG_U(2));
 	path_put(&p);
 	return r;
 }
@@ -630,7 +646,7 @@ static long do_fchownat(struct task *t, int dirfd, gva_t path, uint32_t uid, uin
 	r = at_lookup(t, dirfd, path, flags, &cr, &p);
 	if (r < 0)
 		return r;
-	r = chown_inode(&cr, p.dentry->inode, uid, gid);
+	r = chown_inode(&cr, &p, uid, gid);
 	path_put(&p);
 	return r;
 }
@@ -668,7 +684,7 @@ long sys_fchmod(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	r = (file_inode(f) && !(f->flags & O_PATH)) ?
-		    chmod_inode(&cr, file_inode(f), (uint32_t)ARG_U(1)) : -EBADF;
+		    chmod_inode(&cr, &f->path, (uint32_t)ARG_U(1)) : -EBADF;
 	file_put(f);
 	return r;
 }
@@ -682,7 +698,7 @@ long sys_fchown(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	r = (file_inode(f) && !(f->flags & O_PATH)) ?
-		    chown_inode(&cr, file_inode(f), (uint32_t)ARG_U(1), (uint32_t)ARG_U(2)) :
+		    chown_inode(&cr, &f->path, (uint32_t)ARG_U(1), (uint32_t)ARG_U(2)) :
 		    -EBADF;
 	file_put(f);
 	return r;
@@ -713,7 +729,9 @@ long sys_truncate(struct task *t, const struct syscall_args *a)
 		return r;
 	if (S_ISDIR(p.dentry->inode->mode))
 		r = -EISDIR;
-	else
+	else if (!S_ISREG(p.dentry->inode->mode))
+		r = -EINVAL;
+	else if ((r = setattr_may_write(&p)) == 0)
 		r = vfs_permission(&cr, p.dentry->inode, MAY_WRITE);
 	if (r == 0)
 		r = truncate_inode(p.dentry->inode, (int64_t)ARG_U(1));
@@ -799,7 +817,9 @@ static long do_utimes(struct task *t, int dirfd, uint64_t path, struct timespec 
 			return r;
 	}
 	/* Linux: explicit times need the owner (or root); "now" also allows write access. */
-	if (owner_or_root(&cr, p.dentry->inode))
+	if (setattr_may_write(&p) < 0)
+		r = -EROFS;
+	else if (owner_or_root(&cr, p.dentry->inode))
 		r = 0;
 	else if (explicit)
 		r = -EPERM;
