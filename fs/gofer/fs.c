@@ -451,7 +451,34 @@ static void gofer_release(struct inode *ino)
 	free(gi);
 }
 
+/* Extended attributes: through the gofer (fs/gofer/xattr.c); nothing cached. */
+static ssize_t gofer_getxattr(struct inode *ino, const char *name, void *buf, size_t size)
+{
+	return p9c_getxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, buf, size);
+}
+
+static ssize_t gofer_listxattr(struct inode *ino, char *buf, size_t size)
+{
+	return p9c_getxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), "", buf, size);
+}
+
+static int gofer_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			  int flags)
+{
+	return p9c_setxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, value, size, (uint32_t)flags);
+}
+
+static int gofer_removexattr(struct inode *ino, const char *name)
+{
+	return p9c_setxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, NULL, 0, P9_XATTR_REMOVE);
+}
+
+#define GOFER_XATTR_OPS                                                                      \
+	.getxattr = gofer_getxattr, .listxattr = gofer_listxattr, .setxattr = gofer_setxattr, \
+	.removexattr = gofer_removexattr
+
 static const struct inode_ops gofer_dir_iops = {
+	GOFER_XATTR_OPS,
 	.lookup = gofer_lookup,
 	.create = gofer_create,
 	.mkdir = gofer_mkdir,
@@ -466,12 +493,14 @@ static const struct inode_ops gofer_dir_iops = {
 };
 
 static const struct inode_ops gofer_file_iops = {
+	GOFER_XATTR_OPS,
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
 };
 
 static const struct inode_ops gofer_link_iops = {
+	GOFER_XATTR_OPS,
 	.get_link = gofer_get_link,
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
