@@ -331,6 +331,12 @@ struct inode_ops {
 	 */
 	int (*tmpfile)(struct inode *dir, struct dentry *d, uint32_t mode,
 		       const struct vfs_cred *cr);
+	/*
+	 * get_path - a "magic" symlink (/proc/PID/fd/N): the walk jumps to the file itself (new
+	 * references in *out) instead of reading the text, so unlinked and O_TMPFILE files are
+	 * reachable. -EOPNOTSUPP: an ordinary link, walked through get_link. Under vfs_tree_mu.
+	 */
+	int (*get_path)(struct inode *ino, struct path *out);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */

@@ -71,6 +71,33 @@ int main(void)
 	is_errno(linkat(fd, "", AT_FDCWD, at("named"), AT_EMPTY_PATH), EEXIST, "linkat over a name: EEXIST");
 	close(fd);
 
+	/* Through /proc/self/fd/N: a magic link to the file itself. */
+	char pp[64];
+	fd = open(dir, O_TMPFILE | O_RDWR, 0600);
+	write(fd, "proc", 4);
+	snprintf(pp, sizeof(pp), "/proc/self/fd/%d", fd);
+	is_errno(linkat(AT_FDCWD, pp, AT_FDCWD, at("viaproc"), 0), EXDEV,
+		 "linkat of the /proc link itself: EXDEV");
+	is_int(linkat(AT_FDCWD, pp, AT_FDCWD, at("viaproc"), AT_SYMLINK_FOLLOW), 0,
+	       "linkat(/proc/self/fd/N, AT_SYMLINK_FOLLOW) names it");
+	fd2 = open(at("viaproc"), O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	is_int(read(fd2, buf, sizeof(buf)), 4, "read through that name");
+	close(fd2);
+	close(fd);
+	unlink(at("viaproc"));
+	/* ... and reopening an unlinked file. */
+	fd = open(at("del"), O_CREAT | O_RDWR, 0600);
+	write(fd, "deleted", 7);
+	unlink(at("del"));
+	snprintf(pp, sizeof(pp), "/proc/self/fd/%d", fd);
+	fd2 = open(pp, O_RDONLY);
+	ok(fd2 >= 0, "open an unlinked file through /proc/self/fd");
+	memset(buf, 0, sizeof(buf));
+	is_int(read(fd2, buf, sizeof(buf)), 7, "its data");
+	close(fd2);
+	close(fd);
+
 	/* O_EXCL: never linkable. */
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_EXCL, 0600);
 	ok(fd >= 0, "O_TMPFILE|O_EXCL");
