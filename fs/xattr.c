@@ -111,11 +111,12 @@ ssize_t vfs_listxattr(const struct vfs_xattr_who *w, const struct path *p, char 
 	n = ino->ops->listxattr(ino, NULL, 0);
 	if (n <= 0)
 		return n;
-	all = malloc((size_t)n);
+	all = malloc((size_t)n + 1);
 	if (!all)
 		return -ENOMEM;
 	n = ino->ops->listxattr(ino, all, (size_t)n);
 	if (n > 0) {
+		all[n] = '\0'; /* a malformed list (a gofer's) cannot run past the buffer */
 		n = filter_trusted(all, n);
 		if (size && (size_t)n > size)
 			n = -ERANGE;

@@ -24,6 +24,10 @@ ssize_t p9c_getxattr(struct p9c *c, uint32_t fid, const char *name, void *buf, s
 	if (e < 0)
 		return e;
 	total = r.rxattrwalk.size;
+	if (total > 65536) {
+		e = -E2BIG; /* XATTR_SIZE_MAX/XATTR_LIST_MAX: a gofer never sends more */
+		goto out;
+	}
 	if (size == 0 || total == 0)
 		goto out;
 	if (total > size) {

@@ -265,8 +265,10 @@ out:
 }
 
 /*
- * Copy every extended attribute of @from to @to (overlayfs's ovl_copy_xattr). A lower
- * filesystem without attributes (EOPNOTSUPP) has nothing to copy.
+ * Copy every extended attribute of @from to @to (overlayfs's ovl_copy_xattr). Best effort on
+ * the lower side: a file whose attributes cannot be read (no support, or a gofer that may
+ * not open it, e.g. a directory without read permission) is copied up without them rather
+ * than not at all. Only running out of memory or failing to store fails the copy-up.
  */
 static int copy_xattrs(struct inode *from, struct inode *to)
 {
@@ -274,25 +276,19 @@ static int copy_xattrs(struct inode *from, struct inode *to)
 	char *names, *val = NULL;
 	int r = 0;
 
-	if (n == -EOPNOTSUPP || n == 0)
-		return 0;
-	if (n < 0)
-		return (int)n;
-	names = malloc((size_t)n);
+	if (n <= 0)
+		return n == -ENOMEM ? -ENOMEM : 0;
+	names = malloc((size_t)n + 1);
 	if (!names)
 		return -ENOMEM;
 	n = from->ops->listxattr(from, names, (size_t)n);
-	if (n < 0)
-		r = (int)n;
+	if (n > 0)
+		names[n] = '\0'; /* the last name ends even if the lower's list is malformed */
 	for (ssize_t i = 0; r == 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
 		const char *name = names + i;
 		ssize_t len = from->ops->getxattr(from, name, NULL, 0);
-		if (len == -ENODATA)
-			continue; /* went away meanwhile */
-		if (len < 0) {
-			r = (int)len;
-			break;
-		}
+		if (len < 0)
+			continue; /* went away meanwhile, or unreadable */
 		free(val);
 		val = malloc((size_t)len + 1);
 		if (!val) {
@@ -300,10 +296,8 @@ static int copy_xattrs(struct inode *from, struct inode *to)
 			break;
 		}
 		len = len ? from->ops->getxattr(from, name, val, (size_t)len) : 0;
-		if (len < 0) {
-			r = (int)len;
-			break;
-		}
+		if (len < 0)
+			continue; /* changed meanwhile (ERANGE) or went away */
 		r = to->ops->setxattr ? to->ops->setxattr(to, name, val, (size_t)len, 0) : -EOPNOTSUPP;
 	}
 	free(val);
