@@ -56,7 +56,8 @@ fi
 # kind=ns: the program prints one number (ns per operation); the median over $RUNS runs is
 #   reported. @N@ becomes the iteration count: sized per runner so one run takes about
 #   $TARGET_MS, never more than `iters`. stdin is where the program's stdin comes from.
-# kind=wall: median whole-command wall time over $STARTUP_RUNS runs, in ms.
+# kind=wall: median whole-command wall time in ms over `iters` runs ($STARTUP_RUNS when 0;
+#   QUICK caps it at 3).
 # kind=pending:REASON: listed and skipped until the sandbox can run it; enabling it = set
 #   kind to ns and add bench/progs/NAME.c.
 # Adding a benchmark = one line here (plus its bench/progs/*.c).
@@ -69,7 +70,7 @@ BENCHMARKS=(
 	"signal|ns|ns/signal|/dev/null|50000|$PROGS/signal @N@"
 	"pagefault|ns|ns/fault|/dev/null|200000|$PROGS/pagefault @N@"
 	"mmap64m|ns|ns/iter|/dev/null|20|$PROGS/mmap64m @N@"
-	"startup|wall|ms|/dev/null|1|$PROGS/true"
+	"startup|wall|ms|/dev/null|0|$PROGS/true"
 	"open_close|ns|ns/call|/dev/null|100000|$PROGS/open_close @N@"
 	"stat|ns|ns/call|/dev/null|100000|$PROGS/stat @N@"
 	"pipe_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/pipe_pingpong @N@"
@@ -77,7 +78,8 @@ BENCHMARKS=(
 	"fork_exec|ns|ns/fork+exec|/dev/null|500|$PROGS/fork_exec @N@"
 	"seq_write|ns|ns/MiB|/dev/null|256|$PROGS/seqio write @N@"
 	"seq_read|ns|ns/MiB|/dev/null|256|$PROGS/seqio read @N@"
-	"find_usr_include|wall|ms|/dev/null|1|/usr/bin/find /usr/include"
+	"find_usr_include|wall|ms|/dev/null|0|/usr/bin/find /usr/include"
+	"find_usr|wall|ms|/dev/null|3|/usr/bin/find /usr"
 	"futex_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
 )
 
@@ -168,6 +170,10 @@ for b in "${BENCHMARKS[@]}"; do
 			n=$(iters_for "$in" "$prefix" "$max" "$cmd")
 		else
 			runs=$STARTUP_RUNS
+			if [ "$max" -gt 0 ]; then
+				runs=$max
+				[ -n "$QUICK" ] && [ "$runs" -gt 3 ] && runs=3
+			fi
 		fi
 		c=${cmd//@N@/$n}
 		vals=()

@@ -85,6 +85,7 @@ static int lookup_child(struct dentry *dir, const char *name, size_t len, struct
 		d = NULL;
 	}
 	if (d) {
+		dentry_touch(d);
 		dentry_get(d);
 		*out = d;
 		return 0;

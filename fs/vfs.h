@@ -337,6 +337,13 @@ struct inode_ops {
 	 * reachable. -EOPNOTSUPP: an ordinary link, walked through get_link. Under vfs_tree_mu.
 	 */
 	int (*get_path)(struct inode *ino, struct path *out);
+	/*
+	 * evictable - may the dentry cache drop the unused dentry @d (whose inode this is) and
+	 * look it up again later with nothing lost? Filesystems whose dentries are only a cache
+	 * of another store (gofer, clean overlay entries) say yes; NULL: never (tmpfs, where the
+	 * tree is the data). Called under vfs_tree_mu.
+	 */
+	bool (*evictable)(struct dentry *d);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
@@ -408,6 +415,8 @@ struct dentry {
 	int nchildren;
 	int mounted;            /* mounts on this dentry */
 	bool dead;
+	bool on_lru;            /* in the dentry cache's LRU (its inode has an evictable op) */
+	struct dentry *lru_prev, *lru_next;
 };
 
 extern pthread_mutex_t vfs_tree_mu;
@@ -426,6 +435,30 @@ void dentry_attach(struct dentry *d);
 void dentry_detach(struct dentry *d);
 /* dentry_prune - detach every descendant of @d (unmount, teardown). */
 void dentry_prune(struct dentry *d);
+/* dentry_touch - @d was found by a lookup: most recently used. Preconditions: vfs_tree_mu. */
+void dentry_touch(struct dentry *d);
+
+/*
+ * The dentry cache. Positive dentries of filesystems with an evictable op sit on an LRU;
+ * when it grows past a high-water mark, unused ones (only the tree holds them, no children,
+ * no mounts, nobody else holds their inode) are dropped oldest first. Each cached gofer
+ * dentry holds a fid, an fd in the gofer, so this is what lets a walk of a tree larger than
+ * the gofer's fd limit work.
+ *
+ * dcache_shrink runs only where no caller can hold an unreferenced dentry pointer: between
+ * syscalls (dcache_balance from the dispatcher), never from inside a walk.
+ */
+extern size_t dcache_high_water;
+extern atomic_bool dcache_over;
+/* dcache_shrink - evict down to 3/4 of the high-water mark; returns how many went. */
+size_t dcache_shrink(void);
+/* dcache_count - dentries on the LRU now. */
+size_t dcache_count(void);
+static inline void dcache_balance(void)
+{
+	if (atomic_load_explicit(&dcache_over, memory_order_relaxed))
+		dcache_shrink();
+}
 
 /* struct mount - a filesystem instance grafted at @mountpoint of @parent (NULLs for a root). */
 struct mount {

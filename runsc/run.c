@@ -57,6 +57,8 @@ static void usage(FILE *f, const char *prog)
 		"                        caller's when the guest sees it, else /\n"
 		"  -e, --env=NAME=VALUE  set a variable (NAME alone: copy the caller's)\n"
 		"  --clear-env           start from an empty environment\n"
+		"  --dentry-cache=N      cached file names kept unused before the oldest are dropped\n"
+		"                        (default 4096; each holds fds in the gofer)\n"
 		"platforms:",
 		prog);
 	for (const char *const *n = platform_names(); *n; n++)
@@ -307,6 +309,7 @@ int cli_run(const char *prog, int argc, char **argv)
 		{ "clear-env", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "tty", no_argument, NULL, 't' },
+		{ "dentry-cache", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run_opts o; /* large; one run per process */
@@ -377,6 +380,17 @@ int cli_run(const char *prog, int argc, char **argv)
 		case 'C':
 			o.clear_env = true;
 			break;
+		case 'D': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!optarg[0] || *end || n < 16 || n > 1000000) {
+				fprintf(stderr, "%s: --dentry-cache %s: expected a number from 16 to 1000000\n",
+					prog, optarg);
+				return EXIT_SANDBOX_ERROR;
+			}
+			c.dentry_cache = n;
+			break;
+		}
 		case 'h':
 			usage(stdout, prog);
 			return 0;

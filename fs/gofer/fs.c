@@ -477,6 +477,14 @@ static int gofer_removexattr(struct inode *ino, const char *name)
 	.getxattr = gofer_getxattr, .listxattr = gofer_listxattr, .setxattr = gofer_setxattr, \
 	.removexattr = gofer_removexattr
 
+/* A gofer dentry is a cache of the server's tree: dropped, it is walked again on demand
+ * (attributes refetched, the same st_ino from the qid). */
+static bool gofer_evictable(struct dentry *d)
+{
+	(void)d;
+	return true;
+}
+
 static const struct inode_ops gofer_dir_iops = {
 	GOFER_XATTR_OPS,
 	.lookup = gofer_lookup,
@@ -490,6 +498,7 @@ static const struct inode_ops gofer_dir_iops = {
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
+	.evictable = gofer_evictable,
 };
 
 static const struct inode_ops gofer_file_iops = {
@@ -497,6 +506,7 @@ static const struct inode_ops gofer_file_iops = {
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
+	.evictable = gofer_evictable,
 };
 
 static const struct inode_ops gofer_link_iops = {
@@ -505,6 +515,7 @@ static const struct inode_ops gofer_link_iops = {
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
+	.evictable = gofer_evictable,
 };
 
 /* ---- open files ---- */

@@ -181,6 +181,7 @@ static int real_child(struct dentry *dir, const char *name, struct dentry **out)
 	int r;
 
 	if (d) {
+		dentry_touch(d);
 		dentry_get(d);
 		*out = d;
 		return 0;
@@ -963,6 +964,18 @@ static int ovl_removexattr(struct inode *ino, const char *name)
 	return ovl_xattr_change(ino, name, NULL, 0, 0, true);
 }
 
+/*
+ * Only entries that exist purely in the lower layer can be dropped and found again as they
+ * were: an upper copy carries the st_ino of its lower file only while this inode lives, and
+ * whiteouts live in the directory inode.
+ */
+static bool ovl_evictable(struct dentry *d)
+{
+	struct ovl_inode *oi = to_ovl(d->inode);
+
+	return !oi->upper && !oi->nwhiteouts;
+}
+
 static const struct inode_ops ovl_iops = {
 	.mknod = ovl_mknod,
 	.tmpfile = ovl_tmpfile,
@@ -982,6 +995,7 @@ static const struct inode_ops ovl_iops = {
 	.getattr = ovl_getattr,
 	.setattr = ovl_setattr,
 	.release = ovl_release,
+	.evictable = ovl_evictable,
 };
 
 /* ---- open files: a real file underneath (upper once written; a reader keeps the lower) ---- */

@@ -362,6 +362,8 @@ int boot_run(const struct boot_config *c, int *wait_status, char *err, size_t er
 		return r;
 	}
 	pagecache_set_memfile(mf); /* page caches share the guests' memory file */
+	if (c->dentry_cache)
+		dcache_high_water = c->dentry_cache;
 	r = platform_new(pname, memfile_fd(mf), &p);
 	if (r < 0) {
 		snprintf(err, errlen, r == -ENOENT ? "unknown platform '%s'" :

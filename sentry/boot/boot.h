@@ -16,6 +16,7 @@ struct boot_config {
 	char *const *argv;        /* guest argv, NULL-terminated */
 	char *const *envp;        /* guest environment */
 	bool strace;              /* print every guest syscall on stderr */
+	size_t dentry_cache;      /* the dentry cache's high-water mark; 0: the default */
 	/*
 	 * A terminal (`run -t`): the init's stdio and controlling terminal is a pty in the
 	 * Sentry (/dev/pts/0) relayed to the caller's fds 0 and 1 (fs/tty/console.c); the

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fs/vfs.h"
 #include "lib/log.h"
 #include "sentry/syscalls/strace.h"
 #include "sentry/syscalls/sys_impl.h"
@@ -39,6 +40,8 @@ void syscall_dispatch(struct task *t)
 			log_info("unsupported syscall %llu", (unsigned long long)nr);
 		r = -ENOSYS;
 	}
+	/* Here no walk is in progress on this thread: the one safe point to trim the cache. */
+	dcache_balance();
 	if (t->exiting)
 		return;
 	/* -ERESTART*: task_deliver_signals decides between -EINTR and re-execution. */

@@ -29,7 +29,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	timers_exec python_multiprocessing sqlite_wal volume_mmap
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
 	tty_shell tty_pipe
-	files_find files_sha256 files_cp_r files_shell_redirect escape_symlinks
+	files_find files_find_usr dcache_evict files_sha256 files_cp_r files_shell_redirect escape_symlinks
 	shell_pipeline build_make_gcc python_threads fs_nodes_xattrs"}
 
 tmp=$(mktemp -d)
@@ -320,6 +320,45 @@ check_files_find() {
 	else
 		pass
 	fi
+}
+
+# All of /usr (about 160k names, more than the gofer may hold fds for): the dentry cache must
+# drop unused names as the walk goes on.
+check_files_find_usr() {
+	hostroot /usr/bin/find /usr
+	local want
+	want=$(find /usr | wc -l)
+	if [ "$RC" -ne 0 ]; then
+		fail "exit $RC" "$tmp/err"
+	elif [ "$(wc -l <"$tmp/out")" -ne "$want" ]; then
+		fail "find /usr: $(wc -l <"$tmp/out") entries, native $want" "$tmp/err"
+	else
+		pass
+	fi
+}
+
+# With a tiny dentry cache, names are dropped and walked again all the time: inode numbers,
+# modes, sizes and link targets still read as natively (st_ino is the host's, through the
+# overlay), and what the guest changed survives eviction: a whiteout, a copied-up file and
+# its st_ino, new files in lower directories, a rw volume's file, an open fd and the cwd.
+check_dcache_evict() {
+	local d want
+	d=$(mktemp -d /var/tmp/sbx-dc.XXXXXX)
+	echo vol >"$d/v"
+	want=$(cd /usr/share && find doc -printf '%i %m %s %l %p\n' | sort | cksum)
+	hostroot --dentry-cache=16 -v "$d:/vol" /bin/sh -c '
+		set -e
+		cd /usr/share && find doc -printf "%i %m %s %l %p\n" | sort | cksum
+		rm /etc/hostname; echo up >>/etc/os-release; i1=$(stat -c %i /etc/os-release)
+		echo new >/usr/share/doc/sbx-new; echo more >>/vol/v
+		exec 3</etc/passwd; cd /usr/share/doc
+		find /usr/lib /usr/share >/dev/null
+		test ! -e /etc/hostname; tail -n 1 /etc/os-release; cat /usr/share/doc/sbx-new
+		test "$(stat -c %i /etc/os-release)" = "$i1"; cat /vol/v; pwd; head -c 4 <&3; echo
+		ls -d "$PWD"/sbx-new'
+	expect 0 "$(printf '%s\nup\nnew\nvol\nmore\n/usr/share/doc\n%s\n/usr/share/doc/sbx-new' \
+		"$want" "$(head -c 4 /etc/passwd)")"
+	rm -rf "$d"
 }
 
 # A 100 MiB host file (in a volume, so the checkout's place does not matter) hashed inside.

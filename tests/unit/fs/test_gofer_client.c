@@ -316,6 +316,73 @@ START_TEST(test_server_gone)
 }
 END_TEST
 
+static int server_fds(void)
+{
+	char p[64];
+	int n = 0;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)server);
+	d = opendir(p);
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
+}
+
+/* More names than the cache may keep: the oldest unused ones go, with their fids (the
+ * server's fds); names in use, and directories with cached children, stay. */
+START_TEST(test_dcache_evict)
+{
+	char p[256];
+	struct path keep, q;
+	struct file *f;
+	struct stat st, hst;
+	int before, mid;
+
+	snprintf(p, sizeof(p), "%s/many", tree);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	for (int i = 0; i < 64; i++) {
+		snprintf(p, sizeof(p), "many/f%d", i);
+		put(p, "x");
+	}
+	dcache_high_water = 16;
+	before = server_fds();
+	for (int i = 0; i < 64; i++) {
+		snprintf(p, sizeof(p), "/many/f%d", i);
+		ck_assert_int_eq(vfs_lookup(&S, p, LOOKUP_FOLLOW, &q), 0);
+		path_put(&q);
+	}
+	ck_assert_int_ge(dcache_count(), 65);
+	ck_assert_int_ge(server_fds(), before + 64);
+	ck_assert_int_eq(vfs_lookup(&S, "/many/f0", LOOKUP_FOLLOW, &keep), 0);
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f), 0);
+	mid = server_fds();
+	ck_assert(dcache_shrink() >= 50);
+	ck_assert_int_le(dcache_count(), 12);
+	ck_assert_int_le(server_fds(), mid - 50); /* each dropped name clunked its fid */
+	ck_assert(!keep.dentry->dead && !f->path.dentry->dead);
+	ck_assert_ptr_eq(dentry_child(m->root, "many", 4), keep.dentry->parent);
+	/* dropped names come back with the same identity */
+	ck_assert_int_eq(vfs_lookup(&S, "/many/f33", LOOKUP_FOLLOW, &q), 0);
+	ck_assert_int_eq(vfs_getattr(q.dentry->inode, &st), 0);
+	snprintf(p, sizeof(p), "%s/many/f33", tree);
+	ck_assert_int_eq(stat(p, &hst), 0);
+	ck_assert_int_eq(st.st_ino, hst.st_ino);
+	path_put(&q);
+	/* unused now: everything can go, "many" after its children */
+	path_put(&keep);
+	file_put(f);
+	dcache_high_water = 0;
+	while (dcache_shrink() > 0)
+		;
+	ck_assert_ptr_null(dentry_child(m->root, "many", 4));
+	ck_assert_int_eq(dcache_count(), 0);
+	ck_assert_int_le(server_fds(), before);
+}
+END_TEST
+
 static void noop(void)
 {
 }
@@ -332,6 +399,7 @@ Suite *gofer_client_suite(void)
 	tcase_add_test(rw, test_readdir);
 	tcase_add_test(rw, test_write_ops);
 	tcase_add_test(rw, test_xattrs);
+	tcase_add_test(rw, test_dcache_evict);
 	tcase_add_checked_fixture(ro, setup_ro, stop);
 	tcase_add_test(ro, test_readonly);
 	tcase_add_checked_fixture(gone, setup_ro, noop);
