@@ -219,6 +219,24 @@ out:
 	return r;
 }
 
+/* Lazily unmount every mount under @m, deepest first (umount -l of a tree, Linux's
+ * umount_tree). Preconditions: vfs_tree_mu. */
+static void detach_submounts(struct mount *m)
+{
+	for (;;) {
+		struct mount *c = mount_table;
+
+		while (c && c->parent != m)
+			c = c->next_mount;
+		if (!c)
+			return;
+		mount_get(c);
+		detach_submounts(c);
+		mount_detach(c);
+		mount_put(c);
+	}
+}
+
 int mount_umount(struct mount *m, bool detach, long holders)
 {
 	int r = 0;
@@ -228,7 +246,7 @@ int mount_umount(struct mount *m, bool detach, long holders)
 		r = -EINVAL;
 		goto out;
 	}
-	for (struct mount *c = mount_table; c; c = c->next_mount) {
+	for (struct mount *c = mount_table; c && !detach; c = c->next_mount) {
 		if (c->parent == m) {
 			r = -EBUSY;
 			goto out;
@@ -243,6 +261,8 @@ int mount_umount(struct mount *m, bool detach, long holders)
 	for (struct mount *c = mount_table; c; c = c->next_mount)
 		if (c == m)
 			r = 0;
+	if (r == 0 && detach)
+		detach_submounts(m);
 out:
 	pthread_mutex_unlock(&vfs_tree_mu);
 	if (r == 0)

@@ -500,8 +500,9 @@ int mount_new_bind(const struct path *src, const struct path *target, bool reado
 int mount_new_rbind(const struct path *src, const struct path *target, struct mount **out);
 /*
  * mount_umount - umount2(2) of @m (the root of a mount with a parent): -EINVAL for the
- * namespace root, -EBUSY while it has submounts or (without @detach) users beyond @holders
- * references the caller knows of. Detaches it from the table.
+ * namespace root, -EBUSY (without @detach) while it has submounts or users beyond @holders
+ * references the caller knows of. Detaches it from the table (with @detach, every mount
+ * under it too, deepest first).
  */
 int mount_umount(struct mount *m, bool detach, long holders);
 /* mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)? */

@@ -112,7 +112,7 @@
 	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
 	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds copy submounts; other types EPERM") \
-	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN") \
+	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH (which takes submounts along); MNT_EXPIRE always EAGAIN") \
 	X(getxattr, "sspu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
 	X(lgetxattr, "sspu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
 	X(fgetxattr, "fspu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \

@@ -107,8 +107,9 @@ int main(void)
 	is_int(stat(at("a/sub/h"), &st), 0, "the copy shows the same tmpfs");
 
 	/* Cleanup, innermost first. */
-	is_int(umount(at("c/sub")), 0, "umount c/sub");
-	is_int(umount(at("c")), 0, "umount c");
+	is_errno(umount(at("c")), EBUSY, "umount c with a submount: EBUSY");
+	is_int(umount2(at("c"), MNT_DETACH), 0, "umount -l c takes its submounts along");
+	is_errno(stat(at("c/sub"), &st), ENOENT, "c is the bare directory again");
 	is_int(umount(at("e")), 0, "umount e");
 	is_int(umount(at("b")), 0, "umount b");
 	is_int(umount(at("a/sub")), 0, "umount a/sub");
