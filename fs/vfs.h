@@ -352,6 +352,7 @@ struct super {
 	uint64_t dev;   /* st_dev */
 	const char *fstype; /* /proc/mounts' type ("tmpfs", "proc", ...); NULL: "tmpfs" */
 	atomic_ulong next_ino;
+	bool rdonly;    /* SB_RDONLY: every mount of it is read-only (a read-only gofer) */
 };
 
 /* struct inode - a file's identity and attributes. Embedded first by filesystems. */
@@ -505,10 +506,13 @@ int mount_new_rbind(const struct path *src, const struct path *target, struct mo
  * under it too, deepest first).
  */
 int mount_umount(struct mount *m, bool detach, long holders);
-/* mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)? */
+/*
+ * mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)?
+ * Linux's __mnt_is_readonly: the mount's flag or its filesystem's.
+ */
 static inline bool mount_readonly(const struct mount *m)
 {
-	return m && m->readonly;
+	return m && (m->readonly || m->root->inode->sb->rdonly);
 }
 
 void path_get(const struct path *p);

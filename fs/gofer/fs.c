@@ -772,7 +772,6 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 	uint32_t fid;
 	int e = p9c_new(sock, 0, &c);
 
-	(void)readonly;
 	if (e < 0)
 		return e;
 	fid = p9c_fid_alloc(c);
@@ -795,6 +794,7 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 	}
 	sb->dev = atomic_fetch_add(&gofer_next_dev, 1);
 	sb->fstype = "9p";
+	sb->rdonly = readonly; /* EROFS in the Sentry, before any request (the gofer refuses too) */
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	e = gi_new(sb, c, fid, &st, &gi);

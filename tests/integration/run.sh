@@ -801,8 +801,8 @@ check_volume_ro() {
 }
 
 # Device nodes in the overlay (mknod, `cp -a /dev/null`), xattrs through a volume (the gofer's
-# Txattrwalk/Txattrcreate, reaching the host) and refused on a read-only one, python's
-# os.setxattr in the guest's /tmp.
+# Txattrwalk/Txattrcreate, reaching the host) and refused on a read-only one (the Sentry's
+# EROFS: statvfs says ST_RDONLY), python's os.setxattr in the guest's /tmp.
 check_fs_nodes_xattrs() {
 	local d
 	d=$(mktemp -d)
@@ -826,14 +826,15 @@ for call in (lambda: os.setxattr("/ro/f", "user.x", b"1"), lambda: os.chmod("/ro
         print(e.strerror)
 open("/tmp/x", "w").close()
 os.setxattr("/tmp/x", "user.a", b"1")
-print(os.listxattr("/tmp/x"))'
+print(os.listxattr("/tmp/x"))
+print([bool(os.statvfs(p).f_flag & os.ST_RDONLY) for p in ("/ro", "/vol")])'
 	local host
 	host=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.guest"))' "$d/f" 2>&1)
 	if [ "$host" != "b'G'" ]; then
 		fail "the attribute did not reach the host: $host" "$tmp/err"
 	else
 		expect 0 "$(printf "%s\n" "1 3 0o20666" "b'H'" "['user.guest', 'user.host']" \
-			"Read-only file system" "Read-only file system" "['user.a']")"
+			"Read-only file system" "Read-only file system" "['user.a']" "[True, False]")"
 	fi
 	rm -rf "$d"
 }
