@@ -123,7 +123,8 @@ int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, s
 	return r;
 }
 
-int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev)
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev,
+	      bool cap_mknod)
 {
 	struct nameidata nd;
 	struct dentry *d;
@@ -132,7 +133,9 @@ int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64
 	if (r == 0) {
 		struct inode *dir = nd.cur.dentry->inode;
 		mode &= S_IFMT | 07777;
-		if (S_ISCHR(mode) || S_ISBLK(mode))
+		if ((S_ISCHR(mode) || S_ISBLK(mode)) && !cap_mknod)
+			r = -EPERM;
+		else if (S_ISCHR(mode) || S_ISBLK(mode))
 			r = dir->ops->mknod ? dir->ops->mknod(dir, d, mode, rdev, nd.cr) : -EPERM;
 		else
 			r = dir->ops->create ? dir->ops->create(dir, d, mode, nd.cr) : -EPERM;

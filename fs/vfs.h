@@ -581,9 +581,11 @@ int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
 int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out);
 /*
  * vfs_mknod - a regular file, FIFO, socket or device node (@mode has the S_IFMT type; @rdev
- * the device number of S_IFCHR/S_IFBLK, whose permission check is the caller's: CAP_MKNOD).
+ * the device number of S_IFCHR/S_IFBLK, which need @cap_mknod: -EPERM after the name and
+ * directory checks, as Linux's vfs_mknod).
  */
-int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev);
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev,
+	      bool cap_mknod);
 /*
  * vfs_chrdev_fops / vfs_blkdev_fops - what an open of a device node of any filesystem gets:
  * the open finds the Sentry's driver by inode->rdev (fs/dev/: memory devices, tty, ptmx,

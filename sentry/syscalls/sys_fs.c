@@ -291,8 +291,6 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode, uin
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		if (!task_capable(t, CAP_MKNOD))
-			return -EPERM;
 		rdev = makedev(major(dev), minor(dev)); /* the syscall's 32-bit new_encode_dev */
 		break;
 	case S_IFDIR:
@@ -302,7 +300,8 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode, uin
 	}
 	r = at_begin(t, &x, dirfd, path, false, true);
 	if (r == 0)
-		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask), rdev);
+		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask), rdev,
+			      task_capable(t, CAP_MKNOD));
 	at_end(&x);
 	return r;
 }

@@ -115,6 +115,10 @@ int main(void)
 			f |= 2;
 		if (mknod(at("ufifo"), S_IFIFO | 0666, 0) != 0)
 			f |= 4; /* FIFOs need no privilege */
+		if (mknod(at("zero"), S_IFCHR | 0666, makedev(1, 5)) != -1 || errno != EEXIST)
+			f |= 16; /* the name is checked before the capability */
+		if (mknod("/etc/sbx-no", S_IFCHR | 0666, makedev(1, 5)) != -1 || errno != EACCES)
+			f |= 32; /* and so is write permission on the directory */
 		int fd2 = open(at("zero"), O_RDONLY); /* 0644: others may read */
 		if (fd2 < 0 || read(fd2, buf, 4) != 4)
 			f |= 8;

@@ -342,8 +342,8 @@ START_TEST(test_devices_and_tmpfile)
 	struct file *f;
 	char buf[8];
 
-	ck_assert_int_eq(vfs_mknod(&L, "/etc/lowdev", S_IFCHR | 0644, 0x105), 0);
-	ck_assert_int_eq(vfs_mknod(&O, "/etc/null", S_IFCHR | 0666, 0x103), 0);
+	ck_assert_int_eq(vfs_mknod(&L, "/etc/lowdev", S_IFCHR | 0644, 0x105, true), 0);
+	ck_assert_int_eq(vfs_mknod(&O, "/etc/null", S_IFCHR | 0666, 0x103, true), 0);
 	ck_assert_int_eq(vfs_lookup(&O, "/etc/null", 0, &p), 0);
 	ck_assert_int_eq(vfs_getattr(p.dentry->inode, &st), 0);
 	ck_assert(S_ISCHR(st.st_mode));
