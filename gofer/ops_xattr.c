@@ -25,6 +25,14 @@
 #define XATTR_NAME_MAX_ 255
 #define XATTR_SIZE_MAX_ 65536
 
+/*
+ * Values held by xattr fids, over every connection (the loop is single-threaded). Fids are
+ * cheap and up to GOFER_MAX_FIDS per connection, so a client could otherwise pin gigabytes
+ * in open Txattrwalk fids: past the cap, new ones get ENOMEM.
+ */
+#define XATTR_HELD_MAX (64u << 20)
+static size_t xattr_held;
+
 struct gofer_xattr {
 	bool create;  /* Txattrcreate: collecting a value to set */
 	char name[XATTR_NAME_MAX_ + 1];
@@ -37,9 +45,19 @@ struct gofer_xattr {
 void gofer_xattr_free(struct gofer_xattr *x)
 {
 	if (x) {
+		xattr_held -= x->size;
 		free(x->buf);
 		free(x);
 	}
+}
+
+/* Account @size bytes about to be held by an xattr fid; -ENOMEM past the cap. */
+static int xattr_hold(size_t size)
+{
+	if (size > XATTR_HELD_MAX - xattr_held)
+		return -ENOMEM;
+	xattr_held += size;
+	return 0;
 }
 
 /* An xattr name from the wire: 1..255 bytes (decoded strings hold no NUL). */
@@ -122,9 +140,14 @@ int gofer_xattrwalk(struct gofer_conn *c, const struct p9_msg *req, struct p9_ms
 		r = -E2BIG;
 		goto fail;
 	}
-	r = gofer_fid_new(c, t->newfid, &nf);
+	r = xattr_hold((size_t)n);
 	if (r < 0)
 		goto fail;
+	r = gofer_fid_new(c, t->newfid, &nf);
+	if (r < 0) {
+		xattr_held -= (size_t)n;
+		goto fail;
+	}
 	x->buf = val;
 	x->size = (size_t)n;
 	nf->xattr = x;
@@ -158,8 +181,10 @@ int gofer_xattrcreate(struct gofer_conn *c, const struct p9_msg *req, struct p9_
 	r = xattr_name(&t->name, x->name, false);
 	if (r == 0 && t->attr_size && !(x->buf = malloc((size_t)t->attr_size)))
 		r = -ENOMEM;
+	if (r == 0)
+		r = xattr_hold((size_t)t->attr_size);
 	if (r < 0) {
-		gofer_xattr_free(x);
+		gofer_xattr_free(x); /* size 0: nothing was held */
 		return r;
 	}
 	x->create = true;
