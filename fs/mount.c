@@ -116,6 +116,24 @@ int mount_new_bind(const struct path *src, const struct path *target, bool reado
 	return 0;
 }
 
+/* Lazily unmount every mount under @m, deepest first (umount -l of a tree, Linux's
+ * umount_tree). Preconditions: vfs_tree_mu. */
+static void detach_submounts(struct mount *m)
+{
+	for (;;) {
+		struct mount *c = mount_table;
+
+		while (c && c->parent != m)
+			c = c->next_mount;
+		if (!c)
+			return;
+		mount_get(c);
+		detach_submounts(c);
+		mount_detach(c);
+		mount_put(c);
+	}
+}
+
 static bool dentry_under(struct dentry *d, struct dentry *anc)
 {
 	for (; d; d = d->parent)
@@ -206,10 +224,13 @@ int mount_new_rbind(const struct path *src, const struct path *target, struct mo
 	if (r == 0) {
 		r = rbind_copy(subs, n, m, m);
 		if (r < 0) {
-			/* Linux undoes a partial copy; keep it simple: the top bind stays usable. */
-			r = 0;
+			/* All or nothing, as Linux: take the partial copy away again. */
+			detach_submounts(m);
+			mount_detach(m);
+			mount_put(m);
+		} else {
+			*out = m;
 		}
-		*out = m;
 	}
 	for (size_t i = 0; i < n; i++)
 		mount_put(subs[i]);
@@ -217,24 +238,6 @@ int mount_new_rbind(const struct path *src, const struct path *target, struct mo
 out:
 	pthread_mutex_unlock(&vfs_tree_mu);
 	return r;
-}
-
-/* Lazily unmount every mount under @m, deepest first (umount -l of a tree, Linux's
- * umount_tree). Preconditions: vfs_tree_mu. */
-static void detach_submounts(struct mount *m)
-{
-	for (;;) {
-		struct mount *c = mount_table;
-
-		while (c && c->parent != m)
-			c = c->next_mount;
-		if (!c)
-			return;
-		mount_get(c);
-		detach_submounts(c);
-		mount_detach(c);
-		mount_put(c);
-	}
 }
 
 int mount_umount(struct mount *m, bool detach, long holders)

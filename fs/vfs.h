@@ -488,8 +488,9 @@ void mount_detach(struct mount *m);
 struct mount *mount_lookup(struct mount *parent, struct dentry *d);
 /*
  * mount_new_bind - a bind mount of @src (any directory or file of a mounted tree) on
- * @target (mount(2) MS_BIND; submounts of @src are not carried along: mount_new_rbind). The bind shares the
- * tree: unmounting it prunes nothing. One reference in *out (the table holds another).
+ * @target (mount(2) MS_BIND; submounts of @src are not carried along: mount_new_rbind).
+ * The bind shares the tree: unmounting it prunes nothing. One reference in *out (the table
+ * holds another).
  */
 int mount_new_bind(const struct path *src, const struct path *target, bool readonly,
 		   struct mount **out);

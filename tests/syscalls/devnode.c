@@ -67,7 +67,8 @@ int main(void)
 	close(fd);
 
 	/* Devices without a driver, and block devices. */
-	is_int(mknod(at("unknown"), S_IFCHR | 0644, makedev(240, 7)), 0, "mknod of an unknown device");
+	is_int(mknod(at("unknown"), S_IFCHR | 0644, makedev(240, 7)), 0,
+		"mknod of an unknown device");
 	is_errno(open(at("unknown"), O_RDONLY), ENXIO, "opening it: ENXIO");
 	is_int(mknod(at("blk"), S_IFBLK | 0600, makedev(240, 0)), 0, "mknod b");
 	is_int(stat(at("blk"), &st), 0, "stat the block device");
@@ -80,7 +81,8 @@ int main(void)
 	/* cp -a /dev/null: the same type, mode and number. */
 	struct stat dn;
 	is_int(stat("/dev/null", &dn), 0, "stat /dev/null");
-	is_int(mknod(at("copy"), dn.st_mode, dn.st_rdev), 0, "mknod with /dev/null's mode and rdev");
+	is_int(mknod(at("copy"), dn.st_mode, dn.st_rdev), 0,
+		"mknod with /dev/null's mode and rdev");
 	is_int(stat(at("copy"), &st), 0, "stat the copy");
 	ok(st.st_rdev == dn.st_rdev && st.st_mode == dn.st_mode, "same mode and number");
 	fd = open(at("copy"), O_RDWR);
@@ -126,9 +128,11 @@ int main(void)
 	}
 	int wst;
 	waitpid(c, &wst, 0);
-	is_int(WIFEXITED(wst) ? WEXITSTATUS(wst) : -1, 0, "unprivileged: devices EPERM, FIFOs fine (bitmask)");
+	is_int(WIFEXITED(wst) ? WEXITSTATUS(wst) : -1, 0,
+		"unprivileged: devices EPERM, FIFOs fine (bitmask)");
 
-	const char *names[] = { "null2", "null3", "zero", "full", "urandom", "unknown", "blk", "copy", "ufifo" };
+	const char *names[] = { "null2", "null3", "zero", "full", "urandom",
+				"unknown", "blk", "copy", "ufifo" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlink(at(names[i]));
 	is_int(rmdir(dir), 0, "cleanup");

@@ -55,7 +55,8 @@ int main(void)
 	mkfifo(at("a/fifo"), 0644);
 	setxattr(at("a/f"), "user.x", "1", 1, 0);
 	is_int(mount(at("a"), at("b"), NULL, MS_BIND, NULL), 0, "bind a on b");
-	is_int(mount(NULL, at("b"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0, "remount b read-only");
+	is_int(mount(NULL, at("b"), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0,
+		"remount b read-only");
 
 	/* Attribute changes. */
 	is_errno(chmod(at("b/f"), 0600), EROFS, "chmod: EROFS");

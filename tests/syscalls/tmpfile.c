@@ -54,9 +54,11 @@ int main(void)
 	is_int(count_entries(), 0, "the directory shows nothing");
 	is_int(write(fd, "tmpdata", 7), 7, "write");
 	is_int(pread(fd, buf, sizeof(buf), 0), 7, "read back");
-	is_int(fcntl(fd, F_GETFL) & (O_TMPFILE | O_ACCMODE), O_TMPFILE | O_RDWR, "F_GETFL keeps O_TMPFILE");
+	is_int(fcntl(fd, F_GETFL) & (O_TMPFILE | O_ACCMODE), O_TMPFILE | O_RDWR,
+		"F_GETFL keeps O_TMPFILE");
 
-	is_int(linkat(fd, "", AT_FDCWD, at("named"), AT_EMPTY_PATH), 0, "linkat(AT_EMPTY_PATH) names it");
+	is_int(linkat(fd, "", AT_FDCWD, at("named"), AT_EMPTY_PATH), 0,
+		"linkat(AT_EMPTY_PATH) names it");
 	is_int(stat(at("named"), &st), 0, "stat the name");
 	is_int(st.st_nlink, 1, "one link");
 	is_int(count_entries(), 1, "the directory shows it");
@@ -68,7 +70,8 @@ int main(void)
 	is_int(linkat(fd, "", AT_FDCWD, at("second"), AT_EMPTY_PATH), 0, "a second name");
 	is_int(fstat(fd, &st), 0, "fstat");
 	is_int(st.st_nlink, 2, "two links");
-	is_errno(linkat(fd, "", AT_FDCWD, at("named"), AT_EMPTY_PATH), EEXIST, "linkat over a name: EEXIST");
+	is_errno(linkat(fd, "", AT_FDCWD, at("named"), AT_EMPTY_PATH), EEXIST,
+		"linkat over a name: EEXIST");
 	close(fd);
 
 	/* Through /proc/self/fd/N: a magic link to the file itself. */
@@ -101,22 +104,26 @@ int main(void)
 	/* O_EXCL: never linkable. */
 	fd = open(dir, O_TMPFILE | O_WRONLY | O_EXCL, 0600);
 	ok(fd >= 0, "O_TMPFILE|O_EXCL");
-	is_errno(linkat(fd, "", AT_FDCWD, at("excl"), AT_EMPTY_PATH), ENOENT, "O_EXCL: linkat ENOENT");
+	is_errno(linkat(fd, "", AT_FDCWD, at("excl"), AT_EMPTY_PATH), ENOENT,
+		"O_EXCL: linkat ENOENT");
 	close(fd);
 
 	/* A file unlinked while open is not linkable either. */
 	fd = open(at("gone"), O_CREAT | O_RDWR, 0600);
 	unlink(at("gone"));
-	is_errno(linkat(fd, "", AT_FDCWD, at("back"), AT_EMPTY_PATH), ENOENT, "unlinked file: ENOENT");
+	is_errno(linkat(fd, "", AT_FDCWD, at("back"), AT_EMPTY_PATH), ENOENT,
+		"unlinked file: ENOENT");
 	close(fd);
 
 	/* Errors. */
 	is_errno(open(dir, O_TMPFILE | O_RDONLY, 0600), EINVAL, "O_TMPFILE|O_RDONLY: EINVAL");
 	is_errno(open(dir, O_TMPFILE | O_RDWR | O_CREAT, 0600), EINVAL, "with O_CREAT: EINVAL");
-	is_errno(open(dir, (O_TMPFILE & ~O_DIRECTORY) | O_RDWR, 0600), EINVAL, "without O_DIRECTORY: EINVAL");
+	is_errno(open(dir, (O_TMPFILE & ~O_DIRECTORY) | O_RDWR, 0600), EINVAL,
+		"without O_DIRECTORY: EINVAL");
 	is_errno(open(at("named"), O_TMPFILE | O_RDWR, 0600), ENOTDIR, "on a file: ENOTDIR");
 	is_errno(open(at("nodir"), O_TMPFILE | O_RDWR, 0600), ENOENT, "missing directory: ENOENT");
-	is_errno(open(at("named"), O_PATH | O_TMPFILE), ENOTDIR, "O_PATH keeps only O_DIRECTORY: ENOTDIR");
+	is_errno(open(at("named"), O_PATH | O_TMPFILE), ENOTDIR,
+		"O_PATH keeps only O_DIRECTORY: ENOTDIR");
 
 	/* Write permission on the directory. */
 	pid_t c = fork();
@@ -132,7 +139,8 @@ int main(void)
 	}
 	int wst;
 	waitpid(c, &wst, 0);
-	is_int(WIFEXITED(wst) ? WEXITSTATUS(wst) : -1, 0, "unprivileged: EACCES without write permission (bitmask)");
+	is_int(WIFEXITED(wst) ? WEXITSTATUS(wst) : -1, 0,
+		"unprivileged: EACCES without write permission (bitmask)");
 
 	unlink(at("named"));
 	unlink(at("second"));

@@ -86,7 +86,8 @@ static void nobody_checks(int *r)
 	r[2] = ERR(getxattr(f_path, "trusted.t", buf, sizeof(buf))); /* hidden */
 	r[3] = ERR(setxattr(f_path, "trusted.t", "x", 1, 0));
 	r[4] = ERR(setxattr(f_path, "security.s", "x", 1, 0));
-	r[5] = strcmp(sorted_list(f_path), "security.s,user.a,user.empty") == 0 ? 0 : 1; /* no trusted.* */
+	r[5] = strcmp(sorted_list(f_path),
+		"security.s,user.a,user.empty") == 0 ? 0 : 1; /* no trusted.* */
 	r[6] = ERR(setxattr(d_path, "user.n", "x", 1, 0));           /* sticky dir, not owner */
 }
 
@@ -116,8 +117,10 @@ int main(void)
 	is_int(getxattr(f_path, "user.empty", buf, sizeof(buf)), 0, "empty value reads 0 bytes");
 
 	/* flags */
-	is_errno(setxattr(f_path, "user.a", "x", 1, XATTR_CREATE), EEXIST, "XATTR_CREATE on existing");
-	is_errno(setxattr(f_path, "user.b", "x", 1, XATTR_REPLACE), ENODATA, "XATTR_REPLACE on missing");
+	is_errno(setxattr(f_path, "user.a", "x", 1, XATTR_CREATE), EEXIST,
+		"XATTR_CREATE on existing");
+	is_errno(setxattr(f_path, "user.b", "x", 1, XATTR_REPLACE), ENODATA,
+		"XATTR_REPLACE on missing");
 	is_int(setxattr(f_path, "user.a", "world!", 6, XATTR_REPLACE), 0, "XATTR_REPLACE");
 	is_int(getxattr(f_path, "user.a", buf, sizeof(buf)), 6, "replaced value length");
 	is_int(setxattr(f_path, "user.b", "bb", 2, XATTR_CREATE), 0, "XATTR_CREATE new");
@@ -134,8 +137,10 @@ int main(void)
 	is_int(setxattr(f_path, big, "x", 1, 0), 0, "name of 255 bytes");
 	is_int(removexattr(f_path, big), 0, "remove it");
 	is_errno(setxattr(f_path, "user.", "x", 1, 0), EINVAL, "user. without a name: EINVAL");
-	is_errno(setxattr(f_path, "foo.bar", "x", 1, 0), EOPNOTSUPP, "unknown namespace: EOPNOTSUPP");
-	is_errno(getxattr(f_path, "foo.bar", buf, sizeof(buf)), EOPNOTSUPP, "get unknown namespace");
+	is_errno(setxattr(f_path, "foo.bar", "x", 1, 0), EOPNOTSUPP,
+		"unknown namespace: EOPNOTSUPP");
+	is_errno(getxattr(f_path, "foo.bar", buf, sizeof(buf)), EOPNOTSUPP,
+		"get unknown namespace");
 	char *huge = calloc(1, 65537);
 	is_errno(setxattr(f_path, "user.huge", huge, 65537, 0), E2BIG, "value over 64 KiB: E2BIG");
 	is_int(getxattr(f_path, "user.a", huge, 65537), 6, "a buffer over 64 KiB is fine");
@@ -165,7 +170,8 @@ int main(void)
 	fd = open(f_path, O_RDONLY);
 	is_int(fsetxattr(fd, "user.fd", "1", 1, 0), 0, "fsetxattr on a read-only fd");
 	is_int(fgetxattr(fd, "user.fd", buf, sizeof(buf)), 1, "fgetxattr");
-	is_int(flistxattr(fd, NULL, 0), total - (ssize_t)strlen("user.b ") + (ssize_t)strlen("user.fd "),
+	is_int(flistxattr(fd, NULL, 0),
+	       total - (ssize_t)strlen("user.b ") + (ssize_t)strlen("user.fd "),
 	       "flistxattr size");
 	is_int(fremovexattr(fd, "user.fd"), 0, "fremovexattr");
 	close(fd);
@@ -175,7 +181,8 @@ int main(void)
 	close(fd);
 	is_errno(fgetxattr(-1, "user.a", buf, sizeof(buf)), EBADF, "bad fd");
 	is_errno(getxattr("/tmp/sbx-no-such-file", "user.a", buf, sizeof(buf)), ENOENT, "ENOENT");
-	is_errno(syscall(SYS_getxattr, f_path, (void *)8, buf, sizeof(buf)), EFAULT, "bad name: EFAULT");
+	is_errno(syscall(SYS_getxattr, f_path, (void *)8, buf, sizeof(buf)), EFAULT,
+		"bad name: EFAULT");
 
 	/* directories, symlinks and FIFOs */
 	path(d_path, "d");
@@ -186,7 +193,8 @@ int main(void)
 	path(p, "l");
 	symlink("f", p);
 	is_errno(lsetxattr(p, "user.l", "x", 1, 0), EPERM, "user.* on a symlink: EPERM");
-	is_errno(lgetxattr(p, "user.l", buf, sizeof(buf)), ENODATA, "lgetxattr user.* on a symlink");
+	is_errno(lgetxattr(p, "user.l", buf, sizeof(buf)), ENODATA,
+		"lgetxattr user.* on a symlink");
 	is_int(getxattr(p, "user.a", buf, sizeof(buf)), 6, "getxattr follows the symlink");
 	is_int(llistxattr(p, buf, sizeof(buf)), 0, "llistxattr of the link: empty");
 	is_int(lsetxattr(p, "trusted.l", "x", 1, 0), 0, "trusted.* on a symlink");
