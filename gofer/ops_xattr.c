@@ -212,7 +212,7 @@ int gofer_xattr_read(struct gofer_conn *c, struct gofer_fid *f, const struct p9_
 	else if (count > x->size - t->offset)
 		count = x->size - t->offset;
 	rep->rread.count = (uint32_t)count;
-	rep->rread.data = (const uint8_t *)x->buf + (count ? t->offset : 0);
+	rep->rread.data = count ? (const uint8_t *)x->buf + t->offset : (const uint8_t *)"";
 	return 0;
 }
 
@@ -230,7 +230,8 @@ int gofer_xattr_write(struct gofer_conn *c, struct gofer_fid *f, const struct p9
 	/* The value comes in order; anything past the announced size is refused. */
 	if (t->offset != x->len || t->count > x->size - x->len)
 		return -EINVAL;
-	memcpy(x->buf + x->len, t->data, t->count);
+	if (t->count)
+		memcpy(x->buf + x->len, t->data, t->count);
 	x->len += t->count;
 	rep->rwrite.count = t->count;
 	return 0;
