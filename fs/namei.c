@@ -134,7 +134,24 @@ static int follow_link(struct nameidata *nd, struct dentry *link)
 {
 	struct last l;
 	char *body;
-	int r = read_link_body(nd, link, &body);
+	int r;
+
+	if (link->inode->ops->get_path) {
+		/* Linux's nd_jump_link: a magic link names its file, not a path. */
+		struct path p;
+		if (nd->links + 1 > VFS_MAXSYMLINKS)
+			return -ELOOP;
+		r = link->inode->ops->get_path(link->inode, &p);
+		if (r == 0) {
+			nd->links++;
+			path_put(&nd->cur);
+			nd->cur = p;
+			return 0;
+		}
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
+	r = read_link_body(nd, link, &body);
 
 	if (r < 0)
 		return r;

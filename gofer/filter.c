@@ -42,6 +42,7 @@ static const int gofer_syscalls[] = {
 	SCMP_SYS(ftruncate), SCMP_SYS(utimensat), SCMP_SYS(mkdirat), SCMP_SYS(mknodat),
 	SCMP_SYS(symlinkat), SCMP_SYS(linkat), SCMP_SYS(readlinkat), SCMP_SYS(unlinkat),
 	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	SCMP_SYS(fgetxattr), SCMP_SYS(flistxattr), SCMP_SYS(fsetxattr), SCMP_SYS(fremovexattr),
 	/* event loop and time */
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),

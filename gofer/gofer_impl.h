@@ -40,6 +40,8 @@
  * @open_fd: fd opened by Tlopen/Tlcreate for I/O, or -1.
  * @open_flags: the O_* access flags @open_fd was opened with.
  * @uid: the attach uid (owner for files this fid creates), or -1.
+ * @xattr: an xattr fid's state (Txattrwalk's value to read, or Txattrcreate's to write
+ *	and set at Tclunk), else NULL (ops_xattr.c).
  * @next: hash chain.
  */
 struct gofer_fid {
@@ -53,6 +55,7 @@ struct gofer_fid {
 	int open_fd;
 	int open_flags;
 	uint32_t uid;
+	struct gofer_xattr *xattr;
 	struct gofer_fid *next;
 };
 
@@ -153,6 +156,19 @@ int gofer_unlinkat(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg
 int gofer_renameat(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_rename(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_remove(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+
+/* ops_xattr.c: Txattrwalk, Txattrcreate, and reads/writes/clunks of xattr fids. */
+struct gofer_xattr;
+int gofer_xattrwalk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+int gofer_xattrcreate(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+/* gofer_xattr_read/write - Tread/Twrite of an xattr fid; 1 when @f is not one (not handled). */
+int gofer_xattr_read(struct gofer_conn *c, struct gofer_fid *f, const struct p9_msg *req,
+		     struct p9_msg *rep);
+int gofer_xattr_write(struct gofer_conn *c, struct gofer_fid *f, const struct p9_msg *req,
+		      struct p9_msg *rep);
+/* gofer_xattr_commit - Tclunk of a Txattrcreate fid: set (or remove) the attribute. */
+int gofer_xattr_commit(struct gofer_fid *f);
+void gofer_xattr_free(struct gofer_xattr *x);
 
 /* server.c: true when @req would change the tree (answered EROFS in read-only mode). */
 bool gofer_is_mutation(const struct p9_msg *req);

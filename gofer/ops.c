@@ -357,9 +357,21 @@ static int gofer_statfs(struct gofer_conn *c, const struct p9_msg *req, struct p
 	return 0;
 }
 
-static int gofer_xattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+/* Tread/Twrite: xattr fids (ops_xattr.c) carry their value, others read the file. */
+static int gofer_read_any(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
 {
-	return -EOPNOTSUPP;	/* no xattrs yet: clients treat this as "not supported" */
+	struct gofer_fid *f = gofer_fid_lookup(c, req->tread.fid);
+	int r = f ? gofer_xattr_read(c, f, req, rep) : 1;
+
+	return r == 1 ? gofer_read(c, req, rep) : r;
+}
+
+static int gofer_write_any(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+{
+	struct gofer_fid *f = gofer_fid_lookup(c, req->twrite.fid);
+	int r = f ? gofer_xattr_write(c, f, req, rep) : 1;
+
+	return r == 1 ? gofer_write(c, req, rep) : r;
 }
 
 /*
@@ -394,7 +406,14 @@ static int gofer_flush(struct gofer_conn *c, const struct p9_msg *req, struct p9
 
 static int gofer_clunk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
 {
-	return gofer_fid_clunk(c, req->tclunk.fid);
+	struct gofer_fid *f = gofer_fid_lookup(c, req->tclunk.fid);
+	int r = 0;
+
+	/* A Txattrcreate fid sets its attribute now; the fid goes either way (9P2000.L). */
+	if (f && f->xattr)
+		r = gofer_xattr_commit(f);
+	int e = gofer_fid_clunk(c, req->tclunk.fid);
+	return r < 0 ? r : e;
 }
 
 static int gofer_auth(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
@@ -414,14 +433,14 @@ const gofer_handler_fn gofer_handlers[P9_TMAX] = {
 	[P9_TSETATTR] = gofer_setattr,
 	[P9_TREADLINK] = gofer_readlink,
 	[P9_TSTATFS] = gofer_statfs,
-	[P9_TXATTRWALK] = gofer_xattr,
-	[P9_TXATTRCREATE] = gofer_xattr,
+	[P9_TXATTRWALK] = gofer_xattrwalk,
+	[P9_TXATTRCREATE] = gofer_xattrcreate,
 	[P9_TLOCK] = gofer_lock,
 	[P9_TGETLOCK] = gofer_getlock,
 	[P9_TLOPEN] = gofer_lopen,
 	[P9_TLCREATE] = gofer_lcreate,
-	[P9_TREAD] = gofer_read,
-	[P9_TWRITE] = gofer_write,
+	[P9_TREAD] = gofer_read_any,
+	[P9_TWRITE] = gofer_write_any,
 	[P9_TREADDIR] = gofer_readdir,
 	[P9_TFSYNC] = gofer_fsync,
 	[P9_TMKDIR] = gofer_mkdir,

@@ -451,6 +451,32 @@ static void gofer_release(struct inode *ino)
 	free(gi);
 }
 
+/* Extended attributes: through the gofer (fs/gofer/xattr.c); nothing cached. */
+static ssize_t gofer_getxattr(struct inode *ino, const char *name, void *buf, size_t size)
+{
+	return p9c_getxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, buf, size);
+}
+
+static ssize_t gofer_listxattr(struct inode *ino, char *buf, size_t size)
+{
+	return p9c_getxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), "", buf, size);
+}
+
+static int gofer_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			  int flags)
+{
+	return p9c_setxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, value, size, (uint32_t)flags);
+}
+
+static int gofer_removexattr(struct inode *ino, const char *name)
+{
+	return p9c_setxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, NULL, 0, P9_XATTR_REMOVE);
+}
+
+#define GOFER_XATTR_OPS                                                                      \
+	.getxattr = gofer_getxattr, .listxattr = gofer_listxattr, .setxattr = gofer_setxattr, \
+	.removexattr = gofer_removexattr
+
 /* A gofer dentry is a cache of the server's tree: dropped, it is walked again on demand
  * (attributes refetched, the same st_ino from the qid). */
 static bool gofer_evictable(struct dentry *d)
@@ -460,6 +486,7 @@ static bool gofer_evictable(struct dentry *d)
 }
 
 static const struct inode_ops gofer_dir_iops = {
+	GOFER_XATTR_OPS,
 	.lookup = gofer_lookup,
 	.create = gofer_create,
 	.mkdir = gofer_mkdir,
@@ -475,6 +502,7 @@ static const struct inode_ops gofer_dir_iops = {
 };
 
 static const struct inode_ops gofer_file_iops = {
+	GOFER_XATTR_OPS,
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
@@ -482,6 +510,7 @@ static const struct inode_ops gofer_file_iops = {
 };
 
 static const struct inode_ops gofer_link_iops = {
+	GOFER_XATTR_OPS,
 	.get_link = gofer_get_link,
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
@@ -743,7 +772,6 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 	uint32_t fid;
 	int e = p9c_new(sock, 0, &c);
 
-	(void)readonly;
 	if (e < 0)
 		return e;
 	fid = p9c_fid_alloc(c);
@@ -766,6 +794,7 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 	}
 	sb->dev = atomic_fetch_add(&gofer_next_dev, 1);
 	sb->fstype = "9p";
+	sb->rdonly = readonly; /* EROFS in the Sentry, before any request (the gofer refuses too) */
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	e = gi_new(sb, c, fid, &st, &gi);

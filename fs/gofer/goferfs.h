@@ -44,6 +44,16 @@ int p9c_call(struct p9c *c, const struct p9_msg *t, struct p9_msg *r);
 void p9c_clunk(struct p9c *c, uint32_t fid);
 
 /*
+ * Extended attributes of the file @fid names (fs/gofer/xattr.c). p9c_getxattr - the value of
+ * @name, or the NUL-separated list when @name is "", into @buf (@size 0: only the length);
+ * its length, -ERANGE if larger than @size, or the host's -errno. p9c_setxattr - set @name
+ * to @value (@flags: XATTR_CREATE/XATTR_REPLACE, or P9_XATTR_REMOVE to remove it).
+ */
+ssize_t p9c_getxattr(struct p9c *c, uint32_t fid, const char *name, void *buf, size_t size);
+int p9c_setxattr(struct p9c *c, uint32_t fid, const char *name, const void *value, size_t size,
+		 uint32_t flags);
+
+/*
  * goferfs_new_root - attach to the server's root over @sock (ownership moves) and return
  * the root dentry of a new filesystem (one reference) in *out. @readonly only marks the
  * mount; the gofer enforces it.

@@ -1117,6 +1117,31 @@ static int link_fd(struct proc_inode *pi, char **out)
 	return r;
 }
 
+/* The open file's own path: a deleted or O_TMPFILE file stays reachable (Linux's proc_fd_link). */
+static int path_fd(struct proc_inode *pi, struct path *out)
+{
+	struct procinfo in;
+	struct file *f;
+	int r = info_get(pi, PROCINFO_FDT, &in);
+
+	if (r < 0)
+		return -ENOENT;
+	f = in.fdt ? fdtable_get_file(in.fdt, pi->fd, NULL) : NULL;
+	if (!f) {
+		r = -ENOENT;
+	} else if (f->path.dentry) {
+		*out = f->path;
+		path_get(out);
+		r = 0;
+	} else {
+		r = -EOPNOTSUPP; /* pipes, sockets, host files: only their text */
+	}
+	if (f)
+		file_put(f);
+	procinfo_put(&in);
+	return r;
+}
+
 static int show_fdinfo(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo in;
@@ -1151,7 +1176,8 @@ static int show_cgroup(struct proc_inode *pi, struct sbuf *sb)
 	return 0;
 }
 
-static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd };
+static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd,
+					.path = path_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 					   .show = show_fdinfo };
 

@@ -259,6 +259,15 @@ static int proc_get_link(struct inode *ino, char **out)
 	return pi->e->link(pi, out);
 }
 
+static int proc_get_path(struct inode *ino, struct path *out)
+{
+	struct proc_inode *pi = to_proc(ino);
+
+	if (!pi->e->path)
+		return -EOPNOTSUPP;
+	return pi->e->path(pi, out);
+}
+
 /*
  * Linux's proc_setattr (process entries: no chmod) and proc_notify_change (the rest may be
  * chmod'ed); sizes (O_TRUNC) are ignored; owner and times stick until revalidation.
@@ -309,6 +318,7 @@ static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
 	.permission = proc_permission,
 	.get_link = proc_get_link,
+	.get_path = proc_get_path,
 	.setattr = proc_setattr,
 	.release = proc_release,
 	.revalidate = proc_revalidate,

@@ -44,6 +44,8 @@ struct pentry {
 	uint32_t mode; /* S_IFREG | 0444 ... */
 	int (*show)(struct proc_inode *pi, struct sbuf *sb);
 	int (*link)(struct proc_inode *pi, char **out);
+	/* path - a magic link's file (fd/N): see inode_ops.get_path; NULL: plain link. */
+	int (*path)(struct proc_inode *pi, struct path *out);
 	ssize_t (*write)(struct proc_inode *pi, const char *buf, size_t len);
 	const struct pentry *children;
 	int nchildren;

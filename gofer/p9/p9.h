@@ -261,6 +261,9 @@ struct p9_tsetattr { uint32_t fid; struct p9_iattr attr; };
 struct p9_txattrwalk { uint32_t fid, newfid; struct p9_str name; };
 struct p9_rxattrwalk { uint64_t size; };
 struct p9_txattrcreate { uint32_t fid; struct p9_str name; uint64_t attr_size; uint32_t flags; };
+/* Txattrcreate flags: XATTR_CREATE (1), XATTR_REPLACE (2), and ours: remove the attribute
+ * at Tclunk (9P2000.L cannot tell removing from setting an empty value). */
+#define P9_XATTR_REMOVE 0x80000000u
 struct p9_treaddir { uint32_t fid; uint64_t offset; uint32_t count; };
 struct p9_rreaddir { uint32_t count; const uint8_t *data; };	/* p9_dirent_next() walks it */
 struct p9_tfsync { uint32_t fid, datasync; };

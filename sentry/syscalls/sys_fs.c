@@ -271,10 +271,13 @@ long sys_mkdirat(struct task *t, const struct syscall_args *a)
 	return do_mkdirat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
 }
 
-/* mknod: regular files, FIFOs and socket nodes; device nodes need CAP_MKNOD and then
- * devices the sandbox has no driver for: EPERM either way. */
-static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
+/*
+ * mknod: regular files, FIFOs, sockets and device nodes (CAP_MKNOD). A device node opens the
+ * Sentry's driver for its number (fs/dev/); others give ENXIO at open, as in gVisor.
+ */
+static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode, uint32_t dev)
 {
+	uint64_t rdev = 0;
 	struct at x;
 	long r;
 
@@ -288,7 +291,8 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		return -EPERM;
+		rdev = makedev(major(dev), minor(dev)); /* the syscall's 32-bit new_encode_dev */
+		break;
 	case S_IFDIR:
 		return -EPERM;
 	default:
@@ -296,19 +300,20 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
 	}
 	r = at_begin(t, &x, dirfd, path, false, true);
 	if (r == 0)
-		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask));
+		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask), rdev,
+			      task_capable(t, CAP_MKNOD));
 	at_end(&x);
 	return r;
 }
 
 long sys_mknod(struct task *t, const struct syscall_args *a)
 {
-	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1));
+	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1), (uint32_t)ARG_U(2));
 }
 
 long sys_mknodat(struct task *t, const struct syscall_args *a)
 {
-	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
+	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2), (uint32_t)ARG_U(3));
 }
 
 static long do_unlinkat(struct task *t, int dirfd, gva_t path, int flags)
@@ -542,10 +547,22 @@ static bool owner_or_root(const struct vfs_cred *cr, struct inode *ino)
 	return cr->uid == 0 || cr->uid == ino->uid;
 }
 
-static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t mode)
+/*
+ * Linux's mnt_want_write before every attribute change: a read-only mount refuses chmod,
+ * chown, utimes and truncate of any file in it (EROFS before the permission checks).
+ */
+static long setattr_may_write(const struct path *p)
+{
+	return mount_readonly(p->mnt) ? -EROFS : 0;
+}
+
+static long chmod_inode(const struct vfs_cred *cr, const struct path *p, uint32_t mode)
 {
 	struct iattr ia = { .valid = ATTR_MODE, .mode = mode & 07777 };
+	struct inode *ino = p->dentry->inode;
 
+	if (setattr_may_write(p) < 0)
+		return -EROFS;
 	if (!owner_or_root(cr, ino))
 		return -EPERM;
 	/* A non-root owner outside the file's group cannot keep setgid (Linux's setattr_copy). */
@@ -555,11 +572,15 @@ static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t m
 }
 
 /* Linux's chown_common + setattr_prepare: only root gives files away. */
-static long chown_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t uid, uint32_t gid)
+static long chown_inode(const struct vfs_cred *cr, const struct path *p, uint32_t uid,
+			uint32_t gid)
 {
 	struct iattr ia = { .valid = 0 };
+	struct inode *ino = p->dentry->inode;
 	uint32_t mode = ino->mode;
 
+	if (setattr_may_write(p) < 0)
+		return -EROFS;
 	if (uid != (uint32_t)-1) {
 		if (cr->uid != 0 && (cr->uid != ino->uid || uid != ino->uid))
 			return -EPERM;
@@ -594,7 +615,7 @@ long sys_chmod(struct task *t, const struct syscall_args *a)
 
 	if (r < 0)
 		return r;
-	r = chmod_inode(&cr, p.dentry->inode, (uint32_t)ARG_U(1));
+	r = chmod_inode(&cr, &p, (uint32_t)ARG_U(1));
 	path_put(&p);
 	return r;
 }
@@ -607,7 +628,7 @@ long sys_fchmodat(struct task *t, const struct syscall_args *a)
 
 	if (r < 0)
 		return r;
-	r = chmod_inode(&cr, p.dentry->inode, (uint32_t)ARG_U(2));
+	r = chmod_inode(&cr, &p, (uint32_t)ARG_U(2));
 	path_put(&p);
 	return r;
 }
@@ -624,7 +645,7 @@ static long do_fchownat(struct task *t, int dirfd, gva_t path, uint32_t uid, uin
 	r = at_lookup(t, dirfd, path, flags, &cr, &p);
 	if (r < 0)
 		return r;
-	r = chown_inode(&cr, p.dentry->inode, uid, gid);
+	r = chown_inode(&cr, &p, uid, gid);
 	path_put(&p);
 	return r;
 }
@@ -662,7 +683,7 @@ long sys_fchmod(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	r = (file_inode(f) && !(f->flags & O_PATH)) ?
-		    chmod_inode(&cr, file_inode(f), (uint32_t)ARG_U(1)) : -EBADF;
+		    chmod_inode(&cr, &f->path, (uint32_t)ARG_U(1)) : -EBADF;
 	file_put(f);
 	return r;
 }
@@ -676,7 +697,7 @@ long sys_fchown(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	r = (file_inode(f) && !(f->flags & O_PATH)) ?
-		    chown_inode(&cr, file_inode(f), (uint32_t)ARG_U(1), (uint32_t)ARG_U(2)) :
+		    chown_inode(&cr, &f->path, (uint32_t)ARG_U(1), (uint32_t)ARG_U(2)) :
 		    -EBADF;
 	file_put(f);
 	return r;
@@ -707,7 +728,9 @@ long sys_truncate(struct task *t, const struct syscall_args *a)
 		return r;
 	if (S_ISDIR(p.dentry->inode->mode))
 		r = -EISDIR;
-	else
+	else if (!S_ISREG(p.dentry->inode->mode))
+		r = -EINVAL;
+	else if ((r = setattr_may_write(&p)) == 0)
 		r = vfs_permission(&cr, p.dentry->inode, MAY_WRITE);
 	if (r == 0)
 		r = truncate_inode(p.dentry->inode, (int64_t)ARG_U(1));
@@ -793,7 +816,9 @@ static long do_utimes(struct task *t, int dirfd, uint64_t path, struct timespec 
 			return r;
 	}
 	/* Linux: explicit times need the owner (or root); "now" also allows write access. */
-	if (owner_or_root(&cr, p.dentry->inode))
+	if (setattr_may_write(&p) < 0)
+		r = -EROFS;
+	else if (owner_or_root(&cr, p.dentry->inode))
 		r = 0;
 	else if (explicit)
 		r = -EPERM;

@@ -31,7 +31,7 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	procfs_python_mem procfs_pmap procfs_hostname procfs_procps
 	tty_shell tty_pipe
 	files_find files_find_usr dcache_evict files_sha256 files_cp_r files_shell_redirect escape_symlinks
-	shell_pipeline build_make_gcc python_threads"}
+	shell_pipeline build_make_gcc python_threads fs_nodes_xattrs"}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -797,6 +797,45 @@ check_volume_ro() {
 		fail "no EROFS" "$tmp/err"
 	else
 		expect 0 "$(printf 'host\nrefused\nrefused')"
+	fi
+	rm -rf "$d"
+}
+
+# Device nodes in the overlay (mknod, `cp -a /dev/null`), xattrs through a volume (the gofer's
+# Txattrwalk/Txattrcreate, reaching the host) and refused on a read-only one (the Sentry's
+# EROFS: statvfs says ST_RDONLY), python's os.setxattr in the guest's /tmp.
+check_fs_nodes_xattrs() {
+	local d
+	d=$(mktemp -d)
+	echo host >"$d/f"
+	python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.host", b"H")' "$d/f"
+	hostroot -v "$d:/vol" -v "$d:/ro:ro" /usr/bin/python3 -c '
+import os, subprocess
+os.mknod("/etc/null2", 0o20666, os.makedev(1, 3))
+with open("/etc/null2", "w") as f:
+    f.write("hi")
+subprocess.run(["/bin/cp", "-a", "/dev/null", "/etc/null3"], check=True)
+st = os.stat("/etc/null3")
+print(os.major(st.st_rdev), os.minor(st.st_rdev), oct(st.st_mode))
+print(os.getxattr("/vol/f", "user.host"))
+os.setxattr("/vol/f", "user.guest", b"G")
+print(sorted(os.listxattr("/vol/f")))
+for call in (lambda: os.setxattr("/ro/f", "user.x", b"1"), lambda: os.chmod("/ro/f", 0o600)):
+    try:
+        call()
+    except OSError as e:
+        print(e.strerror)
+open("/tmp/x", "w").close()
+os.setxattr("/tmp/x", "user.a", b"1")
+print(os.listxattr("/tmp/x"))
+print([bool(os.statvfs(p).f_flag & os.ST_RDONLY) for p in ("/ro", "/vol")])'
+	local host
+	host=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.guest"))' "$d/f" 2>&1)
+	if [ "$host" != "b'G'" ]; then
+		fail "the attribute did not reach the host: $host" "$tmp/err"
+	else
+		expect 0 "$(printf "%s\n" "1 3 0o20666" "b'H'" "['user.guest', 'user.host']" \
+			"Read-only file system" "Read-only file system" "['user.a']" "[True, False]")"
 	fi
 	rm -rf "$d"
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -257,6 +258,44 @@ START_TEST(test_readonly)
 	ck_assert_int_eq(st.st_size, 12);
 	snprintf(hp, sizeof(hp), "%s/x", tree);
 	ck_assert_int_eq(lstat(hp, &st), -1);
+	struct vfs_xattr_who w = { .cr = &root_cr, .admin = true, .fowner = true };
+	struct path p;
+	ck_assert_int_eq(vfs_lookup(&S, "/a.txt", 0, &p), 0);
+	ck_assert_int_eq(vfs_setxattr(&w, &p, "user.x", "1", 1, 0), -EROFS);
+	ck_assert_int_eq(vfs_removexattr(&w, &p, "user.x"), -EROFS);
+	ck_assert_int_eq(vfs_listxattr(&w, &p, buf, sizeof(buf)), 0);
+	path_put(&p);
+}
+END_TEST
+
+/* Extended attributes through the VFS, the client and the gofer, down to the host. */
+START_TEST(test_xattrs)
+{
+	struct vfs_xattr_who w = { .cr = &root_cr, .admin = true, .fowner = true };
+	char buf[128], hp[256], big[3000];
+	struct path p;
+
+	snprintf(hp, sizeof(hp), "%s/a.txt", tree);
+	ck_assert_int_eq(setxattr(hp, "user.host", "H", 1, 0), 0);
+	ck_assert_int_eq(vfs_lookup(&S, "/a.txt", 0, &p), 0);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.host", buf, sizeof(buf)), 1);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.host", NULL, 0), 1);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.none", buf, sizeof(buf)), -ENODATA);
+	memset(big, 'v', sizeof(big));
+	ck_assert_int_eq(vfs_setxattr(&w, &p, "user.big", big, sizeof(big), 0), 0);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.big", buf, sizeof(buf)), -ERANGE);
+	ck_assert_int_eq(getxattr(hp, "user.big", big, sizeof(big)), (ssize_t)sizeof(big));
+	ck_assert_int_eq(vfs_listxattr(&w, &p, NULL, 0), 19);
+	ck_assert_int_eq(vfs_listxattr(&w, &p, buf, 5), -ERANGE);
+	ck_assert_int_eq(vfs_setxattr(&w, &p, "user.host", "x", 1, XATTR_CREATE), -EEXIST);
+	ck_assert_int_eq(vfs_removexattr(&w, &p, "user.host"), 0);
+	ck_assert_int_eq(getxattr(hp, "user.host", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(vfs_removexattr(&w, &p, "user.host"), -ENODATA);
+	path_put(&p);
+	/* A symlink of the gofer has none (the gofer never opens it). */
+	ck_assert_int_eq(vfs_lookup(&S, "/link", 0, &p), 0);
+	ck_assert_int_eq(vfs_listxattr(&w, &p, buf, sizeof(buf)), 0);
+	path_put(&p);
 }
 END_TEST
 
@@ -359,6 +398,7 @@ Suite *gofer_client_suite(void)
 	tcase_add_test(rw, test_lookup_read_readlink);
 	tcase_add_test(rw, test_readdir);
 	tcase_add_test(rw, test_write_ops);
+	tcase_add_test(rw, test_xattrs);
 	tcase_add_test(rw, test_dcache_evict);
 	tcase_add_checked_fixture(ro, setup_ro, stop);
 	tcase_add_test(ro, test_readonly);

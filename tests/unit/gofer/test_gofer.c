@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -348,6 +349,105 @@ static int readdir_all(struct client *c, uint32_t fid, uint32_t count, const cha
 	}
 }
 
+/* Set @name on @fid's file through a clone @xfid (Txattrcreate + Twrite + Tclunk). */
+static int xattr_set(struct client *c, uint32_t fid, uint32_t xfid, const char *name,
+		     const char *val, uint32_t flags)
+{
+	struct p9_msg req = { .type = P9_TXATTRCREATE }, rep;
+	int ret = walk(c, fid, xfid, NULL, NULL);
+
+	if (ret < 0)
+		return ret;
+	req.txattrcreate = (struct p9_txattrcreate){ .fid = xfid, .name = P9_STR(name),
+						     .attr_size = strlen(val), .flags = flags };
+	ret = rpc(c, &req, &rep);
+	if (ret == 0 && *val)
+		ret = writef(c, xfid, 0, val) == (int)strlen(val) ? 0 : -EIO;
+	int cl = clunk(c, xfid);
+	return ret < 0 ? ret : cl;
+}
+
+/* The value of @name ("": the list) of @fid's file through Txattrwalk + Tread; its size. */
+static int xattr_get(struct client *c, uint32_t fid, uint32_t xfid, const char *name,
+		     char *buf, size_t cap)
+{
+	struct p9_msg req = { .type = P9_TXATTRWALK }, rep;
+	int ret;
+
+	req.txattrwalk = (struct p9_txattrwalk){ .fid = fid, .newfid = xfid, .name = P9_STR(name) };
+	ret = rpc(c, &req, &rep);
+	if (ret < 0)
+		return ret;
+	ret = (int)rep.rxattrwalk.size;
+	memset(buf, 0, cap);
+	if (ret && readf(c, xfid, 0, buf, cap) != ret)
+		ret = -EIO;
+	clunk(c, xfid);
+	return ret;
+}
+
+START_TEST(test_xattrs)
+{
+	struct server s;
+	struct client *c;
+	struct p9_msg req = { .type = P9_TXATTRCREATE }, rep;
+	char buf[256], p[256];
+
+	tree_make();
+	server_start(&s, 2, false, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(xattr_set(c, 2, 10, "user.t", "value", 0), 0);
+	snprintf(p, sizeof(p), "%s/a.txt", tree);
+	ck_assert_int_eq(getxattr(p, "user.t", buf, sizeof(buf)), 5); /* on the host */
+	ck_assert_int_eq(xattr_get(c, 2, 11, "user.t", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "value");
+	ck_assert_int_eq(xattr_set(c, 2, 12, "user.t", "x", XATTR_CREATE), -EEXIST);
+	ck_assert_int_eq(xattr_set(c, 2, 13, "user.n", "x", XATTR_REPLACE), -ENODATA);
+	ck_assert_int_eq(xattr_set(c, 2, 14, "user.e", "", 0), 0); /* an empty value */
+	ck_assert_int_eq(xattr_get(c, 2, 15, "user.e", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(xattr_get(c, 2, 16, "", buf, sizeof(buf)), 14); /* "user.t\0user.e\0" */
+	ck_assert_int_eq(xattr_set(c, 2, 17, "user.e", "", P9_XATTR_REMOVE), 0);
+	ck_assert_int_eq(xattr_get(c, 2, 18, "user.e", buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(xattr_set(c, 2, 19, "user.e", "", P9_XATTR_REMOVE), -ENODATA);
+	/* A value shorter than announced is never set. */
+	ck_assert_int_eq(walk(c, 2, 20, NULL, NULL), 0);
+	req.txattrcreate = (struct p9_txattrcreate){ .fid = 20, .name = P9_STR("user.s"),
+						     .attr_size = 5 };
+	ck_assert_int_eq(rpc(c, &req, &rep), 0);
+	ck_assert_int_eq(writef(c, 20, 0, "ab"), 2);
+	ck_assert_int_eq(writef(c, 20, 0, "ab"), -EINVAL); /* out of order */
+	ck_assert_int_eq(clunk(c, 20), -EINVAL);
+	ck_assert_int_eq(getxattr(p, "user.s", buf, sizeof(buf)), -1);
+	/* Directories yes; symlinks are never opened: no attributes. */
+	ck_assert_int_eq(walk(c, ROOT, 3, NULL, "d", NULL), 1);
+	ck_assert_int_eq(xattr_set(c, 3, 21, "user.d", "dir", 0), 0);
+	ck_assert_int_eq(xattr_get(c, 3, 22, "user.d", buf, sizeof(buf)), 3);
+	ck_assert_int_eq(walk(c, ROOT, 4, NULL, "passwd", NULL), 1);
+	ck_assert_int_eq(xattr_get(c, 4, 23, "user.d", buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(xattr_get(c, 4, 24, "", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(xattr_set(c, 4, 25, "user.d", "x", 0), -EOPNOTSUPP);
+	/* Names are 1..255 bytes; flags are known ones. */
+	ck_assert_int_eq(xattr_set(c, 2, 26, "", "x", 0), -EINVAL);
+	ck_assert_int_eq(xattr_set(c, 2, 27, "user.f", "x", 0x100), -EINVAL);
+	/* An xattr fid cannot be opened or read as a file; a plain fid is no xattr fid. */
+	ck_assert_int_eq(readf(c, 2, 0, buf, sizeof(buf)), -EBADF);
+	ck_assert_int_eq(server_stop(&s, 2), 0);
+
+	/* A read-only server reads attributes and refuses changes. */
+	server_start(&s, 1, true, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(xattr_get(c, 2, 10, "user.t", buf, sizeof(buf)), 5);
+	ck_assert_int_eq(xattr_set(c, 2, 11, "user.r", "x", 0), -EROFS);
+	ck_assert_int_eq(xattr_set(c, 2, 12, "user.t", "", P9_XATTR_REMOVE), -EROFS);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+}
+END_TEST
+
 START_TEST(test_basic_ops)
 {
 	struct server s;
@@ -622,7 +722,7 @@ START_TEST(test_unknown_and_misc)
 	req = (struct p9_msg){ .type = P9_TXATTRWALK };
 	req.txattrwalk = (struct p9_txattrwalk){ .fid = ROOT, .newfid = 9,
 						 .name = P9_STR("user.x") };
-	ck_assert_int_eq(rpc(c, &req, &rep), -EOPNOTSUPP);
+	ck_assert_int_eq(rpc(c, &req, &rep), -ENODATA);
 	ck_assert_int_eq(walk(c, ROOT, ROOT, NULL, "d", NULL), 1);	/* fid == newfid */
 	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "b.txt", NULL), 1);
 	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "e", NULL), -EBADF);	/* newfid in use */
@@ -694,6 +794,11 @@ START_TEST(test_confined)
 	ck_assert_int_eq(rpc(c, &req, &rep), 0);
 	ck_assert_int_eq(walk(c, ROOT, 6, NULL, "passwd", NULL), 1);
 	ck_assert_int_eq(readlink9(c, 6, buf, sizeof(buf)), 0);
+	/* xattrs: the reopen and f*xattr pass the filter. */
+	ck_assert_int_eq(xattr_set(c, 5, 30, "user.c", "conf", 0), 0);
+	ck_assert_int_eq(xattr_get(c, 5, 31, "user.c", buf, sizeof(buf)), 4);
+	ck_assert_int_eq(xattr_get(c, 5, 32, "", buf, sizeof(buf)), 7);
+	ck_assert_int_eq(xattr_set(c, 5, 33, "user.c", "", P9_XATTR_REMOVE), 0);
 	req = (struct p9_msg){ .type = P9_TRENAME };
 	req.trename = (struct p9_trename){ .fid = 5, .dfid = ROOT, .name = P9_STR("b2") };
 	ck_assert_int_eq(rpc(c, &req, &rep), 0);
@@ -733,6 +838,7 @@ Suite *gofer_suite(void)
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_unknown_and_misc);
 	tcase_add_test(tc, test_confined);
+	tcase_add_test(tc, test_xattrs);
 	suite_add_tcase(s, tc);
 	return s;
 }
