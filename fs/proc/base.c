@@ -538,6 +538,37 @@ static int link_root(struct proc_inode *pi, char **out)
 	return link_fs(pi, out, true);
 }
 
+/* cwd and root as magic links: the walk continues from the process's own directory. */
+static int magic_fs(struct proc_inode *pi, struct path *path, bool want_root)
+{
+	struct procinfo in;
+	struct path root, cwd;
+	int r = info_get(pi, PROCINFO_FS, &in);
+
+	if (r < 0 || !in.fs) {
+		if (r == 0)
+			procinfo_put(&in);
+		return -ENOENT;
+	}
+	fs_context_paths(in.fs, &root, &cwd);
+	*path = want_root ? root : cwd;
+	path_put(want_root ? &cwd : &root);
+	procinfo_put(&in);
+	return 0;
+}
+
+static int magic_cwd(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	(void)file;
+	return magic_fs(pi, path, false);
+}
+
+static int magic_root(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	(void)file;
+	return magic_fs(pi, path, true);
+}
+
 /* The usual /dev name of a character device (Documentation/admin-guide/devices.txt). */
 static void chr_name(dev_t rdev, char *buf, size_t size)
 {
@@ -606,6 +637,29 @@ static int link_fd(struct proc_inode *pi, char **out)
 	return r;
 }
 
+/* fd/N: the open file's own path (even unlinked), or the pathless file itself. */
+static int magic_fd(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	struct procinfo in;
+	struct file *f;
+	int r = info_get(pi, PROCINFO_FDT, &in);
+
+	if (r < 0)
+		return -ENOENT;
+	f = in.fdt ? fdtable_get_file(in.fdt, pi->fd, NULL) : NULL;
+	procinfo_put(&in);
+	if (!f)
+		return -ENOENT;
+	if (f->path.dentry) {
+		*path = f->path;
+		path_get(path);
+		file_put(f);
+	} else {
+		*file = f;
+	}
+	return 0;
+}
+
 static int show_fdinfo(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo in;
@@ -655,7 +709,8 @@ static ssize_t write_ignore(struct proc_inode *pi, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd };
+static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd,
+				       .magic = magic_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 					   .show = show_fdinfo };
 
@@ -674,8 +729,8 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	PFILE("maps", show_maps), \
 	PFILE("mounts", proc_show_mounts), \
 	PFILE("mountinfo", show_mountinfo), \
-	PLINK("cwd", link_cwd), \
-	PLINK("root", link_root), \
+	PMAGIC("cwd", link_cwd, magic_cwd), \
+	PMAGIC("root", link_root, magic_root), \
 	PLINK("exe", link_exe), \
 	PFILE("cgroup", show_cgroup), \
 	PFILE("oom_score", show_zero), \

@@ -259,6 +259,15 @@ static int proc_get_link(struct inode *ino, char **out)
 	return pi->e->link(pi, out);
 }
 
+static int proc_magic(struct inode *ino, struct path *path, struct file **file)
+{
+	struct proc_inode *pi = to_proc(ino);
+
+	if (!pi->e->magic)
+		return -ENOSYS;
+	return pi->e->magic(pi, path, file);
+}
+
 /*
  * Linux's proc_setattr (process entries: no chmod) and proc_notify_change (the rest may be
  * chmod'ed); sizes (O_TRUNC) are ignored; owner and times stick until revalidation.
@@ -284,6 +293,7 @@ static void proc_release(struct inode *ino)
 static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
 	.get_link = proc_get_link,
+	.magic = proc_magic,
 	.setattr = proc_setattr,
 	.release = proc_release,
 	.revalidate = proc_revalidate,
