@@ -291,7 +291,7 @@ int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out)
 {
 	struct vfs_cred root_cred = { .uid = uid, .gid = gid };
 	struct dentry *root;
-	struct vfs_start s;
+	struct vfs_start s = { 0 };
 	int r;
 
 	r = tmpfs_new_root(0755, uid, gid, &root);

@@ -132,6 +132,13 @@ static int open_create(struct nameidata *nd, const char *path, int flags, uint32
 				dentry_put(d);
 				return -ELOOP;
 			}
+			r = follow_magic(nd, d);
+			if (r != 0) {
+				dentry_put(d);
+				if (r < 0 || nd->magic_file)
+					return r < 0 ? r : 0;
+				return S_ISDIR(nd->cur.dentry->inode->mode) ? -EISDIR : 0;
+			}
 			r = read_link_body(nd, d, &body);
 			dentry_put(d);
 			if (r < 0)
@@ -264,6 +271,23 @@ int vfs_open(const struct vfs_start *s, const char *path, int flags, uint32_t mo
 		r = walk_parent(&nd, path, &l);
 		if (r == 0)
 			r = walk_last(&nd, &l, !(flags & O_NOFOLLOW));
+	}
+	if (r == 0 && nd.magic_file) {
+		/* A magic link to a pipe, socket or host file: a new open of the same object,
+		 * which (a pipe's) may wait for the other end: not with the tree locked. */
+		struct file *f = nd.magic_file;
+
+		nd.magic_file = NULL;
+		nd_done(&nd);
+		pthread_mutex_unlock(&vfs_tree_mu);
+		if (flags & O_DIRECTORY)
+			r = -ENOTDIR;
+		else if ((flags & O_PATH) || !f->ops->reopen)
+			r = -ENXIO;
+		else
+			r = f->ops->reopen(f, flags, out);
+		file_put(f);
+		return r;
 	}
 	if (r == 0 && !created && !(flags & O_PATH) && S_ISFIFO(nd.cur.dentry->inode->mode)) {
 		/* A FIFO's open may wait for its other end: not with the tree locked. */

@@ -100,6 +100,11 @@ struct file_ops {
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
 	/*
+	 * reopen - open(2) of a magic link to this pathless file: a new open file description
+	 * of the same object with @flags (a pipe end: Linux's fifo_open). NULL: -ENXIO.
+	 */
+	int (*reopen)(struct file *f, int flags, struct file **out);
+	/*
 	 * mmap_file - the open file whose page cache a mapping of @f maps (overlay: the
 	 * layer's file; no new reference). NULL op: @f itself (fs/pagecache.c).
 	 */
@@ -332,12 +337,6 @@ struct inode_ops {
 	int (*tmpfile)(struct inode *dir, struct dentry *d, uint32_t mode,
 		       const struct vfs_cred *cr);
 	/*
-	 * get_path - a "magic" symlink (/proc/PID/fd/N): the walk jumps to the file itself (new
-	 * references in *out) instead of reading the text, so unlinked and O_TMPFILE files are
-	 * reachable. -EOPNOTSUPP: an ordinary link, walked through get_link. Under vfs_tree_mu.
-	 */
-	int (*get_path)(struct inode *ino, struct path *out);
-	/*
 	 * evictable - may the dentry cache drop the unused dentry @d (whose inode this is) and
 	 * look it up again later with nothing lost? Filesystems whose dentries are only a cache
 	 * of another store (gofer, clean overlay entries) say yes; NULL: never (tmpfs, where the
@@ -350,6 +349,13 @@ struct inode_ops {
 	 * vfs_generic_permission. Called without inode->mu, maybe under vfs_tree_mu.
 	 */
 	int (*permission)(const struct vfs_cred *cr, struct inode *ino, int mask);
+	/*
+	 * magic - a magic link (Linux's nd_jump_link: /proc/PID/fd/N, cwd, root): the walk jumps
+	 * to *path (new references), wherever it is, instead of resolving a target string; a
+	 * file with no path (pipe, socket, host stdio) comes back in *file (a new reference)
+	 * and can only end a walk. -ENOSYS: an ordinary symlink (use get_link).
+	 */
+	int (*magic)(struct inode *ino, struct path *path, struct file **file);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
@@ -569,7 +575,17 @@ struct vfs_start {
 	const struct vfs_cred *cr;
 	struct path root;
 	struct path start;
+	uint64_t resolve; /* openat2's RESOLVE_* (0 for every other caller) */
 };
+
+/* openat2's resolve flags (linux/openat2.h). */
+#define VFS_RESOLVE_NO_XDEV 0x01
+#define VFS_RESOLVE_NO_MAGICLINKS 0x02
+#define VFS_RESOLVE_NO_SYMLINKS 0x04
+#define VFS_RESOLVE_BENEATH 0x08
+#define VFS_RESOLVE_IN_ROOT 0x10
+#define VFS_RESOLVE_CACHED 0x20
+#define VFS_RESOLVE_ALL 0x3f
 
 #define LOOKUP_FOLLOW 1    /* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 2 /* the result must be a directory */
@@ -581,6 +597,13 @@ struct vfs_start {
  * (search permission). A trailing slash requires a directory and follows a final symlink.
  */
 int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct path *out);
+/*
+ * vfs_lookup_file - vfs_lookup, except that a magic link (/proc/PID/fd/N) naming a file that
+ * has no path (a pipe, a socket, the caller's stdio) gives that file (a new reference) in
+ * *fout with *out zeroed, where vfs_lookup fails with -ENXIO.
+ */
+int vfs_lookup_file(const struct vfs_start *s, const char *path, int flags, struct path *out,
+		    struct file **fout);
 
 int vfs_mkdir(const struct vfs_start *s, const char *path, uint32_t mode);
 int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);

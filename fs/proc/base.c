@@ -1049,6 +1049,37 @@ static int link_root(struct proc_inode *pi, char **out)
 	return link_fs(pi, out, true);
 }
 
+/* cwd and root as magic links: the walk continues from the process's own directory. */
+static int magic_fs(struct proc_inode *pi, struct path *path, bool want_root)
+{
+	struct procinfo in;
+	struct path root, cwd;
+	int r = info_get(pi, PROCINFO_FS, &in);
+
+	if (r < 0 || !in.fs) {
+		if (r == 0)
+			procinfo_put(&in);
+		return -ENOENT;
+	}
+	fs_context_paths(in.fs, &root, &cwd);
+	*path = want_root ? root : cwd;
+	path_put(want_root ? &cwd : &root);
+	procinfo_put(&in);
+	return 0;
+}
+
+static int magic_cwd(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	(void)file;
+	return magic_fs(pi, path, false);
+}
+
+static int magic_root(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	(void)file;
+	return magic_fs(pi, path, true);
+}
+
 /* The usual /dev name of a character device (Documentation/admin-guide/devices.txt). */
 static void chr_name(dev_t rdev, char *buf, size_t size)
 {
@@ -1117,8 +1148,8 @@ static int link_fd(struct proc_inode *pi, char **out)
 	return r;
 }
 
-/* The open file's own path: a deleted or O_TMPFILE file stays reachable (Linux's proc_fd_link). */
-static int path_fd(struct proc_inode *pi, struct path *out)
+/* fd/N: the open file's own path (even unlinked), or the pathless file itself. */
+static int magic_fd(struct proc_inode *pi, struct path *path, struct file **file)
 {
 	struct procinfo in;
 	struct file *f;
@@ -1127,19 +1158,17 @@ static int path_fd(struct proc_inode *pi, struct path *out)
 	if (r < 0)
 		return -ENOENT;
 	f = in.fdt ? fdtable_get_file(in.fdt, pi->fd, NULL) : NULL;
-	if (!f) {
-		r = -ENOENT;
-	} else if (f->path.dentry) {
-		*out = f->path;
-		path_get(out);
-		r = 0;
-	} else {
-		r = -EOPNOTSUPP; /* pipes, sockets, host files: only their text */
-	}
-	if (f)
-		file_put(f);
 	procinfo_put(&in);
-	return r;
+	if (!f)
+		return -ENOENT;
+	if (f->path.dentry) {
+		*path = f->path;
+		path_get(path);
+		file_put(f);
+	} else {
+		*file = f;
+	}
+	return 0;
 }
 
 static int show_fdinfo(struct proc_inode *pi, struct sbuf *sb)
@@ -1177,7 +1206,7 @@ static int show_cgroup(struct proc_inode *pi, struct sbuf *sb)
 }
 
 static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd,
-					.path = path_fd };
+				       .magic = magic_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 					   .show = show_fdinfo };
 
@@ -1196,8 +1225,8 @@ static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 	{ .name = "maps", .mode = S_IFREG | 0444, .show = show_maps, .ptrace_read = true }, \
 	PFILE("mounts", proc_show_mounts), \
 	PFILE("mountinfo", show_mountinfo), \
-	PLINK("cwd", link_cwd), \
-	PLINK("root", link_root), \
+	PMAGIC("cwd", link_cwd, magic_cwd), \
+	PMAGIC("root", link_root, magic_root), \
 	PLINK("exe", link_exe), \
 	PFILE("cgroup", show_cgroup), \
 	PFILE("oom_score", show_oom_score), \

@@ -259,13 +259,13 @@ static int proc_get_link(struct inode *ino, char **out)
 	return pi->e->link(pi, out);
 }
 
-static int proc_get_path(struct inode *ino, struct path *out)
+static int proc_magic(struct inode *ino, struct path *path, struct file **file)
 {
 	struct proc_inode *pi = to_proc(ino);
 
-	if (!pi->e->path)
-		return -EOPNOTSUPP;
-	return pi->e->path(pi, out);
+	if (!pi->e->magic)
+		return -ENOSYS;
+	return pi->e->magic(pi, path, file);
 }
 
 /*
@@ -318,7 +318,7 @@ static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
 	.permission = proc_permission,
 	.get_link = proc_get_link,
-	.get_path = proc_get_path,
+	.magic = proc_magic,
 	.setattr = proc_setattr,
 	.release = proc_release,
 	.revalidate = proc_revalidate,

@@ -44,8 +44,8 @@ struct pentry {
 	uint32_t mode; /* S_IFREG | 0444 ... */
 	int (*show)(struct proc_inode *pi, struct sbuf *sb);
 	int (*link)(struct proc_inode *pi, char **out);
-	/* path - a magic link's file (fd/N): see inode_ops.get_path; NULL: plain link. */
-	int (*path)(struct proc_inode *pi, struct path *out);
+	/* magic - a magic link's target (inode_ops.magic); NULL: an ordinary symlink. */
+	int (*magic)(struct proc_inode *pi, struct path *path, struct file **file);
 	ssize_t (*write)(struct proc_inode *pi, const char *buf, size_t len);
 	const struct pentry *children;
 	int nchildren;
@@ -61,6 +61,7 @@ struct pentry {
 			   .nchildren = (int)ARRAY_SIZE(kids) }
 #define PFILE(n, fn) { .name = n, .mode = S_IFREG | 0444, .show = fn }
 #define PLINK(n, fn) { .name = n, .mode = S_IFLNK | 0777, .link = fn }
+#define PMAGIC(n, fn, mfn) { .name = n, .mode = S_IFLNK | 0777, .link = fn, .magic = mfn }
 
 /* The super of a proc tree: which kernel it shows. */
 struct proc_super {

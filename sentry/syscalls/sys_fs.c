@@ -51,13 +51,16 @@ static void at_end(struct at *x)
  * cwd for AT_FDCWD, else @dirfd's path (EBADF; ENOTDIR unless a directory, except an empty
  * path with @empty_ok). @fsids: act as fsuid/fsgid (else the real ids, for access(2)).
  */
-static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool empty_ok,
-		     bool fsids)
+/* at_begin with openat2's RESOLVE_* flags: scoped walks start at dirfd even for "/x". */
+static long at_begin_resolve(struct task *t, struct at *x, int dirfd, gva_t addr, bool empty_ok,
+			     bool fsids, uint64_t resolve)
 {
 	struct path root, cwd;
 	ssize_t n;
+	bool scoped = resolve & (VFS_RESOLVE_BENEATH | VFS_RESOLVE_IN_ROOT);
 
 	memset(&x->s, 0, sizeof(x->s));
+	x->s.resolve = resolve;
 	x->dirf = NULL;
 	task_vfs_cred(t, fsids, &x->cr);
 	x->s.cr = &x->cr;
@@ -70,7 +73,7 @@ static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool e
 		return -ENOENT;
 	fs_context_paths(t->fs, &root, &cwd);
 	x->s.root = root;
-	if (x->path[0] == '/' || dirfd == AT_FDCWD) {
+	if ((x->path[0] == '/' && !scoped) || dirfd == AT_FDCWD) {
 		x->s.start = cwd;
 		return 0;
 	}
@@ -87,6 +90,12 @@ static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool e
 	return 0;
 }
 
+static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool empty_ok,
+		     bool fsids)
+{
+	return at_begin_resolve(t, x, dirfd, addr, empty_ok, fsids, 0);
+}
+
 static int at_flags(int flags)
 {
 	return ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
@@ -95,11 +104,12 @@ static int at_flags(int flags)
 
 /* ---- open ---- */
 
-static long do_openat(struct task *t, int dirfd, gva_t path, int flags, uint32_t mode)
+static long do_openat_resolve(struct task *t, int dirfd, gva_t path, int flags, uint32_t mode,
+			      uint64_t resolve)
 {
 	struct at x;
 	struct file *f;
-	long r = at_begin(t, &x, dirfd, path, false, true);
+	long r = at_begin_resolve(t, &x, dirfd, path, false, true, resolve);
 
 	if (r == 0)
 		r = vfs_open(&x.s, x.path, flags, mode & 07777 & ~t->umask, &f);
@@ -111,6 +121,11 @@ static long do_openat(struct task *t, int dirfd, gva_t path, int flags, uint32_t
 	r = fdtable_install(t->fdt, 0, f, (flags & O_CLOEXEC) ? FD_FLAG_CLOEXEC : 0, rl.rlim_cur);
 	file_put(f);
 	return r;
+}
+
+static long do_openat(struct task *t, int dirfd, gva_t path, int flags, uint32_t mode)
+{
+	return do_openat_resolve(t, dirfd, path, flags, mode, 0);
 }
 
 long sys_open(struct task *t, const struct syscall_args *a)
@@ -128,7 +143,7 @@ long sys_creat(struct task *t, const struct syscall_args *a)
 	return do_openat(t, AT_FDCWD, ARG_U(0), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)ARG_U(1));
 }
 
-/* openat2: Linux's build_open_flags strictness; RESOLVE_* are not implemented (EINVAL). */
+/* openat2: Linux's build_open_flags strictness, and the RESOLVE_* scoping of the walk. */
 long sys_openat2(struct task *t, const struct syscall_args *a)
 {
 	struct open_how how;
@@ -152,9 +167,15 @@ long sys_openat2(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (how.mode & ~07777ULL || (!(how.flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) && how.mode))
 		return -EINVAL;
-	if (how.resolve)
+	if (how.resolve & ~(uint64_t)VFS_RESOLVE_ALL)
 		return -EINVAL;
-	return do_openat(t, ARG_INT(0), ARG_U(1), (int)how.flags, (uint32_t)how.mode);
+	if ((how.resolve & VFS_RESOLVE_BENEATH) && (how.resolve & VFS_RESOLVE_IN_ROOT))
+		return -EINVAL;
+	/* RESOLVE_CACHED promises no blocking: opens that may write or create cannot. */
+	if ((how.resolve & VFS_RESOLVE_CACHED) && (how.flags & (O_CREAT | O_TRUNC | __O_TMPFILE)))
+		return -EAGAIN;
+	return do_openat_resolve(t, ARG_INT(0), ARG_U(1), (int)how.flags, (uint32_t)how.mode,
+				 how.resolve);
 }
 
 /* ---- stat ---- */
@@ -175,11 +196,19 @@ static long stat_path(struct task *t, int dirfd, gva_t path, int flags, struct s
 		at_end(&x);
 		return r;
 	}
+	struct file *f = NULL;
 	if (r == 0)
-		r = vfs_lookup(&x.s, x.path, at_flags(flags), &p);
+		r = vfs_lookup_file(&x.s, x.path, at_flags(flags), &p, &f);
 	at_end(&x);
 	if (r < 0)
 		return r;
+	if (f) {
+		/* A magic link to a pipe, socket or host file: that file's attributes. */
+		memset(st, 0, sizeof(*st));
+		r = vfs_fstat(f, st);
+		file_put(f);
+		return r;
+	}
 	r = vfs_getattr(p.dentry->inode, st);
 	path_put(&p);
 	return r;
@@ -500,9 +529,17 @@ static long do_faccessat(struct task *t, int dirfd, gva_t path, int mode, int fl
 		return -EINVAL;
 	/* access(2) asks with the real ids unless AT_EACCESS. */
 	r = at_begin(t, &x, dirfd, path, flags & AT_EMPTY_PATH, flags & AT_EACCESS);
+	struct file *f = NULL;
 	if (r == 0)
-		r = vfs_lookup(&x.s, x.path, at_flags(flags), &p);
-	if (r == 0) {
+		r = vfs_lookup_file(&x.s, x.path, at_flags(flags), &p, &f);
+	if (r == 0 && f) {
+		/* A pipe or the caller's stdio through /proc/self/fd: what it was opened for. */
+		int acc = f->flags & O_ACCMODE;
+		if (((mode & R_OK) && acc == O_WRONLY) || ((mode & W_OK) && acc == O_RDONLY) ||
+		    (mode & X_OK))
+			r = -EACCES;
+		file_put(f);
+	} else if (r == 0) {
 		int m = ((mode & R_OK) ? MAY_READ : 0) | ((mode & W_OK) ? MAY_WRITE : 0) |
 			((mode & X_OK) ? MAY_EXEC : 0);
 		r = m ? vfs_permission(&x.cr, p.dentry->inode, m) : 0;

@@ -46,7 +46,7 @@
 	X(lstat, "sp", SYS_FULL, NULL)                                                            \
 	X(open, "sxo", SYS_PARTIAL, "O_TMPFILE on tmpfs and the overlay; in gofer directories EOPNOTSUPP") \
 	X(openat, "fsxo", SYS_PARTIAL, "O_TMPFILE on tmpfs and the overlay; in gofer directories EOPNOTSUPP") \
-	X(openat2, "fspu", SYS_PARTIAL, "RESOLVE_* flags: EINVAL")                                \
+	X(openat2, "fspu", SYS_FULL, "RESOLVE_* scoping; CACHED walks only the dentry cache")      \
 	X(creat, "so", SYS_FULL, NULL)                                                            \
 	X(getdents64, "fpu", SYS_FULL, NULL)                                                      \
 	X(getdents, "fpu", SYS_FULL, NULL)                                                       \
