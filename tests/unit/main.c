@@ -26,6 +26,7 @@
 	X(namei_suite)   \
 	X(tmpfs_suite)   \
 	X(gofer_client_suite) \
+	X(gofer_hostfd_suite) \
 	X(sigframe_suite) \
 	X(syscall_table_suite) \
 	X(pipe_suite)    \
