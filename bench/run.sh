@@ -77,6 +77,7 @@ BENCHMARKS=(
 	"fork_exec|ns|ns/fork+exec|/dev/null|500|$PROGS/fork_exec @N@"
 	"seq_write|ns|ns/MiB|/dev/null|256|$PROGS/seqio write @N@"
 	"seq_read|ns|ns/MiB|/dev/null|256|$PROGS/seqio read @N@"
+	"seq_read_gofer|ns|ns/MiB|/dev/null|256|$PROGS/fileread @N@"
 	"find_usr_include|wall|ms|/dev/null|1|/usr/bin/find /usr/include"
 	"futex_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"
 )
