@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -364,6 +365,33 @@ START_TEST(test_fd_lifetime)
 }
 END_TEST
 
+/* At its fd limit the Sentry cannot take a donated fd: the kernel drops it, 9P I/O goes on. */
+START_TEST(test_fd_limit)
+{
+	struct rlimit old, lim;
+	char buf[64];
+	struct file *f;
+	int lowest_free, before;
+
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	before = count_fds();
+	lowest_free = dup(0);
+	ck_assert_int_ge(lowest_free, 0);
+	close(lowest_free);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)lowest_free; /* no new fd at all */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f), 0);
+	ck_assert_int_eq(vfs_kernel_pread(f, buf, sizeof(buf), 0), 12);
+	ck_assert_int_eq(memcmp(buf, "hello world\n", 12), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_eq(count_fds(), before);
+	file_put(f);
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12); /* the connection is fine */
+}
+END_TEST
+
 START_TEST(test_readonly)
 {
 	char buf[64], hp[256];
@@ -424,6 +452,7 @@ Suite *gofer_client_suite(void)
 	tcase_add_test(rw, test_write_ops);
 	tcase_add_test(rw, test_io_semantics);
 	tcase_add_test(rw, test_fd_lifetime);
+	tcase_add_test(rw, test_fd_limit);
 	tcase_add_checked_fixture(rw9p, setup_rw_9p, stop);
 	tcase_add_test(rw9p, test_lookup_read_readlink);
 	tcase_add_test(rw9p, test_write_ops);
