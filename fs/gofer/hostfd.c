@@ -4,42 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "lib/compiler.h"
 #include "sentry/host/host.h"
-
-/*
- * Guest data moves through a per-thread bounce buffer: the host cannot pread into guest
- * memory the Sentry only reaches through mm_copy_out. 256 KiB stays in a core's L2, so the
- * second copy is cheap, and one pread per 256 KiB is few syscalls.
- */
-#define HOSTFD_CHUNK (256u << 10)
-
-static pthread_key_t bounce_key;
-static pthread_once_t bounce_once = PTHREAD_ONCE_INIT;
-static __thread char *bounce;
-
-static void bounce_key_init(void)
-{
-	pthread_key_create(&bounce_key, free);
-}
-
-/* The calling thread's bounce buffer (freed when the thread exits), or NULL. */
-static char *bounce_get(void)
-{
-	if (bounce)
-		return bounce;
-	pthread_once(&bounce_once, bounce_key_init);
-	bounce = malloc(HOSTFD_CHUNK);
-	if (bounce && pthread_setspecific(bounce_key, bounce) != 0) {
-		free(bounce);
-		bounce = NULL;
-	}
-	return bounce;
-}
 
 int goferfs_hostfd_check(int fd, int accmode, uint64_t ino)
 {
@@ -74,99 +43,164 @@ int goferfs_hostfd_size(int fd, int64_t *size)
 	return e;
 }
 
-/* A Sentry buffer (uio_init_kernel: page-cache fills and writeback) can be used in place. */
-static char *kernel_ptr(const struct uio *u)
+/*
+ * Host I/O straight between the file and the uio's memory: Sentry buffers (uio_init_kernel:
+ * page-cache fills and writeback) as they are, guest buffers through their pinned pages
+ * (mm_pin_pages), so data is copied once, by the host kernel, as in a native read/write.
+ * No lock is held during the host call.
+ */
+#define HOSTFD_IOV 128 /* pages (or kernel vectors) per preadv/pwritev: 512 KiB */
+
+struct hostfd_io {
+	struct iovec iov[HOSTFD_IOV];
+	int niov;
+	struct mm_pin pins[HOSTFD_IOV];
+	int npins;
+	size_t len;
+};
+
+/* Append [p, p + n) to the host vector, merging with the previous piece when adjacent. */
+static void io_add(struct hostfd_io *io, void *p, size_t n)
 {
-	if (u->mm || u->iovcnt != 1)
-		return NULL;
-	return (char *)(uintptr_t)(u->iov[0].base + u->cur_off);
+	struct iovec *last = io->niov ? &io->iov[io->niov - 1] : NULL;
+
+	if (last && (char *)last->iov_base + last->iov_len == p)
+		last->iov_len += n;
+	else
+		io->iov[io->niov++] = (struct iovec){ p, n };
+	io->len += n;
 }
 
-static void kernel_advance(struct uio *u, size_t n)
+/*
+ * The host vector for the next bytes of @u: several kernel vectors, or the pinned pages of
+ * the current guest vector (@to_guest: they will be written). Returns 0 (io->len may be 0 at
+ * the end of @u), or -errno when the first guest page cannot be pinned.
+ */
+static int io_prepare(struct hostfd_io *io, struct uio *u, bool to_guest)
 {
-	u->cur_off += n;
+	io->niov = io->npins = 0;
+	io->len = 0;
+	while (u->cur < u->iovcnt && u->cur_off >= u->iov[u->cur].len) {
+		u->cur++;
+		u->cur_off = 0;
+	}
+	if (!u->resid || u->cur >= u->iovcnt)
+		return 0;
+	if (!u->mm) {
+		uint64_t left = u->resid, off = u->cur_off;
+
+		for (int i = u->cur; i < u->iovcnt && left && io->niov < HOSTFD_IOV; i++) {
+			uint64_t n = MIN(u->iov[i].len - off, left);
+
+			if (n)
+				io_add(io, (char *)(uintptr_t)(u->iov[i].base + off), (size_t)n);
+			left -= n;
+			off = 0;
+		}
+		return 0;
+	}
+	uint64_t want = MIN(u->iov[u->cur].len - u->cur_off, u->resid);
+	int n = mm_pin_pages(u->mm, u->iov[u->cur].base + u->cur_off, (size_t)want, to_guest,
+			     io->pins, HOSTFD_IOV);
+
+	if (n < 0) /* out of memory too: what a copy would report (copy_to_user) */
+		return -EFAULT;
+	io->npins = n;
+	for (int i = 0; i < n; i++)
+		io_add(io, io->pins[i].ptr, io->pins[i].len);
+	return 0;
+}
+
+static void io_release(struct hostfd_io *io, struct uio *u)
+{
+	if (io->npins)
+		mm_unpin_pages(u->mm, io->pins, io->npins);
+	io->npins = 0;
+}
+
+/* @n bytes of @u were moved. */
+static void uio_consume(struct uio *u, uint64_t n)
+{
 	u->resid -= n;
+	while (n) {
+		uint64_t k = MIN(n, u->iov[u->cur].len - u->cur_off);
+
+		u->cur_off += k;
+		n -= k;
+		if (u->cur_off >= u->iov[u->cur].len && u->cur + 1 < u->iovcnt) {
+			u->cur++;
+			u->cur_off = 0;
+		}
+	}
 }
 
 ssize_t goferfs_hostfd_read(int fd, struct uio *dst, int64_t *pos)
 {
+	struct hostfd_io io;
 	ssize_t done = 0;
-	char *kp = kernel_ptr(dst), *buf = NULL;
 
-	if (!kp && dst->resid && !(buf = bounce_get()))
-		return -ENOMEM;
-	while (dst->resid) {
-		size_t n = kp ? dst->resid : MIN(dst->resid, HOSTFD_CHUNK);
-		ssize_t got = host_pread(fd, kp ? kp + done : buf, n, (uint64_t)*pos);
-		ssize_t moved;
+	for (;;) {
+		ssize_t got;
+		int e = io_prepare(&io, dst, true);
 
-		if (got == -EINTR)
-			continue;
+		if (e < 0)
+			return done ? done : e;
+		if (!io.len)
+			break;
+		do
+			got = host_preadv(fd, io.iov, io.niov, (uint64_t)*pos);
+		while (got == -EINTR);
+		io_release(&io, dst);
 		if (got <= 0)
 			return done ? done : got;
-		if (kp) {
-			kernel_advance(dst, (size_t)got);
-			moved = got;
-		} else {
-			moved = uio_copy_out(dst, buf, (size_t)got);
-			if (moved < 0)
-				return done ? done : moved;
-		}
-		done += moved;
-		*pos += moved;
-		if (moved < got)
-			break; /* a fault part way */
+		uio_consume(dst, (uint64_t)got);
+		done += got;
+		*pos += got;
+		if ((size_t)got < io.len)
+			break; /* end of file */
 	}
 	return done;
 }
 
-/* pwrite all of @buf (a short write means no space or a limit: stop there). */
-static ssize_t pwrite_full(int fd, const char *buf, size_t n, int64_t pos)
+/* Tell @ino's page cache what the first @n bytes of @io now hold at @pos. */
+static void io_write_through(struct inode *ino, const struct hostfd_io *io, int64_t pos,
+			     size_t n)
 {
-	size_t done = 0;
+	for (int i = 0; i < io->niov && n; i++) {
+		size_t k = MIN(n, io->iov[i].iov_len);
 
-	while (done < n) {
-		ssize_t w = host_pwrite(fd, buf + done, n - done, (uint64_t)pos + done);
-
-		if (w == -EINTR)
-			continue;
-		if (w <= 0)
-			return done ? (ssize_t)done : (w ? w : -EIO);
-		done += (size_t)w;
+		pagecache_write_through(ino->pagecache, pos, io->iov[i].iov_base, k);
+		pos += (int64_t)k;
+		n -= k;
 	}
-	return (ssize_t)done;
 }
 
 ssize_t goferfs_hostfd_write(int fd, struct inode *ino, struct uio *src, int64_t *pos)
 {
+	struct hostfd_io io;
 	ssize_t done = 0;
-	char *kp = kernel_ptr(src), *buf = NULL;
 
-	if (!kp && src->resid && !(buf = bounce_get()))
-		return -ENOMEM;
-	while (src->resid) {
-		size_t n = kp ? src->resid : MIN(src->resid, HOSTFD_CHUNK);
-		const char *p = kp ? kp + done : buf;
+	for (;;) {
 		ssize_t w;
+		int e = io_prepare(&io, src, false);
 
-		if (!kp) {
-			ssize_t got = uio_copy_in(src, buf, n);
-
-			if (got <= 0)
-				return done ? done : (got ? got : -EFAULT);
-			n = (size_t)got;
-		}
-		w = pwrite_full(fd, p, n, *pos);
-		if (w < 0)
-			return done ? done : w;
-		if (kp)
-			kernel_advance(src, (size_t)w);
-		if (ino->pagecache) /* mappings see what write(2) wrote */
-			pagecache_write_through(ino->pagecache, *pos, p, (size_t)w);
+		if (e < 0)
+			return done ? done : e;
+		if (!io.len)
+			break;
+		do
+			w = host_pwritev(fd, io.iov, io.niov, (uint64_t)*pos);
+		while (w == -EINTR);
+		if (w > 0 && ino->pagecache) /* mappings see what write(2) wrote */
+			io_write_through(ino, &io, *pos, (size_t)w);
+		io_release(&io, src);
+		if (w <= 0)
+			return done ? done : (w ? w : -EIO);
+		uio_consume(src, (uint64_t)w);
 		done += w;
 		*pos += w;
-		if ((size_t)w < n)
-			break;
+		if ((size_t)w < io.len)
+			break; /* no space, or a limit */
 	}
 	return done;
 }

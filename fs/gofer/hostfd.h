@@ -26,14 +26,16 @@ int goferfs_hostfd_check(int fd, int accmode, uint64_t ino);
 
 /*
  * goferfs_hostfd_read - pread from @fd at *@pos into @dst until it is full or at end of
- * file; *@pos advances by the bytes moved. Guest buffers are filled through a per-thread
- * bounce buffer (no lock held while copying); kernel buffers (page-cache fills) directly.
+ * file; *@pos advances by the bytes moved. The host reads straight into the memory (guest
+ * buffers through their pinned pages, mm_pin_pages; Sentry buffers as they are, e.g.
+ * page-cache fills), with no lock held.
  * Return: bytes moved, or -errno if none.
  */
 ssize_t goferfs_hostfd_read(int fd, struct uio *dst, int64_t *pos);
 
 /*
- * goferfs_hostfd_write - pwrite @src to @fd at *@pos, keeping @ino's page cache coherent
+ * goferfs_hostfd_write - pwritev @src (pinned guest pages or Sentry memory) to @fd at *@pos,
+ * keeping @ino's page cache coherent
  * (pagecache_write_through), *@pos advancing. The caller updates the cached size and times
  * as for a 9P write. Return: bytes written, or -errno if none.
  */

@@ -86,6 +86,16 @@ ssize_t host_writev(int fd, const struct iovec *iov, int n)
 	RET(writev(fd, iov, n));
 }
 
+ssize_t host_preadv(int fd, const struct iovec *iov, int n, uint64_t off)
+{
+	RET(preadv(fd, iov, n, (off_t)off));
+}
+
+ssize_t host_pwritev(int fd, const struct iovec *iov, int n, uint64_t off)
+{
+	RET(pwritev(fd, iov, n, (off_t)off));
+}
+
 int64_t host_lseek(int fd, int64_t off, int whence)
 {
 	RET(lseek(fd, (off_t)off, whence));

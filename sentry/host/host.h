@@ -30,6 +30,8 @@ ssize_t host_pread(int fd, void *buf, size_t len, uint64_t off);
 ssize_t host_pwrite(int fd, const void *buf, size_t len, uint64_t off);
 ssize_t host_readv(int fd, const struct iovec *iov, int n);
 ssize_t host_writev(int fd, const struct iovec *iov, int n);
+ssize_t host_preadv(int fd, const struct iovec *iov, int n, uint64_t off);
+ssize_t host_pwritev(int fd, const struct iovec *iov, int n, uint64_t off);
 int64_t host_lseek(int fd, int64_t off, int whence);
 int host_close(int fd);
 int host_dup(int fd);

@@ -227,4 +227,27 @@ int mm_msync(struct mm *mm, gva_t addr, uint64_t len, int flags);
 /* mm_mincore - one byte per page of [addr, addr+len) into @vec (1: resident). -ENOMEM on holes. */
 int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec);
 
+/*
+ * mm_pin_pages - hold the guest pages behind [@addr, @addr + @len) so that the host can
+ * read or write them directly (a donated file's preadv into a read(2) buffer, @write true,
+ * or pwritev from a write(2) buffer: one copy instead of two). Each page is made present as
+ * a copy would (mm_copy_out for @write: PROT_WRITE needed, COW broken, shared file pages
+ * dirty; mm_copy_in otherwise: readable VMA, absent anonymous pages allocated) and gets a
+ * memory-file reference; @out[i] is the Sentry's pointer to the part of page i inside the
+ * range. At most @max pages. No lock is held on return: the references keep the pages alive,
+ * so a concurrent munmap only means the I/O uses a page nobody maps any more (Linux's
+ * get_user_pages; a fork meanwhile may share a page being written, as with Linux before
+ * FOLL_PIN). Returns how many pages were pinned (fewer than asked when a hole, a protection
+ * or the end of a file mapping stops it), -EFAULT when not even the first one, -ENOMEM.
+ * Release with mm_unpin_pages.
+ */
+struct mm_pin {
+	void *ptr;
+	size_t len;
+	uint64_t off; /* memory-file offset of the page */
+};
+int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pin *out,
+		 int max);
+void mm_unpin_pages(struct mm *mm, const struct mm_pin *pins, int n);
+
 #endif

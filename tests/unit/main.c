@@ -14,6 +14,7 @@
 	X(vma_suite)     \
 	X(mm_suite)      \
 	X(mm_fork_suite) \
+	X(mm_pin_suite)  \
 	X(elf_suite)     \
 	X(stack_suite)   \
 	X(ptrace_suite)  \

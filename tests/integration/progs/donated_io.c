@@ -186,6 +186,25 @@ int main(int argc, char **argv)
 		munmap(m, 8192);
 	}
 
+	/* Guest buffers that end in a hole or are not writable (the host reads straight into
+	 * guest pages in the sandbox). */
+	char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(two + 4096, 4096);
+	show("pread into half-mapped", pread(rfd, two + 100, 8000, 0));
+	show("pread into hole", pread(rfd, two + 4096, 10, 0));
+	mprotect(two, 4096, PROT_READ);
+	show("pread into read-only", pread(rfd, two, 10, 0));
+	show("pwrite from read-only", pwrite(fd, two + 100, 3, 8190));
+	show("pwrite from hole", pwrite(fd, two + 4096, 3, 0));
+	show("size", fsize(fd));
+	char *self = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (self != MAP_FAILED) {
+		show("pread into own mapping", pread(rfd, self + 10, 20, 4090));
+		show_bytes("own mapping", self + 10, 20);
+		munmap(self, 8192);
+	}
+	munmap(two, 4096);
+
 	/* Large unaligned transfers (crossing any bounce-buffer size), checksummed. */
 	size_t len = (3u << 20) + 12345;
 	big = malloc(len);
