@@ -492,26 +492,29 @@ static int open_fid(struct gofer_inode *gi, struct file *f, uint32_t fid, struct
 {
 	struct p9_msg t = { .type = P9_TLOPEN }, r;
 	int accmode = f->flags & O_ACCMODE, fd, e;
-	bool donate = S_ISREG(gi->base.mode);
+	bool donate = S_ISREG(gi->base.mode) && goferfs_hostfd_reserve();
 
 	t.tlopen.fid = fid;
 	t.tlopen.flags = (uint32_t)accmode | (donate ? P9_OPEN_DONATE_FD : 0);
 	p9c_lock(gi->c);
 	e = p9c_rpc_fd(gi->c, &t, &r, &fd);
 	p9c_unlock(gi->c);
-	if (e < 0)
-		return e;
-	gf->iounit = r.rlopen.iounit;
 	gf->host_fd = -1;
-	if (fd >= 0) {
+	if (e == 0 && fd >= 0) {
 		e = goferfs_hostfd_check(fd, accmode, r.rlopen.qid.path);
 		if (e < 0) {
 			log_warn("gofer: donated fd refused (%d); using 9P I/O", e);
 			host_close(fd);
+			e = 0;
 		} else {
 			gf->host_fd = fd;
 		}
 	}
+	if (donate && gf->host_fd < 0)
+		goferfs_hostfd_unreserve();
+	if (e < 0)
+		return e;
+	gf->iounit = r.rlopen.iounit;
 	return 0;
 }
 
@@ -545,8 +548,10 @@ static void gofer_file_release(struct file *f)
 	struct gofer_file *gf = f->priv;
 
 	if (gf) {
-		if (gf->host_fd >= 0)
+		if (gf->host_fd >= 0) {
 			host_close(gf->host_fd);
+			goferfs_hostfd_unreserve();
+		}
 		p9c_clunk(to_gi(file_inode(f))->c, gf->fid);
 		free(gf);
 	}

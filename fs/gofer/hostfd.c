@@ -4,11 +4,36 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
 #include "lib/compiler.h"
 #include "sentry/host/host.h"
+
+static atomic_int hostfd_used;
+static atomic_int hostfd_max = GOFERFS_HOSTFD_MAX;
+
+bool goferfs_hostfd_reserve(void)
+{
+	int n = atomic_load(&hostfd_used);
+
+	do
+		if (n >= atomic_load(&hostfd_max))
+			return false;
+	while (!atomic_compare_exchange_weak(&hostfd_used, &n, n + 1));
+	return true;
+}
+
+void goferfs_hostfd_unreserve(void)
+{
+	atomic_fetch_sub(&hostfd_used, 1);
+}
+
+void goferfs_hostfd_set_max(int max)
+{
+	atomic_store(&hostfd_max, max);
+}
 
 int goferfs_hostfd_check(int fd, int accmode, uint64_t ino)
 {

@@ -10,10 +10,23 @@
 #ifndef SBX_FS_GOFER_HOSTFD_H
 #define SBX_FS_GOFER_HOSTFD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "fs/vfs.h"
+
+/*
+ * Donated fds are Sentry host fds, and the Sentry's fd limit is shared with everything else
+ * it opens (stubs, sockets, memfds): at most GOFERFS_HOSTFD_MAX open files hold one at a
+ * time; more open files work over 9P. goferfs_hostfd_reserve - take a slot before asking the
+ * gofer (false: none left, do not ask); goferfs_hostfd_unreserve - give it back (no fd came,
+ * or the file holding it was released). goferfs_hostfd_set_max - change the cap (tests).
+ */
+#define GOFERFS_HOSTFD_MAX 512
+bool goferfs_hostfd_reserve(void);
+void goferfs_hostfd_unreserve(void);
+void goferfs_hostfd_set_max(int max);
 
 /*
  * goferfs_hostfd_check - may @fd be used for an open with access mode @accmode (O_RDONLY,

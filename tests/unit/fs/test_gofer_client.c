@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fs/gofer/goferfs.h"
+#include "fs/gofer/hostfd.h"
 #include "fs/vfs.h"
 #include "gofer/gofer.h"
 
@@ -365,6 +366,33 @@ START_TEST(test_fd_lifetime)
 }
 END_TEST
 
+/* Past GOFERFS_HOSTFD_MAX open files, opens do not ask for fds: they work over 9P. */
+START_TEST(test_fd_cap)
+{
+	struct file *f[6];
+	char buf[64];
+	int before;
+
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	before = count_fds();
+	goferfs_hostfd_set_max(2);
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f[i]), 0);
+	ck_assert_int_eq(count_fds(), before + 2);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(vfs_kernel_pread(f[i], buf, sizeof(buf), 0), 12);
+		ck_assert_int_eq(memcmp(buf, "hello world\n", 12), 0);
+	}
+	file_put(f[0]); /* a slot comes free */
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f[0]), 0);
+	ck_assert_int_eq(count_fds(), before + 2);
+	for (int i = 0; i < 6; i++)
+		file_put(f[i]);
+	ck_assert_int_eq(count_fds(), before);
+	goferfs_hostfd_set_max(GOFERFS_HOSTFD_MAX);
+}
+END_TEST
+
 /* At its fd limit the Sentry cannot take a donated fd: the kernel drops it, 9P I/O goes on. */
 START_TEST(test_fd_limit)
 {
@@ -453,6 +481,7 @@ Suite *gofer_client_suite(void)
 	tcase_add_test(rw, test_io_semantics);
 	tcase_add_test(rw, test_fd_lifetime);
 	tcase_add_test(rw, test_fd_limit);
+	tcase_add_test(rw, test_fd_cap);
 	tcase_add_checked_fixture(rw9p, setup_rw_9p, stop);
 	tcase_add_test(rw9p, test_lookup_read_readlink);
 	tcase_add_test(rw9p, test_write_ops);
