@@ -35,13 +35,13 @@ static int make_file(const char *path, long mib)
 int main(int argc, char **argv)
 {
 	const char *path = argc > 2 ? argv[2] : "/var/tmp/sbx-bench-fileread.dat";
-	long mib = bench_iters(argc, argv, 256);
+	long mib = bench_iters(argc, argv, 256), want = mib < MIN_MIB ? MIN_MIB : mib;
 	struct stat st;
 	double t0, t1;
 	int fd;
 
-	if (syscall(SYS_stat, path, &st) < 0 || st.st_size < (mib < MIN_MIB ? MIN_MIB : mib) * CHUNK)
-		if (make_file(path, mib < MIN_MIB ? MIN_MIB : mib) < 0)
+	if (syscall(SYS_stat, path, &st) < 0 || st.st_size < want * CHUNK)
+		if (make_file(path, want) < 0)
 			return bench_fail("make the file");
 	fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY);
 	if (fd < 0)

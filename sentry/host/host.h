@@ -43,9 +43,9 @@ int host_fstat(int fd, struct stat *st);
  * Sockets the Sentry holds (the gofer connections). host_send never raises SIGPIPE
  * (MSG_NOSIGNAL). host_recv_fds - recvmsg(2) of up to @len bytes into @buf with
  * MSG_CMSG_CLOEXEC, taking the SCM_RIGHTS fds that came with them: *@nfds is how many came,
- * the first min(*@nfds, @max) are in @fds (the caller owns them), the rest are closed here. *@trunc is set when the
- * kernel dropped fds (MSG_CTRUNC: no room in the control buffer, or the Sentry is at its fd
- * limit). Returns the bytes received (0: peer closed), or -errno.
+ * the first min(*@nfds, @max) are in @fds (the caller owns them), the rest are closed here.
+ * *@trunc is set when the kernel dropped fds (MSG_CTRUNC: no room in the control buffer, or
+ * the Sentry is at its fd limit). Returns the bytes received (0: peer closed), or -errno.
  */
 ssize_t host_send(int sock, const void *buf, size_t len);
 ssize_t host_recv_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds,
