@@ -236,8 +236,9 @@ int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec);
  * memory-file reference; @out[i] is the Sentry's pointer to the part of page i inside the
  * range. At most @max pages. No lock is held on return: the references keep the pages alive,
  * so a concurrent munmap only means the I/O uses a page nobody maps any more (Linux's
- * get_user_pages; a fork meanwhile may share a page being written, as with Linux before
- * FOLL_PIN). Returns how many pages were pinned (fewer than asked when a hole, a protection
+ * get_user_pages). Pages pinned for @write are also mirrored writable first, so that the
+ * pin's reference cannot make a guest write fault copy the page away from the I/O; a fork
+ * by another thread during the I/O can still do that (as with Linux before FOLL_PIN). Returns how many pages were pinned (fewer than asked when a hole, a protection
  * or the end of a file mapping stops it), -EFAULT when not even the first one, -ENOMEM.
  * Release with mm_unpin_pages.
  */

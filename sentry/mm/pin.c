@@ -13,6 +13,26 @@ static struct frange pin_page(uint64_t off)
 }
 
 /*
+ * COW decisions count page references, and a pin is one: a write fault on a pinned private
+ * page would copy it, and the host's data would land in the page the guest just left. So
+ * before pinning for a write, mirror the (now exclusive) page writable, as the write fault
+ * would have: the guest then never faults on it while the pin is held (unless it forks
+ * meanwhile, see mm.h). Preconditions: mm->mu; *@pte present and not shared.
+ */
+static int pin_mirror_writable(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte)
+{
+	int prot = mm_page_prot(mm, v, *pte), r;
+
+	if (!(prot & PROT_WRITE) || ((*pte & PTE_MAPPED) && (*pte & PTE_AS_WRITE)))
+		return 0;
+	r = mm_as_map(mm, page, PAGE_SIZE, prot, PTE_ADDR(*pte));
+	if (r < 0)
+		return r;
+	*pte |= PTE_MAPPED | PTE_AS_WRITE;
+	return 0;
+}
+
+/*
  * Make guest page @page (in @v) present, and for @write private to this mm, as copy.c's
  * copy_page does for COPY_OUT (a read pin allocates an absent anonymous page too: the host
  * needs memory to read from). Returns its PTE, or NULL with *@err set (-EAGAIN: mm->mu was
@@ -41,6 +61,8 @@ static uint64_t *pin_fault(struct mm *mm, struct vma *v, gva_t page, gva_t want_
 	}
 	if (write)
 		*err = mm_break_cow(mm, v, page, pte);
+	if (!*err && write && vma_is_private(v))
+		*err = pin_mirror_writable(mm, v, page, pte);
 	return *err ? NULL : pte;
 }
 

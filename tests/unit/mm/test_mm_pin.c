@@ -128,6 +128,39 @@ START_TEST(test_pin_breaks_cow)
 }
 END_TEST
 
+/*
+ * A page pinned for writing is mirrored writable first: a guest write meanwhile (another
+ * thread) then needs no fault, and neither a (spurious) write fault nor a copy-out copies
+ * the page away from the host I/O: a writable mirror is exclusive, the pin is no sharer.
+ */
+START_TEST(test_pin_mirrors_writable)
+{
+	gva_t a = map(0, P(2), RW, ANON);
+	struct mm_pin pins[2];
+	uint64_t before;
+
+	ck_assert_int_eq(mm_pin_pages(mm, a, P(2), true, pins, 2), 2); /* absent pages */
+	ck_assert((pte_of(a) & (PTE_MAPPED | PTE_AS_WRITE)) == (PTE_MAPPED | PTE_AS_WRITE));
+	ck_assert((pte_of(a + P(1)) & (PTE_MAPPED | PTE_AS_WRITE)) == (PTE_MAPPED | PTE_AS_WRITE));
+	before = pte_of(a);
+	ck_assert_int_eq(mm_handle_fault(mm, a, TRAP_ACCESS_WRITE), 0); /* a spurious one */
+	ck_assert_uint_eq(PTE_ADDR(pte_of(a)), PTE_ADDR(before));	  /* still the pinned page */
+	/* Another syscall writing elsewhere in the page does not move it either. */
+	uint8_t b = 0x42, got = 0;
+
+	ck_assert_int_eq(mm_copy_out(mm, a + 2000, &b, 1), 1);
+	ck_assert_uint_eq(PTE_ADDR(pte_of(a)), PTE_ADDR(before));
+	((uint8_t *)pins[0].ptr)[10] = 0x43; /* the host I/O */
+	ck_assert_int_eq(mm_copy_in(mm, a + 10, &got, 1), 1);
+	ck_assert_uint_eq(got, 0x43);
+	mm_unpin_pages(mm, pins, 2);
+	/* A read pin changes no mirror. */
+	ck_assert_int_eq(mm_mprotect(mm, a, P(2), PROT_READ), 0);
+	ck_assert_int_eq(mm_pin_pages(mm, a, 10, false, pins, 1), 1);
+	mm_unpin_pages(mm, pins, 1);
+}
+END_TEST
+
 /* munmap while pinned: the page stays until the unpin (teardown checks it went then). */
 START_TEST(test_pin_survives_munmap)
 {
@@ -154,6 +187,7 @@ Suite *mm_pin_suite(void)
 	tcase_add_test(tc, test_pin_stops);
 	tcase_add_test(tc, test_pin_breaks_cow);
 	tcase_add_test(tc, test_pin_survives_munmap);
+	tcase_add_test(tc, test_pin_mirrors_writable);
 	suite_add_tcase(s, tc);
 	return s;
 }
