@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -69,6 +71,42 @@ int goferfs_hostfd_size(int fd, int64_t *size)
 }
 
 /*
+ * Guest pages that are not ready for the host (absent, or still to be faulted writable: see
+ * mm_pin_pages) go through a per-thread bounce buffer and mm_copy_in/out, which fault them
+ * in; the next transfer to the same buffer usually finds them ready.
+ */
+#define HOSTFD_BOUNCE (256u << 10)
+
+static pthread_key_t bounce_key;
+static pthread_once_t bounce_once = PTHREAD_ONCE_INIT;
+static __thread char *bounce;
+
+static void bounce_key_init(void)
+{
+	pthread_key_create(&bounce_key, free);
+}
+
+/* The calling thread's bounce buffer (freed when the thread exits), or NULL. */
+static char *bounce_get(void)
+{
+	if (bounce)
+		return bounce;
+	pthread_once(&bounce_once, bounce_key_init);
+	bounce = malloc(HOSTFD_BOUNCE);
+	if (bounce && pthread_setspecific(bounce_key, bounce) != 0) {
+		free(bounce);
+		bounce = NULL;
+	}
+	return bounce;
+}
+
+/* Bytes of @u's current vector, at most HOSTFD_BOUNCE. Preconditions: u->resid. */
+static size_t bounce_len(const struct uio *u)
+{
+	return (size_t)MIN(MIN(u->iov[u->cur].len - u->cur_off, u->resid), HOSTFD_BOUNCE);
+}
+
+/*
  * Host I/O straight between the file and the uio's memory: Sentry buffers (uio_init_kernel:
  * page-cache fills and writeback) as they are, guest buffers through their pinned pages
  * (mm_pin_pages), so data is copied once, by the host kernel, as in a native read/write.
@@ -98,10 +136,10 @@ static void io_add(struct hostfd_io *io, void *p, size_t n)
 
 /*
  * The host vector for the next bytes of @u: several kernel vectors, or the pinned pages of
- * the current guest vector (@to_guest: they will be written). Returns 0 (io->len may be 0 at
- * the end of @u), or -errno when the first guest page cannot be pinned.
+ * the current guest vector (@to_guest: they will be written). io->len is 0 at the end of @u,
+ * or when the next guest page is not ready to be pinned (then use the bounce buffer).
  */
-static int io_prepare(struct hostfd_io *io, struct uio *u, bool to_guest)
+static void io_prepare(struct hostfd_io *io, struct uio *u, bool to_guest)
 {
 	io->niov = io->npins = 0;
 	io->len = 0;
@@ -110,7 +148,7 @@ static int io_prepare(struct hostfd_io *io, struct uio *u, bool to_guest)
 		u->cur_off = 0;
 	}
 	if (!u->resid || u->cur >= u->iovcnt)
-		return 0;
+		return;
 	if (!u->mm) {
 		uint64_t left = u->resid, off = u->cur_off;
 
@@ -122,18 +160,15 @@ static int io_prepare(struct hostfd_io *io, struct uio *u, bool to_guest)
 			left -= n;
 			off = 0;
 		}
-		return 0;
+		return;
 	}
 	uint64_t want = MIN(u->iov[u->cur].len - u->cur_off, u->resid);
 	int n = mm_pin_pages(u->mm, u->iov[u->cur].base + u->cur_off, (size_t)want, to_guest,
 			     io->pins, HOSTFD_IOV);
 
-	if (n < 0) /* out of memory too: what a copy would report (copy_to_user) */
-		return -EFAULT;
 	io->npins = n;
 	for (int i = 0; i < n; i++)
 		io_add(io, io->pins[i].ptr, io->pins[i].len);
-	return 0;
 }
 
 static void io_release(struct hostfd_io *io, struct uio *u)
@@ -159,30 +194,54 @@ static void uio_consume(struct uio *u, uint64_t n)
 	}
 }
 
+/* One bounce-buffer read into @dst's current vector: bytes moved, 0 at EOF, or -errno. */
+static ssize_t read_bounce(int fd, struct uio *dst, int64_t pos, bool *stop)
+{
+	char *buf = bounce_get();
+	size_t n = bounce_len(dst);
+	ssize_t got, moved;
+
+	if (!buf)
+		return -ENOMEM;
+	do
+		got = host_pread(fd, buf, n, (uint64_t)pos);
+	while (got == -EINTR);
+	if (got <= 0)
+		return got;
+	moved = uio_copy_out(dst, buf, (size_t)got);
+	*stop = moved < 0 || moved < got || (size_t)got < n; /* a fault, or the end of file */
+	return moved;
+}
+
 ssize_t goferfs_hostfd_read(int fd, struct uio *dst, int64_t *pos)
 {
 	struct hostfd_io io;
 	ssize_t done = 0;
 
 	for (;;) {
+		bool stop = false;
 		ssize_t got;
-		int e = io_prepare(&io, dst, true);
 
-		if (e < 0)
-			return done ? done : e;
-		if (!io.len)
-			break;
-		do
-			got = host_preadv(fd, io.iov, io.niov, (uint64_t)*pos);
-		while (got == -EINTR);
-		io_release(&io, dst);
+		io_prepare(&io, dst, true);
+		if (!io.len) {
+			if (!dst->resid || dst->cur >= dst->iovcnt)
+				break;
+			got = read_bounce(fd, dst, *pos, &stop);
+		} else {
+			do
+				got = host_preadv(fd, io.iov, io.niov, (uint64_t)*pos);
+			while (got == -EINTR);
+			io_release(&io, dst);
+			if (got > 0)
+				uio_consume(dst, (uint64_t)got);
+			stop = got > 0 && (size_t)got < io.len; /* end of file */
+		}
 		if (got <= 0)
 			return done ? done : got;
-		uio_consume(dst, (uint64_t)got);
 		done += got;
 		*pos += got;
-		if ((size_t)got < io.len)
-			break; /* end of file */
+		if (stop)
+			break;
 	}
 	return done;
 }
@@ -200,32 +259,70 @@ static void io_write_through(struct inode *ino, const struct hostfd_io *io, int6
 	}
 }
 
+/* One bounce-buffer write from @src's current vector: bytes written, or -errno. */
+static ssize_t write_bounce(int fd, struct inode *ino, struct uio *src, int64_t pos,
+			    bool *stop)
+{
+	char *buf = bounce_get();
+	size_t n = bounce_len(src), done = 0;
+	ssize_t got;
+
+	if (!buf)
+		return -ENOMEM;
+	got = uio_copy_in(src, buf, n);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	while (done < (size_t)got) {
+		ssize_t w = host_pwrite(fd, buf + done, (size_t)got - done, (uint64_t)pos + done);
+
+		if (w == -EINTR)
+			continue;
+		if (w <= 0) {
+			if (!done)
+				return w ? w : -EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (ino->pagecache) /* mappings see what write(2) wrote */
+		pagecache_write_through(ino->pagecache, pos, buf, done);
+	*stop = done < (size_t)got || (size_t)got < n;
+	return (ssize_t)done;
+}
+
 ssize_t goferfs_hostfd_write(int fd, struct inode *ino, struct uio *src, int64_t *pos)
 {
 	struct hostfd_io io;
 	ssize_t done = 0;
 
 	for (;;) {
+		bool stop = false;
 		ssize_t w;
-		int e = io_prepare(&io, src, false);
 
-		if (e < 0)
-			return done ? done : e;
-		if (!io.len)
-			break;
-		do
-			w = host_pwritev(fd, io.iov, io.niov, (uint64_t)*pos);
-		while (w == -EINTR);
-		if (w > 0 && ino->pagecache) /* mappings see what write(2) wrote */
-			io_write_through(ino, &io, *pos, (size_t)w);
-		io_release(&io, src);
+		io_prepare(&io, src, false);
+		if (!io.len) {
+			if (!src->resid || src->cur >= src->iovcnt)
+				break;
+			w = write_bounce(fd, ino, src, *pos, &stop);
+		} else {
+			do
+				w = host_pwritev(fd, io.iov, io.niov, (uint64_t)*pos);
+			while (w == -EINTR);
+			if (w > 0 && ino->pagecache) /* mappings see what write(2) wrote */
+				io_write_through(ino, &io, *pos, (size_t)w);
+			io_release(&io, src);
+			if (w > 0)
+				uio_consume(src, (uint64_t)w);
+			if (w == 0)
+				w = -EIO;
+			stop = w > 0 && (size_t)w < io.len; /* no space, or a limit */
+		}
 		if (w <= 0)
-			return done ? done : (w ? w : -EIO);
-		uio_consume(src, (uint64_t)w);
+			return done ? done : w;
 		done += w;
 		*pos += w;
-		if ((size_t)w < io.len)
-			break; /* no space, or a limit */
+		if (stop)
+			break;
 	}
 	return done;
 }

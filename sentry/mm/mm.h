@@ -230,17 +230,17 @@ int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec);
 /*
  * mm_pin_pages - hold the guest pages behind [@addr, @addr + @len) so that the host can
  * read or write them directly (a donated file's preadv into a read(2) buffer, @write true,
- * or pwritev from a write(2) buffer: one copy instead of two). Each page is made present as
- * a copy would (mm_copy_out for @write: PROT_WRITE needed, COW broken, shared file pages
- * dirty; mm_copy_in otherwise: readable VMA, absent anonymous pages allocated) and gets a
- * memory-file reference; @out[i] is the Sentry's pointer to the part of page i inside the
- * range. At most @max pages. No lock is held on return: the references keep the pages alive,
- * so a concurrent munmap only means the I/O uses a page nobody maps any more (Linux's
- * get_user_pages). Pages pinned for @write are also mirrored writable first, so that the
- * pin's reference cannot make a guest write fault copy the page away from the I/O; a fork
- * by another thread during the I/O can still do that (as with Linux before FOLL_PIN). Returns how many pages were pinned (fewer than asked when a hole, a protection
- * or the end of a file mapping stops it), -EFAULT when not even the first one, -ENOMEM.
- * Release with mm_unpin_pages.
+ * or pwritev from a write(2) buffer: one copy instead of two). Only pages that need no fault
+ * are taken: present, readable, and for @write either in a shared writable VMA or private
+ * and mirrored writable (this mm's alone: see mm_break_cow). Each gets a memory-file
+ * reference; @out[i] is the Sentry's pointer to the part of page i inside the range. At most
+ * @max pages. Pinning changes nothing in the address space and no lock is held on return:
+ * the references keep the pages alive, so a concurrent munmap only means the I/O uses a
+ * page nobody maps any more (Linux's get_user_pages); a fork by another thread during the
+ * I/O may leave a page being written shared with the child (as in Linux before FOLL_PIN).
+ * Returns how many pages were pinned: fewer than asked (0 included) when the next page
+ * needs a fault, or a hole or a protection stops it; the caller then copies that part with
+ * mm_copy_in/out, which faults or fails as usual. Release with mm_unpin_pages.
  */
 struct mm_pin {
 	void *ptr;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Guest pages held for host I/O (mm_pin_pages): the host writes into the Sentry's mapping
- * of the memory file while page references, not mm->mu, keep the pages alive.
+ * Guest pages held for host I/O (mm_pin_pages): the host reads or writes them through the
+ * Sentry's mapping of the memory file while page references, not mm->mu, keep them alive.
+ * Only pages that need no fault are pinned, so pinning never changes the address space.
  */
 #include <errno.h>
 
@@ -13,57 +14,24 @@ static struct frange pin_page(uint64_t off)
 }
 
 /*
- * COW decisions count page references, and a pin is one: a write fault on a pinned private
- * page would copy it, and the host's data would land in the page the guest just left. So
- * before pinning for a write, mirror the (now exclusive) page writable, as the write fault
- * would have: the guest then never faults on it while the pin is held (unless it forks
- * meanwhile, see mm.h). Preconditions: mm->mu; *@pte present and not shared.
+ * May page *@pte of @v be pinned as it is? For @write (the host fills it) it must be this
+ * mm's alone or shared on purpose: a shared VMA's page (the page cache's or shared memory,
+ * handed out dirty when writable), or a private page mirrored writable, which only this mm
+ * maps (fork write-protects what it shares) — then a COW decision during the I/O cannot
+ * copy it away (mm_break_cow does not count references on such a page). Any other page
+ * would need a fault first. Preconditions: mm->mu.
  */
-static int pin_mirror_writable(struct mm *mm, struct vma *v, gva_t page, uint64_t *pte)
+static bool pin_ok(const struct vma *v, uint64_t pte, bool write)
 {
-	int prot = mm_page_prot(mm, v, *pte), r;
-
-	if (!(prot & PROT_WRITE) || ((*pte & PTE_MAPPED) && (*pte & PTE_AS_WRITE)))
-		return 0;
-	r = mm_as_map(mm, page, PAGE_SIZE, prot, PTE_ADDR(*pte));
-	if (r < 0)
-		return r;
-	*pte |= PTE_MAPPED | PTE_AS_WRITE;
-	return 0;
-}
-
-/*
- * Make guest page @page (in @v) present, and for @write private to this mm, as copy.c's
- * copy_page does for COPY_OUT (a read pin allocates an absent anonymous page too: the host
- * needs memory to read from). Returns its PTE, or NULL with *@err set (-EAGAIN: mm->mu was
- * dropped, look the VMA up again). Preconditions: mm->mu.
- */
-static uint64_t *pin_fault(struct mm *mm, struct vma *v, gva_t page, gva_t want_end,
-			   bool write, int *err)
-{
-	uint64_t *pte = pte_get(mm, page, false);
-	gva_t end = MIN(MIN(v->end, PAGE_ALIGN_UP(want_end)),
-			page + MM_FAULT_BATCH_PAGES * PAGE_SIZE);
-
-	*err = 0;
-	if (!pte || !(*pte & PTE_PRESENT)) {
-		if (v->file) {
-			*err = mm_file_fill(mm, v, page, page, end, write);
-			*err = *err == 0 ? -EAGAIN : *err == -EIO ? -EFAULT : *err;
-			return NULL;
-		}
-		*err = mm_populate_locked(mm, v, page, end, false);
-		if (*err == -ENOMEM && end > page + PAGE_SIZE)
-			*err = mm_populate_locked(mm, v, page, page + PAGE_SIZE, false);
-		if (*err)
-			return NULL;
-		pte = pte_get(mm, page, false);
-	}
-	if (write)
-		*err = mm_break_cow(mm, v, page, pte);
-	if (!*err && write && vma_is_private(v))
-		*err = pin_mirror_writable(mm, v, page, pte);
-	return *err ? NULL : pte;
+	if (!(pte & PTE_PRESENT))
+		return false; /* absent: the caller's copy faults it in (or reads zeroes) */
+	if (!write)
+		return v->prot & PROT_RWX; /* x86: W or X pages are readable too (copy.c) */
+	if (!(v->prot & PROT_WRITE))
+		return false;
+	if (!vma_is_private(v))
+		return true;
+	return (pte & (PTE_MAPPED | PTE_AS_WRITE)) == (PTE_MAPPED | PTE_AS_WRITE);
 }
 
 int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pin *out,
@@ -71,7 +39,7 @@ int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pi
 {
 	gva_t end = addr + len < addr ? UINT64_MAX : addr + len;
 	struct vma *v = NULL;
-	int n = 0, err = 0;
+	int n = 0;
 
 	pthread_mutex_lock(&mm->mu);
 	while (n < max && addr < end) {
@@ -80,18 +48,11 @@ int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pi
 		uint64_t *pte;
 
 		if (!v || addr >= v->end || addr < v->start)
-			v = mm_vma_for_access(mm, addr);
-		/* As copy.c's copy_allowed: x86 W or X pages are readable too. */
-		if (!v || !(v->prot & (write ? PROT_WRITE : PROT_RWX))) {
-			err = -EFAULT;
+			v = vma_find(mm, addr);
+		if (!v)
 			break;
-		}
-		pte = pin_fault(mm, v, page, end, write, &err);
-		if (err == -EAGAIN) {
-			v = NULL;
-			continue;
-		}
-		if (!pte)
+		pte = pte_get(mm, page, false);
+		if (!pte || !pin_ok(v, *pte, write))
 			break;
 		out[n].off = PTE_ADDR(*pte);
 		memfile_incref(mm->mf, pin_page(out[n].off));
@@ -102,9 +63,7 @@ int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pi
 		addr += chunk;
 	}
 	mm_unlock(mm);
-	if (n || len == 0)
-		return n;
-	return err == -ENOMEM ? -ENOMEM : -EFAULT;
+	return n;
 }
 
 void mm_unpin_pages(struct mm *mm, const struct mm_pin *pins, int n)

@@ -7,6 +7,7 @@
  * Usage: donated_io DIR (read-write)  |  donated_io DIR ro (DIR/ro.txt must hold "ro data")
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 static char path[4096];
@@ -83,6 +85,52 @@ static void list_fds(void)
 		       fds[i] > 2 && base && !strchr(base, ':') ? base + 1 : "");
 	}
 	printf("\n");
+}
+
+/*
+ * Reads into fresh (never touched) pages while another thread keeps writing, by syscall and
+ * by store, to the same pages just past the buffer: every read must land in full (in the
+ * sandbox the host writes into pinned guest pages, which nothing may copy away meanwhile).
+ */
+struct race {
+	char head[100];
+	char buf[(64 << 12) - 100];
+	struct timespec ts; /* shares the buffer's last page */
+	volatile long stores;
+	volatile int stop;
+};
+
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+
+	while (!r->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &r->ts);
+		r->stores++;
+	}
+	return NULL;
+}
+
+static void race_reads(int rfd, const char *want, size_t len)
+{
+	int bad = 0;
+
+	for (int i = 0; i < 20 && !bad; i++) {
+		struct race *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		pthread_t t;
+
+		if (r == MAP_FAILED || pthread_create(&t, NULL, race_writer, r) != 0) {
+			printf("race setup failed\n");
+			return;
+		}
+		if (pread(rfd, r->buf, len, 0) != (ssize_t)len || memcmp(r->buf, want, len))
+			bad = 1;
+		r->stop = 1;
+		pthread_join(t, NULL);
+		munmap(r, sizeof(*r));
+	}
+	printf("reads racing stores on the same pages: %s\n", bad ? "CORRUPTED" : "ok");
 }
 
 static int run_ro(const char *dir)
@@ -221,6 +269,14 @@ int main(int argc, char **argv)
 		got += (size_t)n;
 	}
 	printf("big read %zu bytes, hash %016llx\n", got, (unsigned long long)h);
+	{
+		size_t rl = sizeof(((struct race *)0)->buf);
+		char *want = malloc(rl);
+
+		if (pread(rfd, want, rl, 0) == (ssize_t)rl)
+			race_reads(rfd, want, rl);
+		free(want);
+	}
 	show("size", fsize(fd));
 	free(big);
 
