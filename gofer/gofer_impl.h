@@ -70,6 +70,8 @@ struct gofer_server;
  * @in, @in_len: receive buffer (capacity srv->max_msize) and bytes held.
  * @out, @out_len, @out_pos: reply being sent (capacity srv->max_msize).
  * @fids: hash of struct gofer_fid by id; @nfids how many.
+ * @donate_fd: an fd to send with the reply in @out (SCM_RIGHTS, fd donation: a dup of a
+ *             fid's open_fd, set by lopen/lcreate), closed once sent; -1 for none.
  */
 struct gofer_conn {
 	struct gofer_server *srv;
@@ -82,6 +84,7 @@ struct gofer_conn {
 	size_t out_len, out_pos;
 	struct gofer_fid *fids[GOFER_FID_BUCKETS];
 	unsigned nfids;
+	int donate_fd;
 	void *watchers;	/* struct ev_io[2] (read, write), opaque to the handlers */
 };
 
@@ -91,10 +94,12 @@ struct gofer_conn {
  * @readonly: refuse mutations with EROFS.
  * @max_msize: msize ceiling.
  * @nlive: connections still open; the loop stops at 0.
+ * @donate: answer P9_OPEN_DONATE_FD requests with the open fd (gofer_config.no_fd_donation).
  */
 struct gofer_server {
 	int root_fd;
 	bool readonly;
+	bool donate;
 	uint32_t max_msize;
 	int nlive;
 	void *loop;
@@ -169,6 +174,12 @@ int gofer_xattr_write(struct gofer_conn *c, struct gofer_fid *f, const struct p9
 /* gofer_xattr_commit - Tclunk of a Txattrcreate fid: set (or remove) the attribute. */
 int gofer_xattr_commit(struct gofer_fid *f);
 void gofer_xattr_free(struct gofer_xattr *x);
+/*
+ * gofer_donate - after a successful Tlopen/Tlcreate of @f into @fd: when @req asked for it
+ * and @fd is a regular file (fstat @st), queue a dup of @fd to go with the reply. Never
+ * fails (no dup: no donation).
+ */
+void gofer_donate(struct gofer_conn *c, const struct p9_msg *req, int fd, const struct stat *st);
 
 /* server.c: true when @req would change the tree (answered EROFS in read-only mode). */
 bool gofer_is_mutation(const struct p9_msg *req);

@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/gofer/hostfd.h"
 #include "lib/compiler.h"
+#include "lib/log.h"
+#include "sentry/host/host.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -32,6 +35,7 @@ struct gofer_inode {
 struct gofer_file {
 	uint32_t fid; /* opened */
 	uint32_t iounit;
+	int host_fd;  /* donated by the gofer (regular files), or -1: I/O over 9P */
 };
 
 #define to_gi(ino) container_of(ino, struct gofer_inode, base)
@@ -520,10 +524,43 @@ static const struct inode_ops gofer_link_iops = {
 
 /* ---- open files ---- */
 
+/*
+ * Tlopen @fid for @f, asking for the gofer's host fd when @f is a regular file; a donated fd
+ * that fails goferfs_hostfd_check is closed (I/O then goes over 9P).
+ */
+static int open_fid(struct gofer_inode *gi, struct file *f, uint32_t fid, struct gofer_file *gf)
+{
+	struct p9_msg t = { .type = P9_TLOPEN }, r;
+	int accmode = f->flags & O_ACCMODE, fd, e;
+	bool donate = S_ISREG(gi->base.mode) && goferfs_hostfd_reserve();
+
+	t.tlopen.fid = fid;
+	t.tlopen.flags = (uint32_t)accmode | (donate ? P9_OPEN_DONATE_FD : 0);
+	p9c_lock(gi->c);
+	e = p9c_rpc_fd(gi->c, &t, &r, &fd);
+	p9c_unlock(gi->c);
+	gf->host_fd = -1;
+	if (e == 0 && fd >= 0) {
+		e = goferfs_hostfd_check(fd, accmode, r.rlopen.qid.path);
+		if (e < 0) {
+			log_warn("gofer: donated fd refused (%d); using 9P I/O", e);
+			host_close(fd);
+			e = 0;
+		} else {
+			gf->host_fd = fd;
+		}
+	}
+	if (donate && gf->host_fd < 0)
+		goferfs_hostfd_unreserve();
+	if (e < 0)
+		return e;
+	gf->iounit = r.rlopen.iounit;
+	return 0;
+}
+
 static int gofer_open(struct file *f)
 {
 	struct gofer_inode *gi = to_gi(file_inode(f));
-	struct p9_msg t = { .type = P9_TLOPEN }, r;
 	struct gofer_file *gf = calloc(1, sizeof(*gf));
 	uint32_t fid;
 	int e;
@@ -535,16 +572,13 @@ static int gofer_open(struct file *f)
 		free(gf);
 		return e;
 	}
-	t.tlopen.fid = fid;
-	t.tlopen.flags = (uint32_t)(f->flags & O_ACCMODE);
-	e = p9c_call(gi->c, &t, &r);
+	e = open_fid(gi, f, fid, gf);
 	if (e < 0) {
 		p9c_clunk(gi->c, fid);
 		free(gf);
 		return e;
 	}
 	gf->fid = fid;
-	gf->iounit = r.rlopen.iounit;
 	f->priv = gf;
 	return 0;
 }
@@ -554,6 +588,10 @@ static void gofer_file_release(struct file *f)
 	struct gofer_file *gf = f->priv;
 
 	if (gf) {
+		if (gf->host_fd >= 0) {
+			host_close(gf->host_fd);
+			goferfs_hostfd_unreserve();
+		}
 		p9c_clunk(to_gi(file_inode(f))->c, gf->fid);
 		free(gf);
 	}
@@ -577,6 +615,8 @@ static ssize_t gofer_read(struct file *f, struct uio *dst, int64_t *pos)
 	ssize_t done = 0;
 	char *buf = NULL;
 
+	if (gf->host_fd >= 0)
+		return goferfs_hostfd_read(gf->host_fd, dst, pos);
 	/*
 	 * Guest buffers are filled after the client lock is released: copying to guest memory
 	 * can fault in a file mapping, whose page cache may read through this client.
@@ -635,13 +675,27 @@ static ssize_t gofer_write(struct file *f, struct uio *src, int64_t *pos)
 	char *buf;
 
 	if (f->flags & O_APPEND) {
-		refresh(ino);
+		int64_t size;
+		bool fresh = false;
+
+		/* The end of file is the host's: ask it (fstat on the donated fd is cheaper
+		 * than a Tgetattr round trip). */
+		if (gf->host_fd >= 0)
+			fresh = goferfs_hostfd_size(gf->host_fd, &size) == 0;
+		else
+			refresh(ino);
 		pthread_mutex_lock(&ino->mu);
+		if (fresh)
+			ino->size = size;
 		*pos = ino->size;
 		pthread_mutex_unlock(&ino->mu);
 	}
 	if (!src->resid)
 		return 0;
+	if (gf->host_fd >= 0) {
+		done = goferfs_hostfd_write(gf->host_fd, ino, src, pos);
+		goto out;
+	}
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -672,6 +726,7 @@ static ssize_t gofer_write(struct file *f, struct uio *src, int64_t *pos)
 			break;
 	}
 	free(buf);
+out:
 	if (done > 0) {
 		pthread_mutex_lock(&ino->mu);
 		if (*pos > ino->size)

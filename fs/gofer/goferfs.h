@@ -38,6 +38,13 @@ uint32_t p9c_fid_alloc(struct p9c *c);
 void p9c_lock(struct p9c *c);
 void p9c_unlock(struct p9c *c);
 int p9c_rpc(struct p9c *c, const struct p9_msg *t, struct p9_msg *r);
+/*
+ * p9c_rpc_fd - p9c_rpc for a request that may bring back a donated host fd
+ * (P9_OPEN_DONATE_FD): *@fd is that fd (the caller owns it; opened close-on-exec) or -1.
+ * An fd on a reply that may not carry one, or more than one, is a protocol failure (-EIO,
+ * the fds are closed). The fd is not checked here (see goferfs_hostfd_check).
+ */
+int p9c_rpc_fd(struct p9c *c, const struct p9_msg *t, struct p9_msg *r, int *fd);
 /* p9c_call - lock, p9c_rpc, unlock: for replies whose views are not needed. */
 int p9c_call(struct p9c *c, const struct p9_msg *t, struct p9_msg *r);
 /* p9c_clunk - Tclunk @fid (errors ignored: the fid is gone either way). */

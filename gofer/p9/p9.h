@@ -100,6 +100,17 @@ enum p9_type {
 #define P9_MSIZE_MIN 4096U		/* smallest msize a server should accept in Tversion */
 #define P9_VERSION_L "9P2000.L"
 
+/*
+ * Host fd donation, a sandbox extension of Tlopen/Tlcreate (DESIGN.md §8; p9/README.md).
+ * A request whose flags carry P9_OPEN_DONATE_FD asks the server to attach the host fd it
+ * opened for the fid to the reply, as one SCM_RIGHTS fd in the ancillary data of the reply's
+ * bytes; the wire bytes do not change. The server may decline (no fd: the client goes on
+ * with Tread/Twrite). Bit 31 is no Linux O_* flag, and servers that do not know the
+ * extension mask it away, so asking is always safe. An fd on any other reply, or more than
+ * one, is a protocol error (the client closes them and drops the connection).
+ */
+#define P9_OPEN_DONATE_FD 0x80000000U
+
 /* Qid types (p9_qid.type). */
 #define P9_QTDIR 0x80
 #define P9_QTAPPEND 0x40
@@ -527,6 +538,16 @@ int p9_str_copy(const struct p9_str *s, char *dst, size_t cap);
 
 /* p9_str_eq - true when @s holds exactly the C string @cstr. */
 bool p9_str_eq(const struct p9_str *s, const char *cstr);
+
+/**
+ * p9_reply_may_carry_fd - may the reply to request @req carry a donated fd?
+ * Return: true only for Tlopen/Tlcreate with P9_OPEN_DONATE_FD in their flags; the reply
+ * must then also be Rlopen/Rlcreate (p9_reply_fd_ok()).
+ */
+bool p9_reply_may_carry_fd(const struct p9_msg *req);
+
+/* p9_reply_fd_ok - may reply @rep to request @req come with one donated fd? */
+bool p9_reply_fd_ok(const struct p9_msg *req, const struct p9_msg *rep);
 
 /* P9_STR - a p9_str view of the C string @s (evaluates @s twice). */
 #define P9_STR(s) ((struct p9_str){ .str = (s), .len = __builtin_strlen(s) })

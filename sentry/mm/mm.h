@@ -245,4 +245,28 @@ int mm_msync(struct mm *mm, gva_t addr, uint64_t len, int flags);
 /* mm_mincore - one byte per page of [addr, addr+len) into @vec (1: resident). -ENOMEM on holes. */
 int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec);
 
+/*
+ * mm_pin_pages - hold the guest pages behind [@addr, @addr + @len) so that the host can
+ * read or write them directly (a donated file's preadv into a read(2) buffer, @write true,
+ * or pwritev from a write(2) buffer: one copy instead of two). Only pages that need no fault
+ * are taken: present, readable, and for @write either in a shared writable VMA or private
+ * and mirrored writable (this mm's alone: see mm_break_cow). Each gets a memory-file
+ * reference; @out[i] is the Sentry's pointer to the part of page i inside the range. At most
+ * @max pages. Pinning changes nothing in the address space and no lock is held on return:
+ * the references keep the pages alive, so a concurrent munmap only means the I/O uses a
+ * page nobody maps any more (Linux's get_user_pages); a fork by another thread during the
+ * I/O may leave a page being written shared with the child (as in Linux before FOLL_PIN).
+ * Returns how many pages were pinned: fewer than asked (0 included) when the next page
+ * needs a fault, or a hole or a protection stops it; the caller then copies that part with
+ * mm_copy_in/out, which faults or fails as usual. Release with mm_unpin_pages.
+ */
+struct mm_pin {
+	void *ptr;
+	size_t len;
+	uint64_t off; /* memory-file offset of the page */
+};
+int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pin *out,
+		 int max);
+void mm_unpin_pages(struct mm *mm, const struct mm_pin *pins, int n);
+
 #endif

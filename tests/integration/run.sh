@@ -26,7 +26,8 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
-	timers_exec python_multiprocessing sqlite_wal volume_mmap
+	timers_exec python_multiprocessing sqlite_wal volume_mmap volume_donated_io
+	volume_donated_ro
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
 	procfs_python_mem procfs_pmap procfs_hostname procfs_procps
 	tty_shell tty_pipe
@@ -597,6 +598,43 @@ m.close()'
 		expect 0 "XYZaaaaaaa
 XYZaaaaaaQ"
 	fi
+	rm -rf "$d"
+}
+
+# File I/O on a rw volume, where the gofer donates its host fds: read/write/append/truncate/
+# pread past EOF/readv/writev/MAP_SHARED/large transfers print the same as natively, the
+# host file ends up identical, and the guest sees only its own fds.
+check_volume_donated_io() {
+	local d n
+	d=$(mktemp -d)
+	n=$(mktemp -d)
+	"$PROGS/donated_io" "$n" >"$tmp/native" 2>&1
+	hostroot -v "$d:/mnt/vol" "$PROGS/donated_io" /mnt/vol
+	if ! cmp -s "$d/f" "$n/f"; then
+		fail "the host file differs from the native run's" "$tmp/err"
+	else
+		expect 0 "$(cat "$tmp/native")"
+	fi
+	rm -rf "$d" "$n"
+}
+
+# The same on a read-only volume: the only fds the gofer hands out are read-only.
+check_volume_donated_ro() {
+	local d
+	d=$(mktemp -d)
+	printf 'ro data' >"$d/ro.txt"
+	hostroot -v "$d:/mnt/vol:ro" "$PROGS/donated_io" /mnt/vol ro
+	expect 0 "open rdwr = -1 Read-only file system
+open trunc = -1 Read-only file system
+open rdonly = 0
+pread = 7
+data [ro data]
+write = -1 Bad file descriptor
+pread past eof = 0
+mmap shared rw = -1 Permission denied
+mmap shared ro = 0
+mapped [ro data]"
+	[ "$(cat "$d/ro.txt")" = "ro data" ] || fail "the read-only file changed"
 	rm -rf "$d"
 }
 

@@ -103,6 +103,8 @@ static int host_lstat(const char *rel, struct stat *st)
 	return lstat(p, st);
 }
 
+static bool srv_no_donate; /* the next server_start()s refuse fd donation */
+
 /* Start a gofer on @n socketpairs serving the tree. */
 static void server_start(struct server *s, int n, bool readonly, bool confine)
 {
@@ -117,7 +119,8 @@ static void server_start(struct server *s, int n, bool readonly, bool confine)
 	if (s->pid == 0) {
 		int root = open(tree, O_PATH | O_DIRECTORY);
 		struct gofer_config cfg = { .root_fd = root, .conn_fds = theirs, .nconns = n,
-					    .readonly = readonly, .confine = confine };
+					    .readonly = readonly, .confine = confine,
+					    .no_fd_donation = srv_no_donate };
 
 		for (int i = 0; i < n; i++)
 			close(fds[i][0]);
@@ -145,17 +148,44 @@ static int server_stop(struct server *s, int n)
 	return status;
 }
 
+/* fds that came (SCM_RIGHTS) with the last reply rpc() read, and how many. */
+static int rx_fds[8];
+static int rx_nfds;
+
+/* Read exactly @n bytes, collecting donated fds into rx_fds. */
 static int read_full(int fd, uint8_t *p, size_t n)
 {
 	while (n) {
-		ssize_t r = read(fd, p, n);
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(8 * sizeof(int))];
+		} ctl;
+		struct iovec iov = { p, n };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		ssize_t r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 
 		if (r <= 0)
 			return -EPIPE;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			ck_assert_int_eq(cm->cmsg_type, SCM_RIGHTS);
+			for (size_t i = 0; i < k; i++)
+				memcpy(&rx_fds[rx_nfds++ & 7], CMSG_DATA(cm) + i * sizeof(int),
+				       sizeof(int));
+		}
 		p += r;
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+/* The one fd the last reply brought, or -1; fails the test on more than one. */
+static int rx_fd(void)
+{
+	ck_assert_int_le(rx_nfds, 1);
+	return rx_nfds ? rx_fds[0] : -1;
 }
 
 /* Send @req, receive into @rep. Return 0, -ecode for Rlerror, -EPIPE on a closed connection. */
@@ -165,6 +195,7 @@ static int rpc(struct client *c, struct p9_msg *req, struct p9_msg *rep)
 	uint32_t size;
 	size_t len;
 
+	rx_nfds = 0;
 	if (req->type != P9_TVERSION)
 		req->tag = c->tag++ % 0xfff0;
 	ck_assert_int_eq(p9_encode(req, out, c->msize, &len), 0);
@@ -769,7 +800,14 @@ START_TEST(test_confined)
 	}
 	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
 	ck_assert_int_eq(getattr(c, 2, NULL), 0);
-	ck_assert_int_eq(lopen(c, 2, O_RDWR), 0);
+	ck_assert_int_eq(lopen(c, 2, O_RDWR | P9_OPEN_DONATE_FD), 0);
+	{
+		int fd = rx_fd(); /* sendmsg is in the allowlist */
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+		close(fd);
+	}
 	ck_assert_int_eq(readf(c, 2, 0, buf, sizeof(buf)), 12);
 	ck_assert_int_eq(writef(c, 2, 0, "J"), 1);
 	req = (struct p9_msg){ .type = P9_TFSYNC };
@@ -825,6 +863,108 @@ START_TEST(test_confined)
 }
 END_TEST
 
+/* Check a donated @fd: a regular file, access @acc only, no O_APPEND/O_PATH; then close it. */
+static void check_donated(int fd, int acc, const char *content)
+{
+	struct stat st;
+	char buf[64];
+	int fl;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	fl = fcntl(fd, F_GETFL);
+	ck_assert_int_eq(fl & O_ACCMODE, acc);
+	ck_assert_int_eq(fl & (O_APPEND | O_PATH), 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	if (content) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		ck_assert_int_ge(n, 0);
+		buf[n] = 0;
+		ck_assert_str_eq(buf, content);
+	}
+	if (acc == O_RDONLY)
+		ck_assert_int_eq(pwrite(fd, "x", 1, 0), -1); /* EBADF: no more than asked */
+	close(fd);
+}
+
+/*
+ * Fd donation: Tlopen/Tlcreate with P9_OPEN_DONATE_FD bring the open fd of a regular file,
+ * with exactly the open's access; never without the flag, never for a directory or a
+ * failed open, never on a server with no_fd_donation; read-only servers donate O_RDONLY.
+ */
+START_TEST(test_donate)
+{
+	struct server s;
+	struct client *c;
+	char buf[64];
+
+	tree_make();
+	server_start(&s, 1, false, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | P9_OPEN_DONATE_FD), 0);
+	check_donated(rx_fd(), O_RDONLY, "hello world\n");
+	ck_assert_int_eq(readf(c, 2, 0, buf, sizeof(buf)), 12); /* 9P still works */
+	ck_assert_int_eq(walk(c, ROOT, 3, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 3, O_RDWR), 0);
+	ck_assert_int_eq(rx_fd(), -1); /* not asked */
+	ck_assert_int_eq(walk(c, ROOT, 4, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 4, O_WRONLY | O_TRUNC | P9_OPEN_DONATE_FD), 0);
+	{
+		int fd = rx_fd();
+
+		ck_assert_int_eq(pwrite(fd, "via fd", 6, 0), 6);
+		check_donated(fd, O_WRONLY, NULL);
+	}
+	ck_assert_str_eq(host_read("a.txt", buf, sizeof(buf)), "via fd");
+	ck_assert_int_eq(walk(c, ROOT, 5, NULL, "d", NULL), 1);
+	ck_assert_int_eq(lopen(c, 5, O_RDONLY | P9_OPEN_DONATE_FD), 0);
+	ck_assert_int_eq(rx_fd(), -1); /* a directory */
+	ck_assert_int_eq(walk(c, ROOT, 6, NULL, "d", NULL), 1);
+	ck_assert_int_eq(lcreate(c, 6, "n.txt", O_RDWR | P9_OPEN_DONATE_FD), 0);
+	check_donated(rx_fd(), O_RDWR, "");
+	ck_assert_int_eq(walk(c, ROOT, 7, NULL, "d", NULL), 1);
+	ck_assert_int_eq(lcreate(c, 7, "n.txt", O_RDWR | P9_OPEN_DONATE_FD), -EEXIST);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | P9_OPEN_DONATE_FD), -EBUSY);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(walk(c, ROOT, 8, NULL, "passwd", NULL), 1);
+	ck_assert_int_eq(lopen(c, 8, O_RDONLY | P9_OPEN_DONATE_FD), -ELOOP);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+
+	/* Read-only: the only fd a guest can get is O_RDONLY. */
+	tree_make();
+	server_start(&s, 1, true, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 2, O_RDWR | P9_OPEN_DONATE_FD), -EROFS);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | O_TRUNC | P9_OPEN_DONATE_FD), -EROFS);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | P9_OPEN_DONATE_FD), 0);
+	check_donated(rx_fd(), O_RDONLY, "hello world\n");
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+
+	/* Donation turned off: plain replies. */
+	srv_no_donate = true;
+	server_start(&s, 1, false, false);
+	srv_no_donate = false;
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 2, O_RDWR | P9_OPEN_DONATE_FD), 0);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+}
+END_TEST
+
 Suite *gofer_suite(void);
 Suite *gofer_suite(void)
 {
@@ -839,6 +979,7 @@ Suite *gofer_suite(void)
 	tcase_add_test(tc, test_unknown_and_misc);
 	tcase_add_test(tc, test_confined);
 	tcase_add_test(tc, test_xattrs);
+	tcase_add_test(tc, test_donate);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -487,8 +487,12 @@ START_TEST(test_cow_break)
 	ck_assert_int_eq(get_byte(a), 0x77);
 	put_byte(a, 0x78);
 	ck_assert_uint_eq(*(uint8_t *)memfile_map_internal(mf, fr), 0x77);
-	/* A copy-out also breaks the sharing. */
+	/* A copy-out also breaks the sharing. Sharing a page write-protects it, as fork does
+	 * (a page still mirrored writable is this mm's alone: more references are pins). */
 	memfile_incref(mf, (struct frange){ PTE_ADDR(pte_of(a)), PTE_ADDR(pte_of(a)) + PAGE_SIZE });
+	pthread_mutex_lock(&mm->mu);
+	pt_unmap_as_range(mm, a, a + PAGE_SIZE);
+	pthread_mutex_unlock(&mm->mu);
 	struct frange fr2 = { PTE_ADDR(pte_of(a)), PTE_ADDR(pte_of(a)) + PAGE_SIZE };
 	put_byte(a, 0x79);
 	ck_assert_uint_ne(PTE_ADDR(pte_of(a)), fr2.start);
