@@ -144,6 +144,7 @@ extern const gofer_handler_fn gofer_handlers[P9_TMAX];
 int gofer_version(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_attach(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+int gofer_walkgetattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_setattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_lopen(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);

@@ -88,9 +88,13 @@ static int fid_clone(const struct gofer_fid *from, struct gofer_fid *to)
 	return gofer_fid_set(to, fd, pfd, name);
 }
 
-int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+/*
+ * Twalk, and Twalkgetattr's walk: the reply's qids go into rep->rwalk (Rwalkgetattr starts
+ * with the same fields). *last_st gets the stat of the file the new fid names.
+ */
+static int do_walk(struct gofer_conn *c, const struct p9_twalk *t, struct p9_msg *rep,
+		   struct stat *last_st)
 {
-	const struct p9_twalk *t = &req->twalk;
 	struct gofer_fid *f = gofer_fid_lookup(c, t->fid), *nf;
 	int cur, parent = -1, ret = 0;
 	char name[256], *last = NULL;
@@ -126,6 +130,7 @@ int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *re
 			break;
 		}
 		gofer_stat_to_qid(&st, &rep->rwalk.wqids[i]);
+		*last_st = st;
 		if (parent >= 0)
 			close(parent);
 		parent = cur;
@@ -156,6 +161,8 @@ int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *re
 	}
 	if (t->nwname == 0) {
 		/* A clone: the new fid names the same file. */
+		if (fstat(cur, last_st) < 0)
+			memset(last_st, 0, sizeof(*last_st));
 		close(cur);
 		if (nf == f)
 			return 0;
@@ -174,16 +181,17 @@ err:
 	return ret;
 }
 
-int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
 {
-	struct gofer_fid *f = gofer_fid_lookup(c, req->tgetattr.fid);
-	struct p9_stat_dotl *s = &rep->rgetattr.st;
-	struct stat st;
+	struct stat last;
 
-	if (!f)
-		return -EBADF;
-	if (fstat(f->fd, &st) < 0)
-		return -errno;
+	return do_walk(c, &req->twalk, rep, &last);
+}
+
+static void stat_to_p9(const struct stat *st0, struct p9_stat_dotl *s)
+{
+	const struct stat st = *st0;
+
 	s->valid = P9_GETATTR_BASIC;
 	gofer_stat_to_qid(&st, &s->qid);
 	s->mode = st.st_mode;
@@ -200,7 +208,35 @@ int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg 
 	s->mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
 	s->ctime_sec = (uint64_t)st.st_ctim.tv_sec;
 	s->ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
+}
+
+int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+{
+	struct gofer_fid *f = gofer_fid_lookup(c, req->tgetattr.fid);
+	struct stat st;
+
+	if (!f)
+		return -EBADF;
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	stat_to_p9(&st, &rep->rgetattr.st);
 	return 0;
+}
+
+/*
+ * Twalkgetattr (our extension, like gVisor's): a Twalk whose reply also carries the walked
+ * file's attributes, read from the very fd the new fid holds, so a lookup is one round trip.
+ * A short walk has no attributes (valid 0).
+ */
+int gofer_walkgetattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+{
+	struct stat last;
+	int r = do_walk(c, &req->twalkgetattr, rep, &last);
+
+	memset(&rep->rwalkgetattr.st, 0, sizeof(rep->rwalkgetattr.st));
+	if (r == 0 && rep->rwalkgetattr.nwqid == req->twalkgetattr.nwname)
+		stat_to_p9(&last, &rep->rwalkgetattr.st);
+	return r;
 }
 
 static int setattr_mode(struct gofer_fid *f, mode_t mode)
@@ -427,6 +463,7 @@ const gofer_handler_fn gofer_handlers[P9_TMAX] = {
 	[P9_TATTACH] = gofer_attach,
 	[P9_TFLUSH] = gofer_flush,
 	[P9_TWALK] = gofer_walk,
+	[P9_TWALKGETATTR] = gofer_walkgetattr,
 	[P9_TCLUNK] = gofer_clunk,
 	[P9_TREMOVE] = gofer_remove,
 	[P9_TGETATTR] = gofer_getattr,

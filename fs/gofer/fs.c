@@ -156,19 +156,42 @@ static int walk(struct p9c *c, uint32_t dirfid, const char *name, size_t len, ui
 	return 0;
 }
 
+/* Walk one name from @dirfid to a new fid with its attributes: one Twalkgetattr round trip. */
+static int walk_getattr(struct p9c *c, uint32_t dirfid, const char *name, size_t len,
+			uint32_t *newfid, struct p9_stat_dotl *st)
+{
+	struct p9_msg t = { .type = P9_TWALKGETATTR }, r;
+	int e;
+
+	t.twalkgetattr.fid = dirfid;
+	t.twalkgetattr.newfid = p9c_fid_alloc(c);
+	t.twalkgetattr.nwname = 1;
+	t.twalkgetattr.wnames[0] = (struct p9_str){ name, len };
+	e = p9c_call(c, &t, &r);
+	if (e < 0)
+		return e;
+	if (r.rwalkgetattr.nwqid != 1)
+		return r.rwalkgetattr.nwqid > 1 ? -EIO : -ENOENT; /* a short walk makes no fid */
+	*newfid = t.twalkgetattr.newfid;
+	if (!(r.rwalkgetattr.st.valid & P9_GETATTR_MODE)) {
+		p9c_clunk(c, *newfid);
+		return -EIO; /* we cannot even tell the type */
+	}
+	*st = r.rwalkgetattr.st;
+	return 0;
+}
+
 /* Walk @name in @dir and make its inode. */
 static int walk_inode(struct inode *dir, const char *name, struct gofer_inode **out)
 {
 	struct gofer_inode *gd = to_gi(dir);
 	struct p9_stat_dotl st;
 	uint32_t fid;
-	int e = walk(gd->c, gi_fid(gd), name, strlen(name), &fid);
+	int e = walk_getattr(gd->c, gi_fid(gd), name, strlen(name), &fid, &st);
 
 	if (e < 0)
 		return e;
-	e = do_getattr(gd->c, fid, &st);
-	if (e == 0)
-		e = gi_new(dir->sb, gd->c, fid, &st, out);
+	e = gi_new(dir->sb, gd->c, fid, &st, out);
 	if (e < 0)
 		p9c_clunk(gd->c, fid);
 	return e;

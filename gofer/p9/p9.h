@@ -84,6 +84,9 @@ enum p9_type {
 	P9_RCLUNK = 121,
 	P9_TREMOVE = 122,
 	P9_RREMOVE = 123,
+	/* Extensions of this project (not 9P2000.L): a walk whose reply has the attributes. */
+	P9_TWALKGETATTR = 200,
+	P9_RWALKGETATTR = 201,
 	P9_TMAX = 256, /* size of a table indexed by type (the gofer's handler table) */
 };
 
@@ -243,6 +246,12 @@ struct p9_rwalk {
 	uint16_t nwqid;					/* 0..P9_MAXWELEM */
 	struct p9_qid wqids[P9_MAXWELEM];
 };
+/* Rwalkgetattr: Rwalk's fields first (the gofer fills them as an Rwalk), then the stat. */
+struct p9_rwalkgetattr {
+	uint16_t nwqid;
+	struct p9_qid wqids[P9_MAXWELEM];
+	struct p9_stat_dotl st;
+};
 struct p9_tread { uint32_t fid; uint64_t offset; uint32_t count; };
 struct p9_rread { uint32_t count; const uint8_t *data; };
 struct p9_twrite { uint32_t fid; uint64_t offset; uint32_t count; const uint8_t *data; };
@@ -326,6 +335,8 @@ struct p9_msg {
 		struct p9_tflush tflush;
 		struct p9_twalk twalk;
 		struct p9_rwalk rwalk;
+		struct p9_twalk twalkgetattr;
+		struct p9_rwalkgetattr rwalkgetattr;
 		struct p9_tread tread;
 		struct p9_rread rread;
 		struct p9_twrite twrite;

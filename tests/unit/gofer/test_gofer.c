@@ -479,6 +479,46 @@ START_TEST(test_xattrs)
 }
 END_TEST
 
+/* Twalkgetattr: the walk and the walked file's attributes in one reply. */
+START_TEST(test_walkgetattr)
+{
+	struct server s;
+	struct client *c;
+	struct p9_msg req = { .type = P9_TWALKGETATTR }, rep;
+	struct p9_stat_dotl st;
+
+	tree_make();
+	server_start(&s, 1, false, false);
+	c = s.cl[0];
+	session(c);
+	req.twalkgetattr = (struct p9_twalk){ .fid = ROOT, .newfid = 2, .nwname = 2,
+					      .wnames = { P9_STR("d"), P9_STR("b.txt") } };
+	ck_assert_int_eq(rpc(c, &req, &rep), 0);
+	ck_assert_uint_eq(rep.type, P9_RWALKGETATTR);
+	ck_assert_uint_eq(rep.rwalkgetattr.nwqid, 2);
+	ck_assert(S_ISREG(rep.rwalkgetattr.st.mode));
+	ck_assert_uint_eq(rep.rwalkgetattr.st.size, 5);
+	ck_assert_uint_eq(rep.rwalkgetattr.st.qid.path, rep.rwalkgetattr.wqids[1].path);
+	ck_assert_int_eq(getattr(c, 2, &st), 0); /* the new fid is the walked file */
+	ck_assert_uint_eq(st.qid.path, rep.rwalkgetattr.st.qid.path);
+	/* A short walk: no fid, no attributes; a first name missing: an error. */
+	req.twalkgetattr = (struct p9_twalk){ .fid = ROOT, .newfid = 3, .nwname = 2,
+					      .wnames = { P9_STR("d"), P9_STR("nope") } };
+	ck_assert_int_eq(rpc(c, &req, &rep), 0);
+	ck_assert_uint_eq(rep.rwalkgetattr.nwqid, 1);
+	ck_assert_uint_eq(rep.rwalkgetattr.st.valid, 0);
+	ck_assert_int_eq(getattr(c, 3, NULL), -EBADF);
+	req.twalkgetattr.wnames[0] = P9_STR("nope");
+	ck_assert_int_eq(rpc(c, &req, &rep), -ENOENT);
+	/* Escapes are refused as in Twalk. */
+	req.twalkgetattr = (struct p9_twalk){ .fid = ROOT, .newfid = 4, .nwname = 1,
+					      .wnames = { P9_STR("..") } };
+	ck_assert_int_lt(rpc(c, &req, &rep), 0);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+}
+END_TEST
+
 START_TEST(test_basic_ops)
 {
 	struct server s;
@@ -973,6 +1013,7 @@ Suite *gofer_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_basic_ops);
+	tcase_add_test(tc, test_walkgetattr);
 	tcase_add_test(tc, test_escapes);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_malformed);

@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(test_unknown_type)
 {
-	static const uint8_t types[] = { 0, 6, 10, 28, 106, 107, 112, 114, 124, 126, 200, 255 };
+	static const uint8_t types[] = { 0, 6, 10, 28, 106, 107, 112, 114, 124, 126, 202, 255 };
 	uint8_t buf[7] = { 7, 0, 0, 0, 0, 0x34, 0x12 };
 	struct p9_msg d;
 
