@@ -78,6 +78,7 @@ BENCHMARKS=(
 	"fork_exec|ns|ns/fork+exec|/dev/null|500|$PROGS/fork_exec @N@"
 	"seq_write|ns|ns/MiB|/dev/null|256|$PROGS/seqio write @N@"
 	"seq_read|ns|ns/MiB|/dev/null|256|$PROGS/seqio read @N@"
+	"seq_read_gofer|ns|ns/MiB|/dev/null|256|$PROGS/fileread @N@"
 	"find_usr_include|wall|ms|/dev/null|0|/usr/bin/find /usr/include"
 	"find_usr|wall|ms|/dev/null|3|/usr/bin/find /usr"
 	"futex_pingpong|ns|ns/round trip|/dev/null|50000|$PROGS/futex_pingpong @N@"

@@ -23,6 +23,8 @@ void inode_init(struct inode *ino, const struct inode_ops *ops, const struct fil
 	ino->gid = gid;
 	ino->size = 0;
 	ino->sock = NULL;
+	ino->rdev = 0;
+	ino->tmpfile = ino->tmpfile_nolink = false;
 	inode_touch(ino, ATTR_ATIME | ATTR_MTIME | ATTR_CTIME);
 }
 
@@ -69,6 +71,7 @@ static void generic_getattr(struct inode *ino, struct stat *st)
 	st->st_ino = ino->ino;
 	st->st_mode = ino->mode;
 	st->st_nlink = ino->nlink;
+	st->st_rdev = ino->rdev;
 	st->st_uid = ino->uid;
 	st->st_gid = ino->gid;
 	st->st_size = ino->size;
@@ -140,6 +143,13 @@ bool vfs_cred_in_group(const struct vfs_cred *cr, uint32_t gid)
  * The group bits apply to the file's group and to any of the caller's supplementary groups.
  */
 int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
+{
+	if (ino->ops && ino->ops->permission)
+		return ino->ops->permission(cr, ino, mask);
+	return vfs_generic_permission(cr, ino, mask);
+}
+
+int vfs_generic_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
 {
 	uint32_t mode, uid, gid, bits;
 

@@ -116,6 +116,130 @@ int mount_new_bind(const struct path *src, const struct path *target, bool reado
 	return 0;
 }
 
+/* Lazily unmount every mount under @m, deepest first (umount -l of a tree, Linux's
+ * umount_tree). Preconditions: vfs_tree_mu. */
+static void detach_submounts(struct mount *m)
+{
+	for (;;) {
+		struct mount *c = mount_table;
+
+		while (c && c->parent != m)
+			c = c->next_mount;
+		if (!c)
+			return;
+		mount_get(c);
+		detach_submounts(c);
+		mount_detach(c);
+		mount_put(c);
+	}
+}
+
+static bool dentry_under(struct dentry *d, struct dentry *anc)
+{
+	for (; d; d = d->parent)
+		if (d == anc)
+			return true;
+	return false;
+}
+
+/*
+ * The mounts on @m whose mountpoint is at or under @top, skipping @skip: a malloc'd array
+ * of new references in *out. Preconditions: vfs_tree_mu.
+ */
+static int submounts(struct mount *m, struct dentry *top, struct mount *skip,
+		     struct mount ***out, size_t *n)
+{
+	struct mount **v = NULL;
+	size_t cnt = 0, cap = 0;
+
+	for (struct mount *c = mount_table; c; c = c->next_mount) {
+		if (c->parent != m || c == skip || !dentry_under(c->mountpoint, top))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 8;
+			struct mount **nv = realloc(v, nc * sizeof(*nv));
+			if (!nv) {
+				for (size_t i = 0; i < cnt; i++)
+					mount_put(v[i]);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		mount_get(c);
+		v[cnt++] = c;
+	}
+	/* The table is newest first: copy oldest first so stacked mounts keep their order. */
+	for (size_t i = 0; i < cnt / 2; i++) {
+		struct mount *x = v[i];
+		v[i] = v[cnt - 1 - i];
+		v[cnt - 1 - i] = x;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/*
+ * Copy the submounts @subs of @src onto the bind @dst (which shows the same dentries), then
+ * theirs (Linux's copy_tree for MS_REC). @top: the first bind, never copied into itself.
+ */
+static int rbind_copy(struct mount **subs, size_t n, struct mount *dst, struct mount *top)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct mount *c = subs[i], *copy, **inner;
+		struct path src = { c, c->root }, at = { dst, c->mountpoint };
+		size_t ninner;
+
+		r = submounts(c, c->root, top, &inner, &ninner);
+		if (r < 0)
+			break;
+		r = mount_new_bind(&src, &at, c->readonly, &copy);
+		if (r == 0) {
+			r = rbind_copy(inner, ninner, copy, top);
+			mount_put(copy); /* the table keeps it */
+		}
+		for (size_t j = 0; j < ninner; j++)
+			mount_put(inner[j]);
+		free(inner);
+	}
+	return r;
+}
+
+int mount_new_rbind(const struct path *src, const struct path *target, struct mount **out)
+{
+	struct mount **subs, *m;
+	size_t n;
+	int r;
+
+	pthread_mutex_lock(&vfs_tree_mu);
+	/* The submounts as they are before the bind, which may land inside the source. */
+	r = submounts(src->mnt, src->dentry, NULL, &subs, &n);
+	if (r < 0)
+		goto out;
+	r = mount_new_bind(src, target, false, &m);
+	if (r == 0) {
+		r = rbind_copy(subs, n, m, m);
+		if (r < 0) {
+			/* All or nothing, as Linux: take the partial copy away again. */
+			detach_submounts(m);
+			mount_detach(m);
+			mount_put(m);
+		} else {
+			*out = m;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		mount_put(subs[i]);
+	free(subs);
+out:
+	pthread_mutex_unlock(&vfs_tree_mu);
+	return r;
+}
+
 int mount_umount(struct mount *m, bool detach, long holders)
 {
 	int r = 0;
@@ -125,7 +249,7 @@ int mount_umount(struct mount *m, bool detach, long holders)
 		r = -EINVAL;
 		goto out;
 	}
-	for (struct mount *c = mount_table; c; c = c->next_mount) {
+	for (struct mount *c = mount_table; c && !detach; c = c->next_mount) {
 		if (c->parent == m) {
 			r = -EBUSY;
 			goto out;
@@ -140,6 +264,8 @@ int mount_umount(struct mount *m, bool detach, long holders)
 	for (struct mount *c = mount_table; c; c = c->next_mount)
 		if (c == m)
 			r = 0;
+	if (r == 0 && detach)
+		detach_submounts(m);
 out:
 	pthread_mutex_unlock(&vfs_tree_mu);
 	if (r == 0)
@@ -165,7 +291,7 @@ int vfs_mount_root(uint32_t uid, uint32_t gid, struct mount **out)
 {
 	struct vfs_cred root_cred = { .uid = uid, .gid = gid };
 	struct dentry *root;
-	struct vfs_start s;
+	struct vfs_start s = { 0 };
 	int r;
 
 	r = tmpfs_new_root(0755, uid, gid, &root);

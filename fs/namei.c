@@ -18,12 +18,30 @@ void nd_init(struct nameidata *nd, const struct vfs_start *s)
 	nd->cur = s->start;
 	path_get(&nd->cur);
 	nd->links = 0;
+	nd->resolve = s->resolve;
+	nd->beneath = s->start;
+	nd->xdev = s->start.mnt;
+	nd->magic_file = NULL;
+	if (s->resolve & VFS_RESOLVE_IN_ROOT)
+		nd->root = s->start; /* "/" and ".." stop at the start, like a chroot */
 }
 
 void nd_done(struct nameidata *nd)
 {
 	if (nd->cur.dentry)
 		path_put(&nd->cur);
+	if (nd->magic_file) {
+		file_put(nd->magic_file);
+		nd->magic_file = NULL;
+	}
+}
+
+/* RESOLVE_NO_XDEV: every step must stay on the start's mount. */
+static int xdev_check(const struct nameidata *nd)
+{
+	if ((nd->resolve & VFS_RESOLVE_NO_XDEV) && nd->cur.mnt != nd->xdev)
+		return -EXDEV;
+	return 0;
 }
 
 static void nd_set(struct nameidata *nd, struct mount *m, struct dentry *d)
@@ -47,20 +65,24 @@ static void cross_mounts(struct nameidata *nd)
 }
 
 /* "..": stay at the caller's root; at a mount's root, climb to its mountpoint first. */
-static void follow_dotdot(struct nameidata *nd)
+static int follow_dotdot(struct nameidata *nd)
 {
+	/* RESOLVE_BENEATH: climbing out of the start is an error, not a clamp. */
+	if ((nd->resolve & VFS_RESOLVE_BENEATH) && path_equal(&nd->cur, &nd->beneath))
+		return -EXDEV;
 	for (;;) {
 		if (path_equal(&nd->cur, &nd->root))
-			return;
+			return 0;
 		if (nd->cur.dentry != nd->cur.mnt->root)
 			break;
 		if (!nd->cur.mnt->parent)
-			return; /* the namespace root: ".." is itself */
+			return 0; /* the namespace root: ".." is itself */
 		nd_set(nd, nd->cur.mnt->parent, nd->cur.mnt->mountpoint);
 	}
 	if (nd->cur.dentry->parent)
 		nd_set(nd, nd->cur.mnt, nd->cur.dentry->parent);
 	cross_mounts(nd);
+	return xdev_check(nd);
 }
 
 int parent_may_lookup(struct nameidata *nd)
@@ -73,7 +95,8 @@ int parent_may_lookup(struct nameidata *nd)
 }
 
 /* The child @name of directory @dir from the tree or the filesystem; a new reference. */
-static int lookup_child(struct dentry *dir, const char *name, size_t len, struct dentry **out)
+static int lookup_child(struct dentry *dir, const char *name, size_t len, bool cached_only,
+			struct dentry **out)
 {
 	struct dentry *d = dentry_child(dir, name, len);
 	int r;
@@ -92,6 +115,8 @@ static int lookup_child(struct dentry *dir, const char *name, size_t len, struct
 	}
 	if (!dir->inode->ops->lookup || dir->dead)
 		return -ENOENT;
+	if (cached_only)
+		return -EAGAIN; /* RESOLVE_CACHED: the filesystem would have to be asked */
 	r = dentry_new(dir, name, len, &d);
 	if (r < 0)
 		return r;
@@ -107,7 +132,8 @@ static int lookup_child(struct dentry *dir, const char *name, size_t len, struct
 
 int find_child(struct nameidata *nd, const struct last *l, struct dentry **out)
 {
-	int r = lookup_child(nd->cur.dentry, l->name, l->len, out);
+	int r = lookup_child(nd->cur.dentry, l->name, l->len, nd->resolve & VFS_RESOLVE_CACHED,
+			     out);
 
 	if (r == -ENOENT) {
 		*out = NULL;
@@ -120,6 +146,8 @@ int read_link_body(struct nameidata *nd, struct dentry *link, char **body)
 {
 	struct inode *ino = link->inode;
 
+	if (nd->resolve & VFS_RESOLVE_NO_SYMLINKS)
+		return -ELOOP;
 	if (++nd->links > VFS_MAXSYMLINKS)
 		return -ELOOP;
 	if (!ino->ops->get_link)
@@ -129,12 +157,52 @@ int read_link_body(struct nameidata *nd, struct dentry *link, char **body)
 
 static int link_path_walk(struct nameidata *nd, const char *p, struct last *l);
 
+int follow_magic(struct nameidata *nd, struct dentry *link)
+{
+	struct inode *ino = link->inode;
+	struct path target = { 0 };
+	struct file *f = NULL;
+	int r;
+
+	if (!ino->ops->magic)
+		return 0;
+	r = ino->ops->magic(ino, &target, &f);
+	if (r == -ENOSYS)
+		return 0;
+	if (r < 0)
+		return r;
+	if (nd->resolve & (VFS_RESOLVE_NO_MAGICLINKS | VFS_RESOLVE_NO_SYMLINKS))
+		r = -ELOOP;
+	else if (nd->resolve & (VFS_RESOLVE_BENEATH | VFS_RESOLVE_IN_ROOT))
+		r = -EXDEV; /* a jump can land anywhere: never inside a scoped walk */
+	else if (++nd->links > VFS_MAXSYMLINKS)
+		r = -ELOOP;
+	if (r < 0) {
+		if (target.dentry)
+			path_put(&target);
+		if (f)
+			file_put(f);
+		return r;
+	}
+	if (target.dentry) {
+		struct path old = nd->cur;
+		nd->cur = target; /* the references move */
+		path_put(&old);
+		r = xdev_check(nd);
+		return r < 0 ? r : 1;
+	}
+	nd->magic_file = f;
+	return 1;
+}
+
 /* nd->cur is the directory holding @link: continue the walk through the link's target. */
 static int follow_link(struct nameidata *nd, struct dentry *link)
 {
 	struct last l;
 	char *body;
-	int r = read_link_body(nd, link, &body);
+	int r;
+
+	r = read_link_body(nd, link, &body);
 
 	if (r < 0)
 		return r;
@@ -159,31 +227,35 @@ static int walk_one(struct nameidata *nd, const char *name, size_t len, bool fol
 		return r;
 	if (len == 1 && name[0] == '.')
 		return 0;
-	if (len == 2 && name[0] == '.' && name[1] == '.') {
-		follow_dotdot(nd);
-		return 0;
-	}
-	r = lookup_child(nd->cur.dentry, name, len, &d);
+	if (len == 2 && name[0] == '.' && name[1] == '.')
+		return follow_dotdot(nd);
+	r = lookup_child(nd->cur.dentry, name, len, nd->resolve & VFS_RESOLVE_CACHED, &d);
 	if (r < 0)
 		return r;
 	if (follow && S_ISLNK(d->inode->mode)) {
-		r = follow_link(nd, d);
+		r = follow_magic(nd, d);
+		if (r == 0)
+			r = follow_link(nd, d);
 		dentry_put(d);
-		return r;
+		return r < 0 ? r : 0;
 	}
 	old = nd->cur;
 	mount_get(old.mnt);
 	nd->cur.dentry = d; /* the reference from lookup_child moves here */
 	path_put(&old);
 	cross_mounts(nd);
-	return 0;
+	return xdev_check(nd);
 }
 
 /* Walk all but the last component of @p from nd->cur (or the root when @p is absolute). */
 static int link_path_walk(struct nameidata *nd, const char *p, struct last *l)
 {
 	if (*p == '/') {
+		if (nd->resolve & VFS_RESOLVE_BENEATH)
+			return -EXDEV; /* an absolute path or symlink leaves the start */
 		nd_set(nd, nd->root.mnt, nd->root.dentry);
+		if (xdev_check(nd) < 0)
+			return -EXDEV;
 		while (*p == '/')
 			p++;
 	}
@@ -222,6 +294,8 @@ static int link_path_walk(struct nameidata *nd, const char *p, struct last *l)
 		r = walk_one(nd, name, len, true);
 		if (r < 0)
 			return r;
+		if (nd->magic_file)
+			return -ENOTDIR; /* a pipe or socket has nothing below it */
 	}
 }
 
@@ -241,6 +315,8 @@ int walk_last(struct nameidata *nd, const struct last *l, bool follow)
 	r = walk_one(nd, l->name, l->len, follow || l->trailing);
 	if (r < 0)
 		return r;
+	if (nd->magic_file)
+		return l->trailing ? -ENOTDIR : 0;
 	if (l->trailing && !S_ISDIR(nd->cur.dentry->inode->mode))
 		return -ENOTDIR;
 	return 0;
@@ -255,6 +331,12 @@ int may_create(const struct vfs_cred *cr, struct dentry *dir)
 
 int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct path *out)
 {
+	return vfs_lookup_file(s, path, flags, out, NULL);
+}
+
+int vfs_lookup_file(const struct vfs_start *s, const char *path, int flags, struct path *out,
+		    struct file **fout)
+{
 	struct nameidata nd;
 	struct last l;
 	int r = 0;
@@ -268,6 +350,21 @@ int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct pa
 		r = link_path_walk(&nd, path, &l);
 		if (r == 0)
 			r = walk_last(&nd, &l, flags & LOOKUP_FOLLOW);
+	}
+	if (r == 0 && nd.magic_file) {
+		if (flags & LOOKUP_DIRECTORY)
+			r = -ENOTDIR;
+		else if (!fout)
+			r = -ENXIO;
+		else {
+			*fout = nd.magic_file;
+			nd.magic_file = NULL;
+			out->mnt = NULL;
+			out->dentry = NULL;
+		}
+		nd_done(&nd);
+		pthread_mutex_unlock(&vfs_tree_mu);
+		return r;
 	}
 	if (r == 0 && (flags & LOOKUP_DIRECTORY) && !S_ISDIR(nd.cur.dentry->inode->mode))
 		r = -ENOTDIR;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -131,6 +132,13 @@ static int open_create(struct nameidata *nd, const char *path, int flags, uint32
 				dentry_put(d);
 				return -ELOOP;
 			}
+			r = follow_magic(nd, d);
+			if (r != 0) {
+				dentry_put(d);
+				if (r < 0 || nd->magic_file)
+					return r < 0 ? r : 0;
+				return S_ISDIR(nd->cur.dentry->inode->mode) ? -EISDIR : 0;
+			}
 			r = read_link_body(nd, d, &body);
 			dentry_put(d);
 			if (r < 0)
@@ -170,6 +178,75 @@ static int open_create(struct nameidata *nd, const char *path, int flags, uint32
 	return 0;
 }
 
+/*
+ * O_TMPFILE (Linux's do_tmpfile/vfs_tmpfile): an unnamed regular file in the directory
+ * @path names. Its dentry is never in the tree (dead, named "#ino" as Linux's d_tmpfile);
+ * linkat(AT_EMPTY_PATH) gives it a name unless O_EXCL was asked.
+ */
+static int open_tmpfile(const struct vfs_start *s, const char *path, int flags, uint32_t mode,
+			struct file **out)
+{
+	struct nameidata nd;
+	struct dentry *d = NULL;
+	struct inode *dir;
+	struct last l;
+	char name[32];
+	int r;
+
+	if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || !(acc_mask(flags) & MAY_WRITE))
+		return -EINVAL;
+	if (!*path)
+		return -ENOENT;
+	pthread_mutex_lock(&vfs_tree_mu);
+	nd_init(&nd, s);
+	r = walk_parent(&nd, path, &l);
+	if (r == 0)
+		r = walk_last(&nd, &l, true);
+	if (r < 0)
+		goto out;
+	dir = nd.cur.dentry->inode;
+	if (!S_ISDIR(dir->mode)) {
+		r = -ENOTDIR;
+		goto out;
+	}
+	if (mount_readonly(nd.cur.mnt)) {
+		r = -EROFS;
+		goto out;
+	}
+	r = vfs_permission(nd.cr, dir, MAY_WRITE | MAY_EXEC);
+	if (r < 0)
+		goto out;
+	if (!dir->ops->tmpfile) {
+		r = -EOPNOTSUPP;
+		goto out;
+	}
+	r = dentry_new(nd.cur.dentry, "#", 1, &d);
+	if (r < 0)
+		goto out;
+	r = dir->ops->tmpfile(dir, d, S_IFREG | (mode & 07777), nd.cr);
+	if (r < 0)
+		goto out;
+	snprintf(name, sizeof(name), "#%llu", (unsigned long long)d->inode->ino);
+	char *copy = strdup(name);
+	if (copy) {
+		free(d->name);
+		d->name = copy;
+	}
+	d->dead = true;
+	if (flags & O_EXCL)
+		d->inode->tmpfile_nolink = true;
+	struct path p = { nd.cur.mnt, d };
+	r = vfs_open_path(NULL, &p, flags & ~(O_TMPFILE | O_EXCL), out);
+	if (r == 0)
+		(*out)->flags |= flags & O_TMPFILE; /* F_GETFL shows it, as in Linux */
+out:
+	if (d)
+		dentry_put(d);
+	nd_done(&nd);
+	pthread_mutex_unlock(&vfs_tree_mu);
+	return r;
+}
+
 int vfs_open(const struct vfs_start *s, const char *path, int flags, uint32_t mode,
 	     struct file **out)
 {
@@ -180,8 +257,8 @@ int vfs_open(const struct vfs_start *s, const char *path, int flags, uint32_t mo
 
 	if (flags & O_PATH)
 		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;
+	if (flags & (O_TMPFILE & ~O_DIRECTORY))
+		return open_tmpfile(s, path, flags, mode, out);
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL; /* Linux 6.4+ */
 	if (!*path)
@@ -194,6 +271,23 @@ int vfs_open(const struct vfs_start *s, const char *path, int flags, uint32_t mo
 		r = walk_parent(&nd, path, &l);
 		if (r == 0)
 			r = walk_last(&nd, &l, !(flags & O_NOFOLLOW));
+	}
+	if (r == 0 && nd.magic_file) {
+		/* A magic link to a pipe, socket or host file: a new open of the same object,
+		 * which (a pipe's) may wait for the other end: not with the tree locked. */
+		struct file *f = nd.magic_file;
+
+		nd.magic_file = NULL;
+		nd_done(&nd);
+		pthread_mutex_unlock(&vfs_tree_mu);
+		if (flags & O_DIRECTORY)
+			r = -ENOTDIR;
+		else if ((flags & O_PATH) || !f->ops->reopen)
+			r = -ENXIO;
+		else
+			r = f->ops->reopen(f, flags, out);
+		file_put(f);
+		return r;
 	}
 	if (r == 0 && !created && !(flags & O_PATH) && S_ISFIFO(nd.cur.dentry->inode->mode)) {
 		/* A FIFO's open may wait for its other end: not with the tree locked. */

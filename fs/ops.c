@@ -123,7 +123,8 @@ int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, s
 	return r;
 }
 
-int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode)
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev,
+	      bool cap_mknod)
 {
 	struct nameidata nd;
 	struct dentry *d;
@@ -131,7 +132,13 @@ int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode)
 
 	if (r == 0) {
 		struct inode *dir = nd.cur.dentry->inode;
-		r = dir->ops->create ? dir->ops->create(dir, d, mode & (S_IFMT | 07777), nd.cr) : -EPERM;
+		mode &= S_IFMT | 07777;
+		if ((S_ISCHR(mode) || S_ISBLK(mode)) && !cap_mknod)
+			r = -EPERM;
+		else if (S_ISCHR(mode) || S_ISBLK(mode))
+			r = dir->ops->mknod ? dir->ops->mknod(dir, d, mode, rdev, nd.cr) : -EPERM;
+		else
+			r = dir->ops->create ? dir->ops->create(dir, d, mode, nd.cr) : -EPERM;
 		r = create_finish(d, r);
 	}
 	create_done(&nd);
@@ -176,8 +183,9 @@ int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_sta
 		r = -EXDEV;
 	else if (S_ISDIR(old.dentry->inode->mode) || !dir->ops->link)
 		r = -EPERM;
-	else if (old.dentry->inode->nlink == 0)
-		r = -ENOENT; /* unlinked while open: Linux refuses unless O_TMPFILE */
+	else if (old.dentry->inode->nlink == 0 &&
+		 !(old.dentry->inode->tmpfile && !old.dentry->inode->tmpfile_nolink))
+		r = -ENOENT; /* unlinked while open: Linux refuses unless O_TMPFILE (not O_EXCL) */
 	else
 		r = dir->ops->link(old.dentry, dir, d);
 	r = create_finish(d, r);

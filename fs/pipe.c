@@ -284,6 +284,8 @@ static void pipe_release(struct file *f)
 	pipe_put(p);
 }
 
+static int pipe_reopen(struct file *f, int flags, struct file **out);
+
 static const struct file_ops pipe_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
@@ -291,6 +293,7 @@ static const struct file_ops pipe_ops = {
 	.fstat = pipe_fstat,
 	.poll = pipe_poll,
 	.release = pipe_release,
+	.reopen = pipe_reopen,
 };
 
 /* Linux's pipe-max-size: what an unprivileged F_SETPIPE_SZ may ask for. */
@@ -409,6 +412,64 @@ static struct pipe *pipe_alloc(uint32_t uid, uint32_t gid)
 	return p;
 }
 
+/* Count a new end of @p opened with access @acc. Preconditions: p->mu. */
+static void count_end(struct pipe *p, int acc)
+{
+	if (acc == O_RDONLY || acc == O_RDWR) {
+		p->readers++;
+		p->r_opens++;
+		waitq_wake_all(&p->wq);
+	}
+	if (acc == O_WRONLY || acc == O_RDWR) {
+		p->writers++;
+		p->w_opens++;
+		waitq_wake_all(&p->rq);
+	}
+}
+
+/* A blocking open waits for an end of the other kind to exist or to have come and gone.
+ * Preconditions: p->mu (dropped while waiting). */
+static int wait_partner(struct pipe *p, int acc)
+{
+	uint64_t start = acc == O_RDONLY ? p->w_opens : p->r_opens;
+
+	for (;;) {
+		bool partner = acc == O_RDONLY ? p->writers || p->w_opens != start
+					       : p->readers || p->r_opens != start;
+		if (partner)
+			return 0;
+		if (waitq_wait_locked(acc == O_RDONLY ? &p->rq : &p->wq, &p->mu, NULL) == -EINTR)
+			return -ERESTARTSYS;
+	}
+}
+
+/*
+ * open(2) of /proc/PID/fd/N naming an anonymous pipe: a new end of the same pipe. Linux's
+ * fifo_open never waits for a partner nor fails with ENXIO on a pipefs inode: the pipe
+ * already had both ends, and a reader of a writerless one reads EOF.
+ */
+static int pipe_reopen(struct file *f, int flags, struct file **out)
+{
+	struct pipe *p = file_pipe(f);
+	int acc = flags & O_ACCMODE;
+	struct pipe_file *pf;
+
+	if (p->fifo_ino)
+		return -ENXIO; /* FIFOs have a path: opened through it */
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	refcount_inc(&p->ref);
+	pthread_mutex_lock(&p->mu);
+	count_end(p, acc);
+	pthread_mutex_unlock(&p->mu);
+	pf->p = p;
+	file_init(&pf->base, &pipe_ops,
+		  flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC), NULL);
+	*out = &pf->base;
+	return 0;
+}
+
 /*
  * Opening a FIFO (Linux's fifo_open): readers wait for a writer and writers for a reader,
  * unless O_NONBLOCK (a nonblocking writer with no reader gets ENXIO); O_RDWR never waits.
@@ -441,35 +502,15 @@ int fifo_open(struct inode *ino, const struct path *path, int flags, struct file
 	if (acc == O_WRONLY && nonblock && !p->readers) {
 		r = -ENXIO;
 	} else {
-		if (acc == O_RDONLY || acc == O_RDWR) {
-			p->readers++;
-			p->r_opens++;
-			waitq_wake_all(&p->wq);
-		}
-		if (acc == O_WRONLY || acc == O_RDWR) {
-			p->writers++;
-			p->w_opens++;
-			waitq_wake_all(&p->rq);
-		}
+		count_end(p, acc);
 	}
 	pthread_mutex_unlock(&fifo_mu);
 	pf->p = p;
 	file_init(&pf->base, &pipe_ops, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC), NULL);
 	pf->base.path = *path;
 	path_get(&pf->base.path);
-	if (r == 0 && !nonblock && acc != O_RDWR) {
-		uint64_t start = acc == O_RDONLY ? p->w_opens : p->r_opens;
-		for (;;) {
-			bool partner = acc == O_RDONLY ? p->writers || p->w_opens != start
-						       : p->readers || p->r_opens != start;
-			if (partner)
-				break;
-			if (waitq_wait_locked(acc == O_RDONLY ? &p->rq : &p->wq, &p->mu, NULL) == -EINTR) {
-				r = -ERESTARTSYS;
-				break;
-			}
-		}
-	}
+	if (r == 0 && !nonblock && acc != O_RDWR)
+		r = wait_partner(p, acc);
 	pthread_mutex_unlock(&p->mu);
 	if (r < 0) {
 		if (r == -ENXIO) {

@@ -100,6 +100,11 @@ struct file_ops {
 	/* release - last reference dropped. */
 	void (*release)(struct file *f);
 	/*
+	 * reopen - open(2) of a magic link to this pathless file: a new open file description
+	 * of the same object with @flags (a pipe end: Linux's fifo_open). NULL: -ENXIO.
+	 */
+	int (*reopen)(struct file *f, int flags, struct file **out);
+	/*
 	 * mmap_file - the open file whose page cache a mapping of @f maps (overlay: the
 	 * layer's file; no new reference). NULL op: @f itself (fs/pagecache.c).
 	 */
@@ -309,12 +314,48 @@ struct inode_ops {
 	 */
 	bool (*revalidate)(struct dentry *d);
 	/*
+	 * mknod - a character or block device node (@mode has S_IFCHR/S_IFBLK) numbered @rdev
+	 * (the kernel's dev_t). NULL: -EPERM.
+	 */
+	int (*mknod)(struct inode *dir, struct dentry *d, uint32_t mode, uint64_t rdev,
+		     const struct vfs_cred *cr);
+	/*
+	 * Extended attributes (fs/xattr.c checks names, sizes and permissions first). getxattr
+	 * copies the value into @buf when @size is non-zero (-ERANGE if it does not fit) and
+	 * returns its length; listxattr the same with the NUL-terminated names; setxattr takes
+	 * XATTR_CREATE / XATTR_REPLACE. NULL ops: -EOPNOTSUPP (no attributes).
+	 */
+	ssize_t (*getxattr)(struct inode *ino, const char *name, void *buf, size_t size);
+	ssize_t (*listxattr)(struct inode *ino, char *buf, size_t size);
+	int (*setxattr)(struct inode *ino, const char *name, const void *value, size_t size,
+			int flags);
+	int (*removexattr)(struct inode *ino, const char *name);
+	/*
+	 * tmpfile - O_TMPFILE: a new unnamed regular file in directory @dir, instantiated in
+	 * @d (a dentry never attached: it names nothing until linkat). NULL: -EOPNOTSUPP.
+	 */
+	int (*tmpfile)(struct inode *dir, struct dentry *d, uint32_t mode,
+		       const struct vfs_cred *cr);
+	/*
 	 * evictable - may the dentry cache drop the unused dentry @d (whose inode this is) and
 	 * look it up again later with nothing lost? Filesystems whose dentries are only a cache
 	 * of another store (gofer, clean overlay entries) say yes; NULL: never (tmpfs, where the
 	 * tree is the data). Called under vfs_tree_mu.
 	 */
 	bool (*evictable)(struct dentry *d);
+	/*
+	 * permission - what vfs_permission answers for this inode when set (procfs: a
+	 * process's own fd/ directory, fdinfo/'s ptrace check); may call
+	 * vfs_generic_permission. Called without inode->mu, maybe under vfs_tree_mu.
+	 */
+	int (*permission)(const struct vfs_cred *cr, struct inode *ino, int mask);
+	/*
+	 * magic - a magic link (Linux's nd_jump_link: /proc/PID/fd/N, cwd, root): the walk jumps
+	 * to *path (new references), wherever it is, instead of resolving a target string; a
+	 * file with no path (pipe, socket, host stdio) comes back in *file (a new reference)
+	 * and can only end a walk. -ENOSYS: an ordinary symlink (use get_link).
+	 */
+	int (*magic)(struct inode *ino, struct path *path, struct file **file);
 };
 
 /* struct super - one filesystem instance; every inode holds a reference. */
@@ -323,6 +364,7 @@ struct super {
 	uint64_t dev;   /* st_dev */
 	const char *fstype; /* /proc/mounts' type ("tmpfs", "proc", ...); NULL: "tmpfs" */
 	atomic_ulong next_ino;
+	bool rdonly;    /* SB_RDONLY: every mount of it is read-only (a read-only gofer) */
 };
 
 /* struct inode - a file's identity and attributes. Embedded first by filesystems. */
@@ -345,6 +387,10 @@ struct inode {
 	/* The page cache (fs/pagecache.c) of a regular file that can be mmap'd, or NULL
 	 * (mmap fails with ENODEV). Set at creation by the filesystem; immutable. */
 	struct pagecache *pagecache;
+	/* A device node's number (the kernel's dev_t, st_rdev); 0 for everything else. */
+	uint64_t rdev;
+	/* O_TMPFILE file not yet linked (linkat may give it a name unless opened O_EXCL). */
+	bool tmpfile, tmpfile_nolink;
 };
 
 /* inode_init - a new inode with one reference (the caller's), times set to now. */
@@ -360,8 +406,12 @@ int vfs_getattr(struct inode *ino, struct stat *st);
 int vfs_setattr(struct inode *ino, const struct iattr *ia);
 /* inode_setattr_copy - apply @ia to the fields (Linux's setattr_copy). Preconditions: mu. */
 void inode_setattr_copy(struct inode *ino, const struct iattr *ia);
-/* vfs_permission - may @cr do @mask (MAY_*) to @ino? 0 or -EACCES (Linux generic_permission). */
+/*
+ * vfs_permission - may @cr do @mask (MAY_*) to @ino? 0 or -EACCES: the inode's permission
+ * op, else vfs_generic_permission (Linux's generic_permission: mode bits, root's overrides).
+ */
 int vfs_permission(const struct vfs_cred *cr, struct inode *ino, int mask);
+int vfs_generic_permission(const struct vfs_cred *cr, struct inode *ino, int mask);
 
 /*
  * struct dentry - a name in the tree. A positive dentry in the tree is referenced by its
@@ -454,21 +504,32 @@ void mount_detach(struct mount *m);
 struct mount *mount_lookup(struct mount *parent, struct dentry *d);
 /*
  * mount_new_bind - a bind mount of @src (any directory or file of a mounted tree) on
- * @target (mount(2) MS_BIND; submounts of @src are not carried along). The bind shares the
- * tree: unmounting it prunes nothing. One reference in *out (the table holds another).
+ * @target (mount(2) MS_BIND; submounts of @src are not carried along: mount_new_rbind).
+ * The bind shares the tree: unmounting it prunes nothing. One reference in *out (the table
+ * holds another).
  */
 int mount_new_bind(const struct path *src, const struct path *target, bool readonly,
 		   struct mount **out);
 /*
+ * mount_new_rbind - mount(2) MS_BIND|MS_REC: the bind of @src on @target, then a bind of
+ * every mount under @src on the same place in the new one, recursively (Linux's copy_tree;
+ * each copy keeps its read-only flag). One reference to the top bind in *out.
+ */
+int mount_new_rbind(const struct path *src, const struct path *target, struct mount **out);
+/*
  * mount_umount - umount2(2) of @m (the root of a mount with a parent): -EINVAL for the
- * namespace root, -EBUSY while it has submounts or (without @detach) users beyond @holders
- * references the caller knows of. Detaches it from the table.
+ * namespace root, -EBUSY (without @detach) while it has submounts or users beyond @holders
+ * references the caller knows of. Detaches it from the table (with @detach, every mount
+ * under it too, deepest first).
  */
 int mount_umount(struct mount *m, bool detach, long holders);
-/* mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)? */
+/*
+ * mount_readonly - is @m read-only (EROFS for namespace changes and writes through it)?
+ * Linux's __mnt_is_readonly: the mount's flag or its filesystem's.
+ */
 static inline bool mount_readonly(const struct mount *m)
 {
-	return m && m->readonly;
+	return m && (m->readonly || m->root->inode->sb->rdonly);
 }
 
 void path_get(const struct path *p);
@@ -514,7 +575,17 @@ struct vfs_start {
 	const struct vfs_cred *cr;
 	struct path root;
 	struct path start;
+	uint64_t resolve; /* openat2's RESOLVE_* (0 for every other caller) */
 };
+
+/* openat2's resolve flags (linux/openat2.h). */
+#define VFS_RESOLVE_NO_XDEV 0x01
+#define VFS_RESOLVE_NO_MAGICLINKS 0x02
+#define VFS_RESOLVE_NO_SYMLINKS 0x04
+#define VFS_RESOLVE_BENEATH 0x08
+#define VFS_RESOLVE_IN_ROOT 0x10
+#define VFS_RESOLVE_CACHED 0x20
+#define VFS_RESOLVE_ALL 0x3f
 
 #define LOOKUP_FOLLOW 1    /* follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 2 /* the result must be a directory */
@@ -526,6 +597,13 @@ struct vfs_start {
  * (search permission). A trailing slash requires a directory and follows a final symlink.
  */
 int vfs_lookup(const struct vfs_start *s, const char *path, int flags, struct path *out);
+/*
+ * vfs_lookup_file - vfs_lookup, except that a magic link (/proc/PID/fd/N) naming a file that
+ * has no path (a pipe, a socket, the caller's stdio) gives that file (a new reference) in
+ * *fout with *out zeroed, where vfs_lookup fails with -ENXIO.
+ */
+int vfs_lookup_file(const struct vfs_start *s, const char *path, int flags, struct path *out,
+		    struct file **fout);
 
 int vfs_mkdir(const struct vfs_start *s, const char *path, uint32_t mode);
 int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
@@ -535,8 +613,55 @@ int vfs_mknod_reg(const struct vfs_start *s, const char *path, uint32_t mode);
  * a socket inode fails with -ENXIO.
  */
 int vfs_mknod_sock(const struct vfs_start *s, const char *path, uint32_t mode, struct path *out);
-/* vfs_mknod - a regular file, FIFO or socket node (@mode has the S_IFMT type). */
-int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode);
+/*
+ * vfs_mknod - a regular file, FIFO, socket or device node (@mode has the S_IFMT type; @rdev
+ * the device number of S_IFCHR/S_IFBLK, which need @cap_mknod: -EPERM after the name and
+ * directory checks, as Linux's vfs_mknod).
+ */
+int vfs_mknod(const struct vfs_start *s, const char *path, uint32_t mode, uint64_t rdev,
+	      bool cap_mknod);
+/*
+ * vfs_chrdev_fops / vfs_blkdev_fops - what an open of a device node of any filesystem gets:
+ * the open finds the Sentry's driver by inode->rdev (fs/dev/: memory devices, tty, ptmx,
+ * pts) and becomes its file; unknown devices and every block device give -ENXIO.
+ */
+extern const struct file_ops vfs_chrdev_fops, vfs_blkdev_fops;
+
+/*
+ * Extended attributes (fs/xattr.c): Linux's vfs_{get,set,list,remove}xattr with
+ * xattr_permission. @cr asks; @admin: CAP_SYS_ADMIN (trusted.*, security.*); @fowner:
+ * CAP_FOWNER (user.* in sticky dirs). @p names the file (its mount: EROFS). Sizes and
+ * errors as the syscalls: -ERANGE (name length, buffer too small), -E2BIG, -ENODATA,
+ * -EEXIST, -EOPNOTSUPP, -EPERM, -EACCES, -EROFS.
+ */
+#define VFS_XATTR_NAME_MAX 255
+#define VFS_XATTR_SIZE_MAX 65536
+#define VFS_XATTR_LIST_MAX 65536
+struct vfs_xattr_who {
+	const struct vfs_cred *cr;
+	bool admin, fowner;
+};
+ssize_t vfs_getxattr(const struct vfs_xattr_who *w, const struct path *p, const char *name,
+		     void *buf, size_t size);
+ssize_t vfs_listxattr(const struct vfs_xattr_who *w, const struct path *p, char *buf,
+		      size_t size);
+int vfs_setxattr(const struct vfs_xattr_who *w, const struct path *p, const char *name,
+		 const void *value, size_t size, int flags);
+int vfs_removexattr(const struct vfs_xattr_who *w, const struct path *p, const char *name);
+/*
+ * struct simple_xattrs - an in-memory attribute list for filesystems that keep their own
+ * (tmpfs; Linux's simple_xattrs). Protected by the caller (tmpfs: inode->mu).
+ */
+struct simple_xattr;
+struct simple_xattrs {
+	struct simple_xattr *head;
+};
+ssize_t simple_xattr_get(struct simple_xattrs *xs, const char *name, void *buf, size_t size);
+ssize_t simple_xattr_list(struct simple_xattrs *xs, char *buf, size_t size);
+int simple_xattr_set(struct simple_xattrs *xs, const char *name, const void *value,
+		     size_t size, int flags);
+int simple_xattr_remove(struct simple_xattrs *xs, const char *name);
+void simple_xattrs_free(struct simple_xattrs *xs);
 int vfs_symlink(const struct vfs_start *s, const char *target, const char *path);
 /* vfs_link - @flags: LOOKUP_FOLLOW (AT_SYMLINK_FOLLOW), LOOKUP_EMPTY (AT_EMPTY_PATH). */
 int vfs_link(const struct vfs_start *os, const char *opath, const struct vfs_start *ns,

@@ -61,6 +61,7 @@ static void fid_free(struct gofer_fid *f)
 		close(f->parent_fd);
 	if (f->open_fd >= 0)
 		close(f->open_fd);
+	gofer_xattr_free(f->xattr);
 	free(f->name);
 	free(f);
 }

@@ -38,10 +38,12 @@ static const int gofer_syscalls[] = {
 	SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(close), SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fstatfs), SCMP_SYS(lseek),
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendto), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
+	SCMP_SYS(sendmsg), /* replies carrying a donated fd (SCM_RIGHTS) */
 	SCMP_SYS(getdents64), SCMP_SYS(fchmod), SCMP_SYS(fchownat), SCMP_SYS(fchown),
 	SCMP_SYS(ftruncate), SCMP_SYS(utimensat), SCMP_SYS(mkdirat), SCMP_SYS(mknodat),
 	SCMP_SYS(symlinkat), SCMP_SYS(linkat), SCMP_SYS(readlinkat), SCMP_SYS(unlinkat),
 	SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	SCMP_SYS(fgetxattr), SCMP_SYS(flistxattr), SCMP_SYS(fsetxattr), SCMP_SYS(fremovexattr),
 	/* event loop and time */
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),

@@ -29,6 +29,10 @@
  *           process). gofer_serve() refuses to serve when that fails.
  * @max_msize: largest msize to negotiate; 0 means P9_MSIZE_DEFAULT (1 MiB), which is also the
  *             upper bound.
+ * @no_fd_donation: never send host fds (P9_OPEN_DONATE_FD requests get a plain reply, so
+ *                  every byte goes through Tread/Twrite). By default a regular file opened
+ *                  by Tlopen/Tlcreate is donated when the client asks: the fd has exactly
+ *                  the access the open had (read-only mounts: O_RDONLY only).
  */
 struct gofer_config {
 	int root_fd;
@@ -37,6 +41,7 @@ struct gofer_config {
 	bool readonly;
 	bool confine;
 	uint32_t max_msize;
+	bool no_fd_donation;
 };
 
 /**

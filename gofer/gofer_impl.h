@@ -40,6 +40,8 @@
  * @open_fd: fd opened by Tlopen/Tlcreate for I/O, or -1.
  * @open_flags: the O_* access flags @open_fd was opened with.
  * @uid: the attach uid (owner for files this fid creates), or -1.
+ * @xattr: an xattr fid's state (Txattrwalk's value to read, or Txattrcreate's to write
+ *	and set at Tclunk), else NULL (ops_xattr.c).
  * @next: hash chain.
  */
 struct gofer_fid {
@@ -53,6 +55,7 @@ struct gofer_fid {
 	int open_fd;
 	int open_flags;
 	uint32_t uid;
+	struct gofer_xattr *xattr;
 	struct gofer_fid *next;
 };
 
@@ -67,6 +70,8 @@ struct gofer_server;
  * @in, @in_len: receive buffer (capacity srv->max_msize) and bytes held.
  * @out, @out_len, @out_pos: reply being sent (capacity srv->max_msize).
  * @fids: hash of struct gofer_fid by id; @nfids how many.
+ * @donate_fd: an fd to send with the reply in @out (SCM_RIGHTS, fd donation: a dup of a
+ *             fid's open_fd, set by lopen/lcreate), closed once sent; -1 for none.
  */
 struct gofer_conn {
 	struct gofer_server *srv;
@@ -79,6 +84,7 @@ struct gofer_conn {
 	size_t out_len, out_pos;
 	struct gofer_fid *fids[GOFER_FID_BUCKETS];
 	unsigned nfids;
+	int donate_fd;
 	void *watchers;	/* struct ev_io[2] (read, write), opaque to the handlers */
 };
 
@@ -88,10 +94,12 @@ struct gofer_conn {
  * @readonly: refuse mutations with EROFS.
  * @max_msize: msize ceiling.
  * @nlive: connections still open; the loop stops at 0.
+ * @donate: answer P9_OPEN_DONATE_FD requests with the open fd (gofer_config.no_fd_donation).
  */
 struct gofer_server {
 	int root_fd;
 	bool readonly;
+	bool donate;
 	uint32_t max_msize;
 	int nlive;
 	void *loop;
@@ -136,6 +144,7 @@ extern const gofer_handler_fn gofer_handlers[P9_TMAX];
 int gofer_version(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_attach(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+int gofer_walkgetattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_setattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_lopen(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
@@ -153,6 +162,25 @@ int gofer_unlinkat(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg
 int gofer_renameat(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_rename(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
 int gofer_remove(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+
+/* ops_xattr.c: Txattrwalk, Txattrcreate, and reads/writes/clunks of xattr fids. */
+struct gofer_xattr;
+int gofer_xattrwalk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+int gofer_xattrcreate(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep);
+/* gofer_xattr_read/write - Tread/Twrite of an xattr fid; 1 when @f is not one (not handled). */
+int gofer_xattr_read(struct gofer_conn *c, struct gofer_fid *f, const struct p9_msg *req,
+		     struct p9_msg *rep);
+int gofer_xattr_write(struct gofer_conn *c, struct gofer_fid *f, const struct p9_msg *req,
+		      struct p9_msg *rep);
+/* gofer_xattr_commit - Tclunk of a Txattrcreate fid: set (or remove) the attribute. */
+int gofer_xattr_commit(struct gofer_fid *f);
+void gofer_xattr_free(struct gofer_xattr *x);
+/*
+ * gofer_donate - after a successful Tlopen/Tlcreate of @f into @fd: when @req asked for it
+ * and @fd is a regular file (fstat @st), queue a dup of @fd to go with the reply. Never
+ * fails (no dup: no donation).
+ */
+void gofer_donate(struct gofer_conn *c, const struct p9_msg *req, int fd, const struct stat *st);
 
 /* server.c: true when @req would change the tree (answered EROFS in read-only mode). */
 bool gofer_is_mutation(const struct p9_msg *req);

@@ -4,6 +4,6 @@ LIB_SRCS += $(wildcard gofer/p9/*.c)
 
 # The gofer server (gofer_serve, gofer/gofer.h) lands in libsentry.a; `runsc gofer` calls it.
 GOFER_SRCS := gofer/server.c gofer/fid.c gofer/ops.c gofer/ops_file.c gofer/ops_dir.c \
-              gofer/filter.c
+              gofer/filter.c gofer/ops_xattr.c
 SENTRY_SRCS += $(GOFER_SRCS)
 # It needs libev (loop), libseccomp and libcap (confinement): in LIBS in the Makefile.

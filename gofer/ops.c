@@ -88,9 +88,13 @@ static int fid_clone(const struct gofer_fid *from, struct gofer_fid *to)
 	return gofer_fid_set(to, fd, pfd, name);
 }
 
-int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+/*
+ * Twalk, and Twalkgetattr's walk: the reply's qids go into rep->rwalk (Rwalkgetattr starts
+ * with the same fields). *last_st gets the stat of the file the new fid names.
+ */
+static int do_walk(struct gofer_conn *c, const struct p9_twalk *t, struct p9_msg *rep,
+		   struct stat *last_st)
 {
-	const struct p9_twalk *t = &req->twalk;
 	struct gofer_fid *f = gofer_fid_lookup(c, t->fid), *nf;
 	int cur, parent = -1, ret = 0;
 	char name[256], *last = NULL;
@@ -126,6 +130,7 @@ int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *re
 			break;
 		}
 		gofer_stat_to_qid(&st, &rep->rwalk.wqids[i]);
+		*last_st = st;
 		if (parent >= 0)
 			close(parent);
 		parent = cur;
@@ -156,6 +161,8 @@ int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *re
 	}
 	if (t->nwname == 0) {
 		/* A clone: the new fid names the same file. */
+		if (fstat(cur, last_st) < 0)
+			memset(last_st, 0, sizeof(*last_st));
 		close(cur);
 		if (nf == f)
 			return 0;
@@ -174,16 +181,17 @@ err:
 	return ret;
 }
 
-int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+int gofer_walk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
 {
-	struct gofer_fid *f = gofer_fid_lookup(c, req->tgetattr.fid);
-	struct p9_stat_dotl *s = &rep->rgetattr.st;
-	struct stat st;
+	struct stat last;
 
-	if (!f)
-		return -EBADF;
-	if (fstat(f->fd, &st) < 0)
-		return -errno;
+	return do_walk(c, &req->twalk, rep, &last);
+}
+
+static void stat_to_p9(const struct stat *st0, struct p9_stat_dotl *s)
+{
+	const struct stat st = *st0;
+
 	s->valid = P9_GETATTR_BASIC;
 	gofer_stat_to_qid(&st, &s->qid);
 	s->mode = st.st_mode;
@@ -200,7 +208,35 @@ int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg 
 	s->mtime_nsec = (uint64_t)st.st_mtim.tv_nsec;
 	s->ctime_sec = (uint64_t)st.st_ctim.tv_sec;
 	s->ctime_nsec = (uint64_t)st.st_ctim.tv_nsec;
+}
+
+int gofer_getattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+{
+	struct gofer_fid *f = gofer_fid_lookup(c, req->tgetattr.fid);
+	struct stat st;
+
+	if (!f)
+		return -EBADF;
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	stat_to_p9(&st, &rep->rgetattr.st);
 	return 0;
+}
+
+/*
+ * Twalkgetattr (our extension, like gVisor's): a Twalk whose reply also carries the walked
+ * file's attributes, read from the very fd the new fid holds, so a lookup is one round trip.
+ * A short walk has no attributes (valid 0).
+ */
+int gofer_walkgetattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+{
+	struct stat last;
+	int r = do_walk(c, &req->twalkgetattr, rep, &last);
+
+	memset(&rep->rwalkgetattr.st, 0, sizeof(rep->rwalkgetattr.st));
+	if (r == 0 && rep->rwalkgetattr.nwqid == req->twalkgetattr.nwname)
+		stat_to_p9(&last, &rep->rwalkgetattr.st);
+	return r;
 }
 
 static int setattr_mode(struct gofer_fid *f, mode_t mode)
@@ -357,9 +393,21 @@ static int gofer_statfs(struct gofer_conn *c, const struct p9_msg *req, struct p
 	return 0;
 }
 
-static int gofer_xattr(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+/* Tread/Twrite: xattr fids (ops_xattr.c) carry their value, others read the file. */
+static int gofer_read_any(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
 {
-	return -EOPNOTSUPP;	/* no xattrs yet: clients treat this as "not supported" */
+	struct gofer_fid *f = gofer_fid_lookup(c, req->tread.fid);
+	int r = f ? gofer_xattr_read(c, f, req, rep) : 1;
+
+	return r == 1 ? gofer_read(c, req, rep) : r;
+}
+
+static int gofer_write_any(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
+{
+	struct gofer_fid *f = gofer_fid_lookup(c, req->twrite.fid);
+	int r = f ? gofer_xattr_write(c, f, req, rep) : 1;
+
+	return r == 1 ? gofer_write(c, req, rep) : r;
 }
 
 /*
@@ -394,7 +442,14 @@ static int gofer_flush(struct gofer_conn *c, const struct p9_msg *req, struct p9
 
 static int gofer_clunk(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
 {
-	return gofer_fid_clunk(c, req->tclunk.fid);
+	struct gofer_fid *f = gofer_fid_lookup(c, req->tclunk.fid);
+	int r = 0;
+
+	/* A Txattrcreate fid sets its attribute now; the fid goes either way (9P2000.L). */
+	if (f && f->xattr)
+		r = gofer_xattr_commit(f);
+	int e = gofer_fid_clunk(c, req->tclunk.fid);
+	return r < 0 ? r : e;
 }
 
 static int gofer_auth(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *rep)
@@ -408,20 +463,21 @@ const gofer_handler_fn gofer_handlers[P9_TMAX] = {
 	[P9_TATTACH] = gofer_attach,
 	[P9_TFLUSH] = gofer_flush,
 	[P9_TWALK] = gofer_walk,
+	[P9_TWALKGETATTR] = gofer_walkgetattr,
 	[P9_TCLUNK] = gofer_clunk,
 	[P9_TREMOVE] = gofer_remove,
 	[P9_TGETATTR] = gofer_getattr,
 	[P9_TSETATTR] = gofer_setattr,
 	[P9_TREADLINK] = gofer_readlink,
 	[P9_TSTATFS] = gofer_statfs,
-	[P9_TXATTRWALK] = gofer_xattr,
-	[P9_TXATTRCREATE] = gofer_xattr,
+	[P9_TXATTRWALK] = gofer_xattrwalk,
+	[P9_TXATTRCREATE] = gofer_xattrcreate,
 	[P9_TLOCK] = gofer_lock,
 	[P9_TGETLOCK] = gofer_getlock,
 	[P9_TLOPEN] = gofer_lopen,
 	[P9_TLCREATE] = gofer_lcreate,
-	[P9_TREAD] = gofer_read,
-	[P9_TWRITE] = gofer_write,
+	[P9_TREAD] = gofer_read_any,
+	[P9_TWRITE] = gofer_write_any,
 	[P9_TREADDIR] = gofer_readdir,
 	[P9_TFSYNC] = gofer_fsync,
 	[P9_TMKDIR] = gofer_mkdir,

@@ -53,6 +53,7 @@ int gofer_lopen(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg *r
 	}
 	f->open_fd = fd;
 	f->open_flags = flags;
+	gofer_donate(c, req, fd, &st);
 	gofer_stat_to_qid(&st, &rep->rlopen.qid);
 	rep->rlopen.iounit = conn_iounit(c);
 	return 0;
@@ -110,6 +111,7 @@ int gofer_lcreate(struct gofer_conn *c, const struct p9_msg *req, struct p9_msg 
 	}
 	f->open_fd = fd;
 	f->open_flags = flags;
+	gofer_donate(c, req, fd, &st);
 	gofer_stat_to_qid(&st, &rep->rlcreate.qid);
 	rep->rlcreate.iounit = conn_iounit(c);
 	return 0;

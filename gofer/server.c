@@ -16,9 +16,9 @@
 #include "lib/log.h"
 
 /*
- * Host fd donation (DESIGN.md §8: SCM_RIGHTS of a regular file's fd so the Sentry reads and
- * writes without a round trip) is a later optimisation: it needs a side channel in Rlopen
- * (recvmsg on the Sentry side) and is not implemented; every byte goes through Tread/Twrite.
+ * Host fd donation (DESIGN.md §8): an Rlopen/Rlcreate answering a P9_OPEN_DONATE_FD request
+ * may carry the open fd of a regular file as SCM_RIGHTS on its first bytes (c->donate_fd),
+ * so the Sentry reads and writes it without a round trip per call.
  */
 
 enum { W_READ, W_WRITE };
@@ -37,6 +37,8 @@ static void conn_close(struct gofer_conn *c)
 
 	ev_io_stop(loop, &w[W_READ]);
 	ev_io_stop(loop, &w[W_WRITE]);
+	if (c->donate_fd >= 0)
+		close(c->donate_fd);
 	gofer_fid_clunk_all(c);
 	close(c->sock);
 	free(c->in);
@@ -105,9 +107,49 @@ static int conn_handle(struct gofer_conn *c, const struct p9_msg *req)
 		if (p9_encode(&rep, c->out, c->msize, &len) < 0)
 			return -EPROTO;
 	}
+	if (c->donate_fd >= 0 && !p9_reply_fd_ok(req, &rep)) {
+		close(c->donate_fd); /* the open failed after all: the client expects no fd */
+		c->donate_fd = -1;
+	}
 	c->out_len = len;
 	c->out_pos = 0;
 	return 0;
+}
+
+void gofer_donate(struct gofer_conn *c, const struct p9_msg *req, int fd, const struct stat *st)
+{
+	if (!c->srv->donate || !p9_reply_may_carry_fd(req) || !S_ISREG(st->st_mode) ||
+	    c->donate_fd >= 0)
+		return;
+	/* A dup: the fid keeps its own fd for Tread/Twrite/Tfsync, and a clunk before the
+	 * reply is flushed cannot close the one being sent. */
+	c->donate_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* Send the first bytes of the reply with c->donate_fd attached (SCM_RIGHTS). */
+static ssize_t send_with_fd(struct gofer_conn *c)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { c->out, c->out_len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	ssize_t n;
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->donate_fd, sizeof(int));
+	n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
+	if (n > 0) { /* the fd went with the first byte: our copy is no longer needed */
+		close(c->donate_fd);
+		c->donate_fd = -1;
+	}
+	return n;
 }
 
 /* Send what is pending. Returns 1 when everything went, 0 when the socket is full, -errno. */
@@ -115,8 +157,10 @@ static int conn_flush(struct gofer_conn *c)
 {
 	while (c->out_pos < c->out_len) {
 		/* MSG_NOSIGNAL: a client that hung up must not kill the gofer with SIGPIPE. */
-		ssize_t n = send(c->sock, c->out + c->out_pos, c->out_len - c->out_pos,
-				 MSG_NOSIGNAL);
+		ssize_t n = c->donate_fd >= 0 && c->out_pos == 0
+				    ? send_with_fd(c)
+				    : send(c->sock, c->out + c->out_pos,
+					   c->out_len - c->out_pos, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -226,6 +270,7 @@ static int conn_add(struct gofer_server *srv, int sock)
 		goto err;
 	c->srv = srv;
 	c->sock = sock;
+	c->donate_fd = -1;
 	c->msize = srv->max_msize;
 	c->in = malloc(srv->max_msize);
 	c->out = malloc(srv->max_msize);
@@ -263,6 +308,7 @@ int gofer_serve(const struct gofer_config *cfg)
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	srv.readonly = cfg->readonly;
+	srv.donate = !cfg->no_fd_donation;
 	srv.max_msize = cfg->max_msize ? cfg->max_msize : P9_MSIZE_DEFAULT;
 	if (srv.max_msize > P9_MSIZE_DEFAULT)
 		srv.max_msize = P9_MSIZE_DEFAULT;

@@ -57,6 +57,7 @@ int dev_inode_new(struct super *sb, uint32_t perm, uint32_t uid, uint32_t gid,
 	inode_init(&di->base, &dev_chr_iops, fops, sb, S_IFCHR | (perm & 07777), uid, gid);
 	di->major = major;
 	di->minor = minor;
+	di->base.rdev = makedev(major, minor);
 	di->index = -1;
 	*out = di;
 	return 0;
@@ -80,6 +81,37 @@ static const struct dev_node {
 	{ "console", 0600, TTY_MAJOR, 1, &dev_console_fops },
 	{ "ptmx", 0666, TTY_MAJOR, 2, &pty_master_fops },
 };
+
+/*
+ * Device nodes made by mknod (any filesystem): Linux's chrdev_open. The driver is found by
+ * number among the devices the Sentry has; the file takes its ops and runs their open.
+ */
+static int chrdev_open(struct file *f)
+{
+	struct inode *ino = file_inode(f);
+	uint32_t maj = major(ino->rdev), min = minor(ino->rdev);
+	const struct file_ops *fops = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++)
+		if (dev_nodes[i].major == maj && dev_nodes[i].minor == min)
+			fops = dev_nodes[i].fops;
+	if (maj == PTY_MAJOR_SLAVE && min < PTY_MAX)
+		fops = &pty_slave_fops; /* its open finds the pty by devpts_index */
+	if (!fops)
+		return -ENXIO;
+	f->ops = fops;
+	return fops->open ? fops->open(f) : 0;
+}
+
+/* Block devices: the Sentry has none (gVisor neither). */
+static int blkdev_open(struct file *f)
+{
+	(void)f;
+	return -ENXIO;
+}
+
+const struct file_ops vfs_chrdev_fops = { .open = chrdev_open };
+const struct file_ops vfs_blkdev_fops = { .open = blkdev_open };
 
 static const struct dev_link {
 	const char *name, *target;

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,9 @@ void devpts_remove(int index)
 
 int devpts_index(struct inode *ino)
 {
+	if (ino && ino->ops != &dev_chr_iops && S_ISCHR(ino->mode) &&
+	    major(ino->rdev) == PTY_MAJOR_SLAVE && minor(ino->rdev) < PTY_MAX)
+		return (int)minor(ino->rdev); /* a node made by mknod elsewhere */
 	if (!ino || ino->ops != &dev_chr_iops)
 		return -1;
 	return to_dev_inode(ino)->index;

@@ -6,11 +6,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/refcount.h"
+#include "sentry/host/host.h"
 
 struct p9c {
 	struct refcount ref;
@@ -26,8 +26,8 @@ struct p9c {
 static int send_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
+		ssize_t w = host_send(fd, p, n);
+		if (w == -EINTR)
 			continue;
 		if (w <= 0)
 			return -EIO;
@@ -37,12 +37,40 @@ static int send_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int recv_all(int fd, uint8_t *p, size_t n)
+/*
+ * The fds that came with one reply (SCM_RIGHTS, fd donation): the first is kept in @fd, any
+ * other is closed and counted in @extra; @trunc records that the kernel dropped some.
+ */
+struct reply_fds {
+	int fd;
+	int extra;
+	bool trunc;
+};
+
+static void reply_fds_drop(struct reply_fds *rf)
+{
+	if (rf->fd >= 0)
+		host_close(rf->fd);
+	rf->fd = -1;
+}
+
+/* Receive exactly @n bytes, collecting any fds that come with them into @rf. */
+static int recv_all(int fd, uint8_t *p, size_t n, struct reply_fds *rf)
 {
 	while (n) {
-		ssize_t r = recv(fd, p, n, 0);
-		if (r < 0 && errno == EINTR)
+		int fds[1], nfds, trunc;
+		ssize_t r = host_recv_fds(fd, p, n, fds, 1, &nfds, &trunc);
+
+		if (r == -EINTR)
 			continue;
+		if (nfds > 0 && rf->fd < 0) {
+			rf->fd = fds[0];
+			rf->extra += nfds - 1;
+		} else if (nfds > 0) {
+			host_close(fds[0]);
+			rf->extra += nfds;
+		}
+		rf->trunc |= trunc != 0;
 		if (r <= 0)
 			return -EIO;
 		p += r;
@@ -59,13 +87,16 @@ static int fail(struct p9c *c, const char *why)
 	return -EIO;
 }
 
-int p9c_rpc(struct p9c *c, const struct p9_msg *t, struct p9_msg *r)
+int p9c_rpc_fd(struct p9c *c, const struct p9_msg *t, struct p9_msg *r, int *fdp)
 {
+	struct reply_fds rf = { .fd = -1 };
 	struct p9_msg m = *t;
 	uint32_t size;
 	size_t len;
 	int e;
 
+	if (fdp)
+		*fdp = -1;
 	if (c->broken)
 		return -EIO;
 	if (m.type != P9_TVERSION) {
@@ -78,21 +109,54 @@ int p9c_rpc(struct p9c *c, const struct p9_msg *t, struct p9_msg *r)
 		return e == -EMSGSIZE ? -ENAMETOOLONG : -EINVAL; /* our request, not the server */
 	if (send_all(c->sock, c->tbuf, len) < 0)
 		return fail(c, "send failed");
-	if (recv_all(c->sock, c->rbuf, 4) < 0)
-		return fail(c, "connection closed");
-	if (p9_frame_size(c->rbuf, 4, c->msize, &size) < 0)
-		return fail(c, "bad reply size");
-	if (recv_all(c->sock, c->rbuf + 4, size - 4) < 0)
-		return fail(c, "connection closed");
-	if (p9_decode(c->rbuf, size, c->msize, r) < 0)
-		return fail(c, "malformed reply");
-	if (r->tag != m.tag)
-		return fail(c, "reply with the wrong tag");
-	if (r->type == P9_RLERROR && m.type != P9_TVERSION)
-		return p9_rlerror_errno(r->rlerror.ecode);
-	if (r->type != m.type + 1)
-		return fail(c, "reply of the wrong type");
-	return 0;
+	/* One request at a time: whatever fds arrive while its reply is read belong to it. */
+	if (recv_all(c->sock, c->rbuf, 4, &rf) < 0) {
+		e = fail(c, "connection closed");
+		goto out;
+	}
+	if (p9_frame_size(c->rbuf, 4, c->msize, &size) < 0) {
+		e = fail(c, "bad reply size");
+		goto out;
+	}
+	if (recv_all(c->sock, c->rbuf + 4, size - 4, &rf) < 0) {
+		e = fail(c, "connection closed");
+		goto out;
+	}
+	if (p9_decode(c->rbuf, size, c->msize, r) < 0) {
+		e = fail(c, "malformed reply");
+		goto out;
+	}
+	if (r->tag != m.tag) {
+		e = fail(c, "reply with the wrong tag");
+		goto out;
+	}
+	if ((rf.fd >= 0 || rf.extra) && (!fdp || rf.extra || !p9_reply_fd_ok(&m, r))) {
+		e = fail(c, "an fd came with a reply that cannot carry one");
+		goto out;
+	}
+	if (rf.trunc) /* e.g. the Sentry at its fd limit: carry on without the fd */
+		log_warn("gofer client: a donated fd was dropped by the host");
+	if (r->type == P9_RLERROR && m.type != P9_TVERSION) {
+		e = p9_rlerror_errno(r->rlerror.ecode);
+		goto out;
+	}
+	if (r->type != m.type + 1) {
+		e = fail(c, "reply of the wrong type");
+		goto out;
+	}
+	if (fdp) {
+		*fdp = rf.fd;
+		rf.fd = -1;
+	}
+	e = 0;
+out:
+	reply_fds_drop(&rf);
+	return e;
+}
+
+int p9c_rpc(struct p9c *c, const struct p9_msg *t, struct p9_msg *r)
+{
+	return p9c_rpc_fd(c, t, r, NULL);
 }
 
 void p9c_lock(struct p9c *c)
@@ -150,7 +214,7 @@ int p9c_new(int sock, uint32_t msize, struct p9c **out)
 	if (!msize || msize > P9_MSIZE_DEFAULT)
 		msize = P9_MSIZE_DEFAULT;
 	if (!c) {
-		close(sock);
+		host_close(sock);
 		return -ENOMEM;
 	}
 	refcount_init(&c->ref);
@@ -190,7 +254,7 @@ void p9c_put(struct p9c *c)
 {
 	if (!refcount_dec(&c->ref))
 		return;
-	close(c->sock);
+	host_close(c->sock);
 	pthread_mutex_destroy(&c->mu);
 	free(c->tbuf);
 	free(c->rbuf);

@@ -14,7 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/gofer/hostfd.h"
 #include "lib/compiler.h"
+#include "lib/log.h"
+#include "sentry/host/host.h"
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -32,6 +35,7 @@ struct gofer_inode {
 struct gofer_file {
 	uint32_t fid; /* opened */
 	uint32_t iounit;
+	int host_fd;  /* donated by the gofer (regular files), or -1: I/O over 9P */
 };
 
 #define to_gi(ino) container_of(ino, struct gofer_inode, base)
@@ -152,19 +156,42 @@ static int walk(struct p9c *c, uint32_t dirfid, const char *name, size_t len, ui
 	return 0;
 }
 
+/* Walk one name from @dirfid to a new fid with its attributes: one Twalkgetattr round trip. */
+static int walk_getattr(struct p9c *c, uint32_t dirfid, const char *name, size_t len,
+			uint32_t *newfid, struct p9_stat_dotl *st)
+{
+	struct p9_msg t = { .type = P9_TWALKGETATTR }, r;
+	int e;
+
+	t.twalkgetattr.fid = dirfid;
+	t.twalkgetattr.newfid = p9c_fid_alloc(c);
+	t.twalkgetattr.nwname = 1;
+	t.twalkgetattr.wnames[0] = (struct p9_str){ name, len };
+	e = p9c_call(c, &t, &r);
+	if (e < 0)
+		return e;
+	if (r.rwalkgetattr.nwqid != 1)
+		return r.rwalkgetattr.nwqid > 1 ? -EIO : -ENOENT; /* a short walk makes no fid */
+	*newfid = t.twalkgetattr.newfid;
+	if (!(r.rwalkgetattr.st.valid & P9_GETATTR_MODE)) {
+		p9c_clunk(c, *newfid);
+		return -EIO; /* we cannot even tell the type */
+	}
+	*st = r.rwalkgetattr.st;
+	return 0;
+}
+
 /* Walk @name in @dir and make its inode. */
 static int walk_inode(struct inode *dir, const char *name, struct gofer_inode **out)
 {
 	struct gofer_inode *gd = to_gi(dir);
 	struct p9_stat_dotl st;
 	uint32_t fid;
-	int e = walk(gd->c, gi_fid(gd), name, strlen(name), &fid);
+	int e = walk_getattr(gd->c, gi_fid(gd), name, strlen(name), &fid, &st);
 
 	if (e < 0)
 		return e;
-	e = do_getattr(gd->c, fid, &st);
-	if (e == 0)
-		e = gi_new(dir->sb, gd->c, fid, &st, out);
+	e = gi_new(dir->sb, gd->c, fid, &st, out);
 	if (e < 0)
 		p9c_clunk(gd->c, fid);
 	return e;
@@ -451,6 +478,32 @@ static void gofer_release(struct inode *ino)
 	free(gi);
 }
 
+/* Extended attributes: through the gofer (fs/gofer/xattr.c); nothing cached. */
+static ssize_t gofer_getxattr(struct inode *ino, const char *name, void *buf, size_t size)
+{
+	return p9c_getxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, buf, size);
+}
+
+static ssize_t gofer_listxattr(struct inode *ino, char *buf, size_t size)
+{
+	return p9c_getxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), "", buf, size);
+}
+
+static int gofer_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			  int flags)
+{
+	return p9c_setxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, value, size, (uint32_t)flags);
+}
+
+static int gofer_removexattr(struct inode *ino, const char *name)
+{
+	return p9c_setxattr(to_gi(ino)->c, gi_fid(to_gi(ino)), name, NULL, 0, P9_XATTR_REMOVE);
+}
+
+#define GOFER_XATTR_OPS                                                                      \
+	.getxattr = gofer_getxattr, .listxattr = gofer_listxattr, .setxattr = gofer_setxattr, \
+	.removexattr = gofer_removexattr
+
 /* A gofer dentry is a cache of the server's tree: dropped, it is walked again on demand
  * (attributes refetched, the same st_ino from the qid). */
 static bool gofer_evictable(struct dentry *d)
@@ -460,6 +513,7 @@ static bool gofer_evictable(struct dentry *d)
 }
 
 static const struct inode_ops gofer_dir_iops = {
+	GOFER_XATTR_OPS,
 	.lookup = gofer_lookup,
 	.create = gofer_create,
 	.mkdir = gofer_mkdir,
@@ -475,6 +529,7 @@ static const struct inode_ops gofer_dir_iops = {
 };
 
 static const struct inode_ops gofer_file_iops = {
+	GOFER_XATTR_OPS,
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
 	.release = gofer_release,
@@ -482,6 +537,7 @@ static const struct inode_ops gofer_file_iops = {
 };
 
 static const struct inode_ops gofer_link_iops = {
+	GOFER_XATTR_OPS,
 	.get_link = gofer_get_link,
 	.getattr = gofer_getattr,
 	.setattr = gofer_setattr,
@@ -491,10 +547,43 @@ static const struct inode_ops gofer_link_iops = {
 
 /* ---- open files ---- */
 
+/*
+ * Tlopen @fid for @f, asking for the gofer's host fd when @f is a regular file; a donated fd
+ * that fails goferfs_hostfd_check is closed (I/O then goes over 9P).
+ */
+static int open_fid(struct gofer_inode *gi, struct file *f, uint32_t fid, struct gofer_file *gf)
+{
+	struct p9_msg t = { .type = P9_TLOPEN }, r;
+	int accmode = f->flags & O_ACCMODE, fd, e;
+	bool donate = S_ISREG(gi->base.mode) && goferfs_hostfd_reserve();
+
+	t.tlopen.fid = fid;
+	t.tlopen.flags = (uint32_t)accmode | (donate ? P9_OPEN_DONATE_FD : 0);
+	p9c_lock(gi->c);
+	e = p9c_rpc_fd(gi->c, &t, &r, &fd);
+	p9c_unlock(gi->c);
+	gf->host_fd = -1;
+	if (e == 0 && fd >= 0) {
+		e = goferfs_hostfd_check(fd, accmode, r.rlopen.qid.path);
+		if (e < 0) {
+			log_warn("gofer: donated fd refused (%d); using 9P I/O", e);
+			host_close(fd);
+			e = 0;
+		} else {
+			gf->host_fd = fd;
+		}
+	}
+	if (donate && gf->host_fd < 0)
+		goferfs_hostfd_unreserve();
+	if (e < 0)
+		return e;
+	gf->iounit = r.rlopen.iounit;
+	return 0;
+}
+
 static int gofer_open(struct file *f)
 {
 	struct gofer_inode *gi = to_gi(file_inode(f));
-	struct p9_msg t = { .type = P9_TLOPEN }, r;
 	struct gofer_file *gf = calloc(1, sizeof(*gf));
 	uint32_t fid;
 	int e;
@@ -506,16 +595,13 @@ static int gofer_open(struct file *f)
 		free(gf);
 		return e;
 	}
-	t.tlopen.fid = fid;
-	t.tlopen.flags = (uint32_t)(f->flags & O_ACCMODE);
-	e = p9c_call(gi->c, &t, &r);
+	e = open_fid(gi, f, fid, gf);
 	if (e < 0) {
 		p9c_clunk(gi->c, fid);
 		free(gf);
 		return e;
 	}
 	gf->fid = fid;
-	gf->iounit = r.rlopen.iounit;
 	f->priv = gf;
 	return 0;
 }
@@ -525,6 +611,10 @@ static void gofer_file_release(struct file *f)
 	struct gofer_file *gf = f->priv;
 
 	if (gf) {
+		if (gf->host_fd >= 0) {
+			host_close(gf->host_fd);
+			goferfs_hostfd_unreserve();
+		}
 		p9c_clunk(to_gi(file_inode(f))->c, gf->fid);
 		free(gf);
 	}
@@ -548,6 +638,8 @@ static ssize_t gofer_read(struct file *f, struct uio *dst, int64_t *pos)
 	ssize_t done = 0;
 	char *buf = NULL;
 
+	if (gf->host_fd >= 0)
+		return goferfs_hostfd_read(gf->host_fd, dst, pos);
 	/*
 	 * Guest buffers are filled after the client lock is released: copying to guest memory
 	 * can fault in a file mapping, whose page cache may read through this client.
@@ -606,13 +698,27 @@ static ssize_t gofer_write(struct file *f, struct uio *src, int64_t *pos)
 	char *buf;
 
 	if (f->flags & O_APPEND) {
-		refresh(ino);
+		int64_t size;
+		bool fresh = false;
+
+		/* The end of file is the host's: ask it (fstat on the donated fd is cheaper
+		 * than a Tgetattr round trip). */
+		if (gf->host_fd >= 0)
+			fresh = goferfs_hostfd_size(gf->host_fd, &size) == 0;
+		else
+			refresh(ino);
 		pthread_mutex_lock(&ino->mu);
+		if (fresh)
+			ino->size = size;
 		*pos = ino->size;
 		pthread_mutex_unlock(&ino->mu);
 	}
 	if (!src->resid)
 		return 0;
+	if (gf->host_fd >= 0) {
+		done = goferfs_hostfd_write(gf->host_fd, ino, src, pos);
+		goto out;
+	}
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -643,6 +749,7 @@ static ssize_t gofer_write(struct file *f, struct uio *src, int64_t *pos)
 			break;
 	}
 	free(buf);
+out:
 	if (done > 0) {
 		pthread_mutex_lock(&ino->mu);
 		if (*pos > ino->size)
@@ -743,7 +850,6 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 	uint32_t fid;
 	int e = p9c_new(sock, 0, &c);
 
-	(void)readonly;
 	if (e < 0)
 		return e;
 	fid = p9c_fid_alloc(c);
@@ -766,6 +872,7 @@ int goferfs_new_root(int sock, bool readonly, struct dentry **out)
 	}
 	sb->dev = atomic_fetch_add(&gofer_next_dev, 1);
 	sb->fstype = "9p";
+	sb->rdonly = readonly; /* EROFS in the Sentry, before any request (the gofer refuses too) */
 	atomic_init(&sb->next_ino, 1);
 	refcount_init(&sb->ref);
 	e = gi_new(sb, c, fid, &st, &gi);

@@ -38,10 +38,27 @@ uint32_t p9c_fid_alloc(struct p9c *c);
 void p9c_lock(struct p9c *c);
 void p9c_unlock(struct p9c *c);
 int p9c_rpc(struct p9c *c, const struct p9_msg *t, struct p9_msg *r);
+/*
+ * p9c_rpc_fd - p9c_rpc for a request that may bring back a donated host fd
+ * (P9_OPEN_DONATE_FD): *@fd is that fd (the caller owns it; opened close-on-exec) or -1.
+ * An fd on a reply that may not carry one, or more than one, is a protocol failure (-EIO,
+ * the fds are closed). The fd is not checked here (see goferfs_hostfd_check).
+ */
+int p9c_rpc_fd(struct p9c *c, const struct p9_msg *t, struct p9_msg *r, int *fd);
 /* p9c_call - lock, p9c_rpc, unlock: for replies whose views are not needed. */
 int p9c_call(struct p9c *c, const struct p9_msg *t, struct p9_msg *r);
 /* p9c_clunk - Tclunk @fid (errors ignored: the fid is gone either way). */
 void p9c_clunk(struct p9c *c, uint32_t fid);
+
+/*
+ * Extended attributes of the file @fid names (fs/gofer/xattr.c). p9c_getxattr - the value of
+ * @name, or the NUL-separated list when @name is "", into @buf (@size 0: only the length);
+ * its length, -ERANGE if larger than @size, or the host's -errno. p9c_setxattr - set @name
+ * to @value (@flags: XATTR_CREATE/XATTR_REPLACE, or P9_XATTR_REMOVE to remove it).
+ */
+ssize_t p9c_getxattr(struct p9c *c, uint32_t fid, const char *name, void *buf, size_t size);
+int p9c_setxattr(struct p9c *c, uint32_t fid, const char *name, const void *value, size_t size,
+		 uint32_t flags);
 
 /*
  * goferfs_new_root - attach to the server's root over @sock (ownership moves) and return

@@ -6,6 +6,7 @@
 #include "fs/vfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,30 @@ static void hostfile_release(struct file *f)
 	free(hf);
 }
 
+/*
+ * open(2) of /proc/self/fd/N (/dev/stdout...) naming the caller's stdio: a new open file
+ * over a duplicate of the host fd. The Sentry cannot open the host object again, so the
+ * access asked for must be within what the host fd already allows.
+ */
+static int hostfile_reopen(struct file *f, int flags, struct file **out)
+{
+	int fd = host_fd(f), hfl = host_fcntl(fd, F_GETFL, 0), acc = flags & O_ACCMODE, nfd, r;
+	bool want_r = acc == O_RDONLY || acc == O_RDWR, want_w = acc == O_WRONLY || acc == O_RDWR;
+	int hacc = hfl & O_ACCMODE;
+
+	if (hfl < 0)
+		return hfl;
+	if ((want_r && hacc == O_WRONLY) || (want_w && hacc == O_RDONLY))
+		return -EACCES;
+	nfd = host_dup(fd);
+	if (nfd < 0)
+		return nfd;
+	r = hostfile_new(nfd, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC), out);
+	if (r < 0)
+		host_close(nfd);
+	return r;
+}
+
 static const struct file_ops hostfile_ops = {
 	.read = hostfile_read,
 	.write = hostfile_write,
@@ -160,6 +185,7 @@ static const struct file_ops hostfile_ops = {
 	.fstat = hostfile_fstat,
 	.release = hostfile_release,
 	.poll = hostfile_poll,
+	.reopen = hostfile_reopen,
 };
 
 int hostfile_new(int fd, int flags, struct file **out)

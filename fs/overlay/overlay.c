@@ -85,6 +85,7 @@ static void ovl_sync(struct ovl_inode *oi)
 	oi->base.atime = st.st_atim;
 	oi->base.mtime = st.st_mtim;
 	oi->base.ctime = st.st_ctim;
+	oi->base.rdev = st.st_rdev;
 	pthread_mutex_unlock(&oi->base.mu);
 }
 
@@ -102,6 +103,10 @@ static int ovl_inode_new(struct super *sb, struct ovl_fs *fs, struct dentry *upp
 		fops = &ovl_dir_fops;
 	else if (S_ISREG(real->mode))
 		fops = &ovl_file_fops;
+	else if (S_ISCHR(real->mode))
+		fops = &vfs_chrdev_fops; /* devices of either layer open the Sentry's driver */
+	else if (S_ISBLK(real->mode))
+		fops = &vfs_blkdev_fops;
 	inode_init(&oi->base, &ovl_iops, fops, sb, real->mode, real->uid, real->gid);
 	oi->base.ino = lower ? lower->inode->ino : (upper->inode->ino | OVL_UPPER_INO_BIT);
 	refcount_inc(&fs->ref);
@@ -261,6 +266,47 @@ out:
 }
 
 /*
+ * Copy every extended attribute of @from to @to (overlayfs's ovl_copy_xattr). Best effort on
+ * the lower side: a file whose attributes cannot be read (no support, or a gofer that may
+ * not open it, e.g. a directory without read permission) is copied up without them rather
+ * than not at all. Only running out of memory or failing to store fails the copy-up.
+ */
+static int copy_xattrs(struct inode *from, struct inode *to)
+{
+	ssize_t n = from->ops->listxattr ? from->ops->listxattr(from, NULL, 0) : 0;
+	char *names, *val = NULL;
+	int r = 0;
+
+	if (n <= 0)
+		return n == -ENOMEM ? -ENOMEM : 0;
+	names = malloc((size_t)n + 1);
+	if (!names)
+		return -ENOMEM;
+	n = from->ops->listxattr(from, names, (size_t)n);
+	if (n > 0)
+		names[n] = '\0'; /* the last name ends even if the lower's list is malformed */
+	for (ssize_t i = 0; r == 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+		const char *name = names + i;
+		ssize_t len = from->ops->getxattr(from, name, NULL, 0);
+		if (len < 0)
+			continue; /* went away meanwhile, or unreadable */
+		free(val);
+		val = malloc((size_t)len + 1);
+		if (!val) {
+			r = -ENOMEM;
+			break;
+		}
+		len = len ? from->ops->getxattr(from, name, val, (size_t)len) : 0;
+		if (len < 0)
+			continue; /* changed meanwhile (ERANGE) or went away */
+		r = to->ops->setxattr ? to->ops->setxattr(to, name, val, (size_t)len, 0) : -EOPNOTSUPP;
+	}
+	free(val);
+	free(names);
+	return r;
+}
+
+/*
  * Make the upper copy of @oi's lower file as @name in upper directory @udir: same type,
  * data, mode, owner and times. *out is the new upper dentry (attached, one reference).
  */
@@ -294,8 +340,16 @@ static int copy_one(struct ovl_inode *oi, struct dentry *udir, const char *name,
 			r = dir->ops->symlink ? dir->ops->symlink(dir, ud, target, &cr) : -EPERM;
 		free(target);
 		break;
+	case S_IFCHR:
+	case S_IFBLK:
+		r = dir->ops->mknod ? dir->ops->mknod(dir, ud, st.st_mode, st.st_rdev, &cr) : -EPERM;
+		break;
+	case S_IFIFO:
+	case S_IFSOCK:
+		r = dir->ops->create ? dir->ops->create(dir, ud, st.st_mode, &cr) : -EPERM;
+		break;
 	default:
-		r = -EOPNOTSUPP; /* devices, fifos, sockets: the upper tmpfs cannot hold them */
+		r = -EOPNOTSUPP;
 	}
 	if (r < 0) {
 		dentry_put(ud);
@@ -307,6 +361,9 @@ static int copy_one(struct ovl_inode *oi, struct dentry *udir, const char *name,
 		if (r < 0)
 			goto fail;
 	}
+	r = copy_xattrs(lo, ud->inode);
+	if (r < 0)
+		goto fail;
 	if (!S_ISLNK(st.st_mode)) {
 		ia = (struct iattr){ .valid = ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME | ATTR_MTIME,
 				     .mode = st.st_mode, .uid = st.st_uid, .gid = st.st_gid,
@@ -552,11 +609,11 @@ static int ovl_lookup(struct inode *dir, struct dentry *d)
 	return 0;
 }
 
-enum ovl_kind { OVL_REG, OVL_DIR, OVL_LNK };
+enum ovl_kind { OVL_REG, OVL_DIR, OVL_LNK, OVL_DEV };
 
 /* create/mkdir/symlink: the parent is copied up, the new name lives in the upper layer. */
 static int ovl_make(struct inode *dir, struct dentry *d, enum ovl_kind kind, uint32_t mode,
-		    const char *target, const struct vfs_cred *cr)
+		    const char *target, uint64_t rdev, const struct vfs_cred *cr)
 {
 	struct ovl_inode *od = to_ovl(dir), *oi;
 	struct dentry *ud;
@@ -582,6 +639,9 @@ static int ovl_make(struct inode *dir, struct dentry *d, enum ovl_kind kind, uin
 	case OVL_LNK:
 		r = udir->ops->symlink ? udir->ops->symlink(udir, ud, target, cr) : -EPERM;
 		break;
+	case OVL_DEV:
+		r = udir->ops->mknod ? udir->ops->mknod(udir, ud, mode, rdev, cr) : -EPERM;
+		break;
 	}
 	if (r == 0) {
 		dentry_attach(ud);
@@ -596,18 +656,54 @@ static int ovl_make(struct inode *dir, struct dentry *d, enum ovl_kind kind, uin
 
 static int ovl_create(struct inode *dir, struct dentry *d, uint32_t mode, const struct vfs_cred *cr)
 {
-	return ovl_make(dir, d, OVL_REG, mode, NULL, cr);
+	return ovl_make(dir, d, OVL_REG, mode, NULL, 0, cr);
 }
 
 static int ovl_mkdir(struct inode *dir, struct dentry *d, uint32_t mode, const struct vfs_cred *cr)
 {
-	return ovl_make(dir, d, OVL_DIR, mode, NULL, cr);
+	return ovl_make(dir, d, OVL_DIR, mode, NULL, 0, cr);
 }
 
 static int ovl_symlink(struct inode *dir, struct dentry *d, const char *target,
 		       const struct vfs_cred *cr)
 {
-	return ovl_make(dir, d, OVL_LNK, 0777, target, cr);
+	return ovl_make(dir, d, OVL_LNK, 0777, target, 0, cr);
+}
+
+static int ovl_mknod(struct inode *dir, struct dentry *d, uint32_t mode, uint64_t rdev,
+		     const struct vfs_cred *cr)
+{
+	return ovl_make(dir, d, OVL_DEV, mode, NULL, rdev, cr);
+}
+
+/* O_TMPFILE: an unnamed file of the upper layer (overlayfs's ovl_tmpfile). */
+static int ovl_tmpfile(struct inode *dir, struct dentry *d, uint32_t mode,
+		       const struct vfs_cred *cr)
+{
+	struct ovl_inode *od = to_ovl(dir), *oi;
+	struct dentry *ud;
+	struct inode *udir;
+	int r = ovl_copy_up(od);
+
+	if (r < 0)
+		return r;
+	udir = od->upper->inode;
+	if (!udir->ops->tmpfile)
+		return -EOPNOTSUPP;
+	r = dentry_new(od->upper, d->name, strlen(d->name), &ud);
+	if (r < 0)
+		return r;
+	r = udir->ops->tmpfile(udir, ud, mode, cr);
+	if (r == 0) {
+		ud->dead = true;
+		r = ovl_inode_new(dir->sb, od->fs, ud, NULL, &oi);
+		if (r == 0) {
+			oi->base.tmpfile = true;
+			ovl_instantiate(d, oi);
+		}
+	}
+	dentry_put(ud);
+	return r;
 }
 
 static int ovl_link(struct dentry *old, struct inode *dir, struct dentry *d)
@@ -635,6 +731,7 @@ static int ovl_link(struct dentry *old, struct inode *dir, struct dentry *d)
 			oi->base.ino = oo->base.ino; /* one file, one st_ino */
 			ovl_instantiate(d, oi);
 			ovl_sync(oo);
+			oo->base.tmpfile = false;
 		}
 	}
 	dentry_put(ud);
@@ -797,6 +894,76 @@ static int ovl_setattr(struct inode *ino, const struct iattr *ia)
 	return r;
 }
 
+/* ---- extended attributes: read from the real file, written to the upper copy ---- */
+
+/* The real inode with a reference (oi->upper may be set by a concurrent copy-up). */
+static struct inode *ovl_real_inode(struct ovl_inode *oi)
+{
+	struct inode *real;
+
+	pthread_mutex_lock(&vfs_tree_mu);
+	real = ovl_real(oi)->inode;
+	inode_get(real);
+	pthread_mutex_unlock(&vfs_tree_mu);
+	return real;
+}
+
+static ssize_t ovl_getxattr(struct inode *ino, const char *name, void *buf, size_t size)
+{
+	struct inode *real = ovl_real_inode(to_ovl(ino));
+	ssize_t r = real->ops->getxattr ? real->ops->getxattr(real, name, buf, size) : -EOPNOTSUPP;
+
+	inode_put(real);
+	return r;
+}
+
+static ssize_t ovl_listxattr(struct inode *ino, char *buf, size_t size)
+{
+	struct inode *real = ovl_real_inode(to_ovl(ino));
+	ssize_t r = real->ops->listxattr ? real->ops->listxattr(real, buf, size) : 0;
+
+	inode_put(real);
+	return r == -EOPNOTSUPP ? 0 : r;
+}
+
+/* overlayfs's ovl_xattr_set: removing an attribute the lower file lacks copies nothing up. */
+static int ovl_xattr_change(struct inode *ino, const char *name, const void *value,
+			    size_t size, int flags, bool remove)
+{
+	struct ovl_inode *oi = to_ovl(ino);
+	struct inode *up;
+	int r;
+
+	if (remove) {
+		ssize_t n = ovl_getxattr(ino, name, NULL, 0);
+		if (n < 0)
+			return n == -EOPNOTSUPP ? -ENODATA : (int)n;
+	}
+	r = ovl_copy_up(oi);
+	if (r < 0)
+		return r;
+	up = ovl_real_inode(oi);
+	if (remove)
+		r = up->ops->removexattr ? up->ops->removexattr(up, name) : -EOPNOTSUPP;
+	else
+		r = up->ops->setxattr ? up->ops->setxattr(up, name, value, size, flags)
+				      : -EOPNOTSUPP;
+	inode_put(up);
+	ovl_sync(oi);
+	return r;
+}
+
+static int ovl_setxattr(struct inode *ino, const char *name, const void *value, size_t size,
+			int flags)
+{
+	return ovl_xattr_change(ino, name, value, size, flags, false);
+}
+
+static int ovl_removexattr(struct inode *ino, const char *name)
+{
+	return ovl_xattr_change(ino, name, NULL, 0, 0, true);
+}
+
 /*
  * Only entries that exist purely in the lower layer can be dropped and found again as they
  * were: an upper copy carries the st_ino of its lower file only while this inode lives, and
@@ -810,6 +977,12 @@ static bool ovl_evictable(struct dentry *d)
 }
 
 static const struct inode_ops ovl_iops = {
+	.mknod = ovl_mknod,
+	.tmpfile = ovl_tmpfile,
+	.getxattr = ovl_getxattr,
+	.listxattr = ovl_listxattr,
+	.setxattr = ovl_setxattr,
+	.removexattr = ovl_removexattr,
 	.lookup = ovl_lookup,
 	.create = ovl_create,
 	.mkdir = ovl_mkdir,

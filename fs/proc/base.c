@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * /proc/PID and /proc/PID/task/TID (Linux's fs/proc/base.c, array.c, task_mmu.c): stat,
- * status, statm, cmdline, environ, comm, maps, limits, mounts, mountinfo, the exe, cwd and
- * root links, fd/ and fdinfo/. Formats follow proc(5) and Linux 6.1.
+ * status, statm, cmdline, environ, comm, maps, smaps, smaps_rollup, mem, io, oom_score(_adj),
+ * wchan, cgroup, limits, mounts, mountinfo, the exe, cwd and root links, fd/ and fdinfo/.
+ * Formats follow proc(5) and Linux 6.1.
  */
 #include "fs/proc/proc_impl.h"
 
@@ -27,16 +28,77 @@ static int info_get(struct proc_inode *pi, unsigned int want, struct procinfo *o
 	return r < 0 ? -ESRCH : 0;
 }
 
+/* ---- snapshots of the VMAs ---- */
+
+/* A copy of one VMA, taken under the mm's lock so residency can be asked for afterwards. */
+struct vma_snap {
+	struct vma_info v;
+	char *name; /* malloc'd: the path, or [heap]/[stack]; NULL for plain anonymous memory */
+};
+
+struct vma_list {
+	struct vma_snap *a;
+	size_t n, cap;
+	int err;
+};
+
+static void vma_collect(const struct vma_info *v, void *arg)
+{
+	struct vma_list *l = arg;
+
+	if (l->err)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct vma_snap *a = realloc(l->a, cap * sizeof(*a));
+		if (!a) {
+			l->err = -ENOMEM;
+			return;
+		}
+		l->a = a;
+		l->cap = cap;
+	}
+	struct vma_snap *sn = &l->a[l->n];
+	sn->v = *v;
+	sn->v.name = sn->v.path = NULL;
+	const char *nm = v->path ? v->path : v->name;
+	if (!nm && (v->flags & MAP_ANONYMOUS) && (v->flags & MAP_TYPE) == MAP_SHARED)
+		nm = "/dev/zero (deleted)"; /* Linux's shmem file behind shared anonymous memory */
+	sn->name = nm ? strdup(nm) : NULL;
+	if (nm && !sn->name) {
+		l->err = -ENOMEM;
+		return;
+	}
+	l->n++;
+}
+
+static void vma_list_free(struct vma_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->a[i].name);
+	free(l->a);
+}
+
+static int vma_snapshot(struct mm *mm, struct vma_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (mm)
+		mm_for_each_vma(mm, vma_collect, l);
+	if (l->err)
+		vma_list_free(l);
+	return l->err;
+}
+
 /* ---- memory figures from the VMAs ---- */
 
 struct vm_stats {
 	uint64_t size, rss, data, stack, exec;
+	uint64_t rss_file, rss_shmem; /* of rss: file pages, shared anonymous memory */
 	gva_t start_code, end_code, start_stack;
 };
 
-static void vm_add(const struct vma_info *v, void *arg)
+static void vm_add(const struct vma_info *v, struct vm_stats *s)
 {
-	struct vm_stats *s = arg;
 	uint64_t len = v->end - v->start;
 
 	s->size += len;
@@ -55,11 +117,28 @@ static void vm_add(const struct vma_info *v, void *arg)
 
 static void vm_stats(struct mm *mm, struct vm_stats *s)
 {
+	struct vma_list l;
+
 	memset(s, 0, sizeof(*s));
-	if (mm) {
-		mm_for_each_vma(mm, vm_add, s);
-		s->rss = mm_resident_bytes(mm);
+	if (!mm)
+		return;
+	s->rss = mm_resident_bytes(mm);
+	if (vma_snapshot(mm, &l) < 0)
+		return;
+	for (size_t i = 0; i < l.n; i++) {
+		const struct vma_info *v = &l.a[i].v;
+		bool anon = v->flags & MAP_ANONYMOUS;
+		struct mm_rss r;
+
+		vm_add(v, s);
+		if (anon && (v->flags & MAP_TYPE) == MAP_PRIVATE)
+			continue;
+		mm_resident_range(mm, v->start, v->end, !anon, &r);
+		*(anon ? &s->rss_shmem : &s->rss_file) += r.resident;
 	}
+	vma_list_free(&l);
+	if (s->rss_file + s->rss_shmem > s->rss)
+		s->rss = s->rss_file + s->rss_shmem; /* the mm changed between the two looks */
 }
 
 /* ---- stat, statm, status ---- */
@@ -109,8 +188,10 @@ static int show_statm(struct proc_inode *pi, struct sbuf *sb)
 	if (r < 0)
 		return r;
 	vm_stats(in.mm, &vs);
-	sb_printf(sb, "%llu %llu 0 %llu 0 %llu 0\n", (unsigned long long)(vs.size / PAGE_SIZE),
-		  (unsigned long long)(vs.rss / PAGE_SIZE), (unsigned long long)(vs.exec / PAGE_SIZE),
+	sb_printf(sb, "%llu %llu %llu %llu 0 %llu 0\n", (unsigned long long)(vs.size / PAGE_SIZE),
+		  (unsigned long long)(vs.rss / PAGE_SIZE),
+		  (unsigned long long)((vs.rss_file + vs.rss_shmem) / PAGE_SIZE),
+		  (unsigned long long)(vs.exec / PAGE_SIZE),
 		  (unsigned long long)((vs.data + vs.stack) / PAGE_SIZE));
 	procinfo_put(&in);
 	return 0;
@@ -177,12 +258,13 @@ static int show_status(struct proc_inode *pi, struct sbuf *sb)
 		unsigned long long kb = 1024;
 		sb_printf(sb, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t       0 kB\n"
 			  "VmPin:\t       0 kB\nVmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\n"
-			  "RssAnon:\t%8llu kB\nRssFile:\t       0 kB\nRssShmem:\t       0 kB\n"
+			  "RssAnon:\t%8llu kB\nRssFile:\t%8llu kB\nRssShmem:\t%8llu kB\n"
 			  "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\n"
 			  "VmLib:\t       0 kB\nVmPTE:\t       0 kB\nVmSwap:\t       0 kB\n"
 			  "HugetlbPages:\t       0 kB\n",
-			  vs.size / kb, vs.size / kb, vs.rss / kb, vs.rss / kb, vs.rss / kb,
-			  vs.data / kb, vs.stack / kb, vs.exec / kb);
+			  vs.size / kb, vs.size / kb, vs.rss / kb, vs.rss / kb,
+			  (vs.rss - vs.rss_file - vs.rss_shmem) / kb, vs.rss_file / kb,
+			  vs.rss_shmem / kb, vs.data / kb, vs.stack / kb, vs.exec / kb);
 	}
 	sb_printf(sb, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t%d\nSigQ:\t0/%llu\n",
 		  in.nthreads, (unsigned long long)in.rlimits[RLIMIT_SIGPENDING].rlim_cur);
@@ -283,22 +365,25 @@ static ssize_t write_comm(struct proc_inode *pi, const char *buf, size_t len)
 	return r < 0 ? r : (ssize_t)len;
 }
 
-/* ---- maps ---- */
+/* ---- maps, smaps, smaps_rollup ---- */
 
-static void map_line(const struct vma_info *v, void *arg)
+/* One maps line (Linux's show_map_vma): name padded to column 73 on 64-bit. */
+static void map_line(struct sbuf *sb, const struct vma_snap *sn)
 {
-	struct sbuf *sb = arg;
+	const struct vma_info *v = &sn->v;
+	bool file = !(v->flags & MAP_ANONYMOUS) || sn->v.ino;
 	size_t start = sb->len;
 
-	sb_printf(sb, "%08llx-%08llx %c%c%c%c %08llx 00:00 0 ", (unsigned long long)v->start,
-		  (unsigned long long)v->end, v->prot & PROT_READ ? 'r' : '-',
-		  v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
-		  (v->flags & MAP_TYPE) == MAP_SHARED ? 's' : 'p', 0ULL);
-	if (v->name) {
-		/* Linux pads the name to column 73 on 64-bit. */
+	sb_printf(sb, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
+		  (unsigned long long)v->start, (unsigned long long)v->end,
+		  v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+		  v->prot & PROT_EXEC ? 'x' : '-', (v->flags & MAP_TYPE) == MAP_SHARED ? 's' : 'p',
+		  (unsigned long long)(file ? v->offset : 0), file ? major(v->dev) : 0,
+		  file ? minor(v->dev) : 0, (unsigned long long)(file ? v->ino : 0));
+	if (sn->name) {
 		while (sb->len - start < 73 && !sb->err)
 			sb_write(sb, " ", 1);
-		sb_printf(sb, "%s", v->name);
+		sb_printf(sb, "%s", sn->name);
 	}
 	sb_write(sb, "\n", 1);
 }
@@ -306,13 +391,439 @@ static void map_line(const struct vma_info *v, void *arg)
 static int show_maps(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo in;
+	struct vma_list l;
 	int r = info_get(pi, PROCINFO_MM, &in);
 
 	if (r < 0)
 		return r;
-	if (in.mm)
-		mm_for_each_vma(in.mm, map_line, sb);
+	r = vma_snapshot(in.mm, &l);
+	for (size_t i = 0; r == 0 && i < l.n; i++)
+		map_line(sb, &l.a[i]);
+	if (r == 0)
+		vma_list_free(&l);
 	procinfo_put(&in);
+	return r;
+}
+
+/*
+ * What smaps counts of a VMA (mm_resident_range): pages and their proportional share, a
+ * page being shared when another mm (or a COW sibling) maps it too. Approximate
+ * (fs/README.md): anonymous and shared memory is dirty, private file pages clean.
+ */
+struct smap_stats {
+	uint64_t rss, shared, pss; /* pss in bytes << MM_PSS_SHIFT */
+	uint64_t anon, pss_anon, pss_file, pss_shmem;
+	bool dirty;
+};
+
+static void smap_count(struct mm *mm, const struct vma_snap *sn, struct smap_stats *st)
+{
+	const struct vma_info *v = &sn->v;
+	bool anon = v->flags & MAP_ANONYMOUS, shared = (v->flags & MAP_TYPE) == MAP_SHARED;
+	struct mm_rss r;
+
+	mm_resident_range(mm, v->start, v->end, !anon, &r);
+	memset(st, 0, sizeof(*st));
+	st->rss = r.resident;
+	st->shared = r.shared;
+	st->pss = r.pss;
+	st->dirty = anon || shared;
+	if (anon && shared) {
+		st->pss_shmem = r.pss;
+	} else if (anon) {
+		st->anon = r.resident;
+		st->pss_anon = r.pss;
+	} else {
+		st->pss_file = r.pss;
+	}
+}
+
+/* Sums of smap_stats (smaps_rollup), dirtiness kept per part. */
+struct smap_sum {
+	uint64_t rss, pss, pss_dirty, anon, pss_anon, pss_file, pss_shmem;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+};
+
+static void smap_add(struct smap_sum *sum, const struct smap_stats *st)
+{
+	sum->rss += st->rss;
+	sum->pss += st->pss;
+	sum->pss_dirty += st->dirty ? st->pss : 0;
+	sum->anon += st->anon;
+	sum->pss_anon += st->pss_anon;
+	sum->pss_file += st->pss_file;
+	sum->pss_shmem += st->pss_shmem;
+	*(st->dirty ? &sum->shared_dirty : &sum->shared_clean) += st->shared;
+	*(st->dirty ? &sum->private_dirty : &sum->private_clean) += st->rss - st->shared;
+}
+
+#define KB(x) ((unsigned long long)((x) >> 10))
+#define PSS_KB(x) KB((x) >> MM_PSS_SHIFT)
+
+/* The counters smaps and smaps_rollup share (Linux's __show_smap). */
+static void smap_fields(struct sbuf *sb, const struct smap_sum *s, bool rollup)
+{
+	sb_printf(sb, "Rss:            %8llu kB\nPss:            %8llu kB\n"
+		  "Pss_Dirty:      %8llu kB\n", KB(s->rss), PSS_KB(s->pss), PSS_KB(s->pss_dirty));
+	if (rollup)
+		sb_printf(sb, "Pss_Anon:       %8llu kB\nPss_File:       %8llu kB\n"
+			  "Pss_Shmem:      %8llu kB\n", PSS_KB(s->pss_anon), PSS_KB(s->pss_file),
+			  PSS_KB(s->pss_shmem));
+	sb_printf(sb, "Shared_Clean:   %8llu kB\nShared_Dirty:   %8llu kB\n"
+		  "Private_Clean:  %8llu kB\nPrivate_Dirty:  %8llu kB\n"
+		  "Referenced:     %8llu kB\nAnonymous:      %8llu kB\n"
+		  "LazyFree:       %8llu kB\nAnonHugePages:  %8llu kB\n"
+		  "ShmemPmdMapped: %8llu kB\nFilePmdMapped:  %8llu kB\n"
+		  "Shared_Hugetlb: %8llu kB\nPrivate_Hugetlb:%8llu kB\n"
+		  "Swap:           %8llu kB\nSwapPss:        %8llu kB\n"
+		  "Locked:         %8llu kB\n", KB(s->shared_clean), KB(s->shared_dirty),
+		  KB(s->private_clean), KB(s->private_dirty), KB(s->rss), KB(s->anon), 0ULL, 0ULL,
+		  0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL, 0ULL);
+}
+
+/* VmFlags (Linux's show_smap_vma_flags) for what the Sentry knows of a VMA. */
+static void smap_vmflags(struct sbuf *sb, const struct vma_info *v)
+{
+	bool shared = (v->flags & MAP_TYPE) == MAP_SHARED;
+
+	sb_printf(sb, "VmFlags:");
+	if (v->prot & PROT_READ)
+		sb_printf(sb, " rd");
+	if (v->prot & PROT_WRITE)
+		sb_printf(sb, " wr");
+	if (v->prot & PROT_EXEC)
+		sb_printf(sb, " ex");
+	if (shared)
+		sb_printf(sb, " sh");
+	sb_printf(sb, " mr mw me");
+	if (shared)
+		sb_printf(sb, " ms");
+	if (v->flags & MAP_GROWSDOWN)
+		sb_printf(sb, " gd");
+	if (!shared && (v->prot & PROT_WRITE))
+		sb_printf(sb, " ac");
+	sb_printf(sb, " \n");
+}
+
+static int show_smaps(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	struct vma_list l;
+	int r = info_get(pi, PROCINFO_MM, &in);
+
+	if (r < 0)
+		return r;
+	r = vma_snapshot(in.mm, &l);
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		struct smap_stats st;
+		struct smap_sum one = { 0 };
+		const struct vma_info *v = &l.a[i].v;
+
+		map_line(sb, &l.a[i]);
+		smap_count(in.mm, &l.a[i], &st);
+		smap_add(&one, &st);
+		sb_printf(sb, "Size:           %8llu kB\nKernelPageSize: %8llu kB\n"
+			  "MMUPageSize:    %8llu kB\n", KB(v->end - v->start), KB(PAGE_SIZE),
+			  KB(PAGE_SIZE));
+		smap_fields(sb, &one, false);
+		sb_printf(sb, "THPeligible:    0\n");
+		smap_vmflags(sb, v);
+	}
+	if (r == 0)
+		vma_list_free(&l);
+	procinfo_put(&in);
+	return r;
+}
+
+static int show_smaps_rollup(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	struct vma_list l;
+	struct smap_sum sum = { 0 };
+	int r = info_get(pi, PROCINFO_MM, &in);
+
+	if (r < 0)
+		return r;
+	r = vma_snapshot(in.mm, &l);
+	if (r == 0 && l.n) {
+		for (size_t i = 0; i < l.n; i++) {
+			struct smap_stats st;
+			smap_count(in.mm, &l.a[i], &st);
+			smap_add(&sum, &st);
+		}
+		struct vma_snap head = { .v = { .start = l.a[0].v.start,
+						.end = l.a[l.n - 1].v.end,
+						.flags = MAP_PRIVATE | MAP_ANONYMOUS },
+					 .name = "[rollup]" };
+		map_line(sb, &head);
+		smap_fields(sb, &sum, true);
+	}
+	if (r == 0)
+		vma_list_free(&l);
+	procinfo_put(&in);
+	return r;
+}
+
+/* ---- mem: another process's memory at the offset of its address ---- */
+
+/* An open mem file: the target's mm as it was at open, and whose it is. */
+struct mem_file {
+	struct mm *mm;
+	struct kernel *k;
+	pid_t tgid, tid;
+};
+
+static int mem_open(struct file *f)
+{
+	struct proc_inode *pi = to_proc(file_inode(f));
+	struct procinfo in;
+	struct mem_file *mf;
+	int r;
+
+	r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	mf = calloc(1, sizeof(*mf));
+	if (!mf)
+		return -ENOMEM;
+	r = info_get(pi, PROCINFO_MM, &in);
+	if (r < 0) {
+		free(mf);
+		return r;
+	}
+	mf->mm = in.mm; /* a reference to the mm, not the task (NULL for a zombie) */
+	mf->k = proc_kernel(pi);
+	mf->tgid = pi->tgid;
+	mf->tid = pi->tid;
+	in.mm = NULL;
+	procinfo_put(&in);
+	f->priv = mf;
+	return 0;
+}
+
+/*
+ * Is @mf's mm still the target's? Linux reads and writes nothing (0) once the mm has no
+ * users (the process exited or exec'd); the reference we hold keeps it from being freed,
+ * not in use.
+ */
+static bool mem_live(struct mem_file *mf)
+{
+	struct procinfo in;
+	bool live;
+
+	if (!mf->mm || procinfo_get(mf->k, mf->tgid, mf->tid, PROCINFO_MM, &in) < 0)
+		return false;
+	live = in.mm == mf->mm;
+	procinfo_put(&in);
+	return live;
+}
+
+/* Linux's mem_rw: a page at a time through a bounce buffer; EIO when nothing moved. */
+static ssize_t mem_rw(struct file *f, struct uio *u, int64_t *pos, bool write)
+{
+	struct mem_file *mf = f->priv;
+	struct mm *mm = mf->mm;
+	uint8_t *buf;
+	ssize_t done = 0;
+
+	if (!u->resid || !mem_live(mf))
+		return 0;
+	buf = malloc(PAGE_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	while (u->resid) {
+		size_t n = MIN(u->resid, (size_t)PAGE_SIZE);
+		ssize_t got;
+
+		if (write) {
+			got = uio_copy_in(u, buf, n);
+			if (got <= 0) {
+				done = done ? done : (got < 0 ? got : -EFAULT);
+				break;
+			}
+			n = (size_t)got;
+		}
+		got = mm_access_remote(mm, (gva_t)*pos, buf, n, write);
+		if (got <= 0) {
+			done = done ? done : -EIO;
+			break;
+		}
+		if (!write) {
+			ssize_t c = uio_copy_out(u, buf, (size_t)got);
+			if (c <= 0) {
+				done = done ? done : (c < 0 ? c : -EFAULT);
+				break;
+			}
+			got = c;
+		}
+		done += got;
+		*pos += got;
+		if ((size_t)got < n)
+			break;
+	}
+	free(buf);
+	return done;
+}
+
+static ssize_t mem_read(struct file *f, struct uio *dst, int64_t *pos)
+{
+	return mem_rw(f, dst, pos, false);
+}
+
+static ssize_t mem_write(struct file *f, struct uio *src, int64_t *pos)
+{
+	return mem_rw(f, src, pos, true);
+}
+
+static int64_t mem_llseek(struct file *f, int64_t off, int whence)
+{
+	if (whence == SEEK_CUR)
+		off += f->pos;
+	else if (whence != SEEK_SET)
+		return -EINVAL;
+	return off < 0 ? -EINVAL : off;
+}
+
+static void mem_release(struct file *f)
+{
+	struct mem_file *mf = f->priv;
+
+	if (mf && mf->mm)
+		mm_put(mf->mm);
+	free(mf);
+	free(f); /* a release op frees the file too (fs/file.c) */
+}
+
+static const struct file_ops mem_fops = {
+	.open = mem_open,
+	.read = mem_read,
+	.write = mem_write,
+	.llseek = mem_llseek,
+	.release = mem_release,
+};
+
+/* ---- io, oom_score, oom_score_adj, wchan ---- */
+
+static int show_io(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	r = info_get(pi, 0, &in);
+	if (r < 0)
+		return r;
+	/* read_bytes/write_bytes count block-device I/O: none under tmpfs and the gofer. */
+	sb_printf(sb, "rchar: %llu\nwchar: %llu\nsyscr: %llu\nsyscw: %llu\nread_bytes: 0\n"
+		  "write_bytes: 0\ncancelled_write_bytes: 0\n", (unsigned long long)in.rchar,
+		  (unsigned long long)in.wchar, (unsigned long long)in.syscr,
+		  (unsigned long long)in.syscw);
+	procinfo_put(&in);
+	return 0;
+}
+
+/* Linux's proc_oom_score: (1000 + badness * 1000 / totalpages) * 2 / 3, badness being the
+ * resident pages plus oom_score_adj thousandths of all memory; 0 for OOM_SCORE_ADJ_MIN. */
+static int show_oom_score(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = info_get(pi, PROCINFO_MM, &in);
+
+	if (r < 0)
+		return r;
+	long total = (long)(PROCINFO_MEM_TOTAL / PAGE_SIZE);
+	long badness = (long)((in.mm ? mm_resident_bytes(in.mm) : 0) / PAGE_SIZE);
+	long points = 0;
+	badness += (long)in.oom_score_adj * (total / 1000);
+	if (in.oom_score_adj != -1000)
+		points = (1000 + badness * 1000 / total) * 2 / 3;
+	sb_printf(sb, "%ld\n", points > 0 ? points : 0);
+	procinfo_put(&in);
+	return 0;
+}
+
+static int show_oom_score_adj(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = info_get(pi, 0, &in);
+
+	if (r < 0)
+		return r;
+	sb_printf(sb, "%d\n", in.oom_score_adj);
+	procinfo_put(&in);
+	return 0;
+}
+
+/* A decimal integer with optional sign and surrounding blanks (kstrtoint after strstrip). */
+static int parse_int(const char *buf, size_t len, long long *out)
+{
+	char tmp[64];
+	char *end;
+
+	if (len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = 0;
+	char *p = tmp;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	errno = 0;
+	*out = strtoll(p, &end, 10);
+	if (end == p || errno)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	return *end ? -EINVAL : 0;
+}
+
+static ssize_t write_oom_score_adj(struct proc_inode *pi, const char *buf, size_t len)
+{
+	long long v;
+	int r = parse_int(buf, len, &v);
+
+	if (r < 0)
+		return r;
+	if (v < -1000 || v > 1000)
+		return -EINVAL;
+	r = procinfo_set_oom_score_adj(proc_kernel(pi), pi->tgid, (int)v, false);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+/* oom_adj, the legacy scale -17..15 (Linux's oom_adj_read/oom_adj_write). */
+static int show_oom_adj(struct proc_inode *pi, struct sbuf *sb)
+{
+	struct procinfo in;
+	int r = info_get(pi, 0, &in);
+
+	if (r < 0)
+		return r;
+	int adj = in.oom_score_adj == 1000 ? 15 : in.oom_score_adj * 17 / 1000;
+	sb_printf(sb, "%d\n", adj);
+	procinfo_put(&in);
+	return 0;
+}
+
+static ssize_t write_oom_adj(struct proc_inode *pi, const char *buf, size_t len)
+{
+	long long v;
+	int r = parse_int(buf, len, &v);
+
+	if (r < 0)
+		return r;
+	if (v < -17 || v > 15)
+		return -EINVAL;
+	r = procinfo_set_oom_score_adj(proc_kernel(pi), pi->tgid,
+				       v == 15 ? 1000 : (int)(v * 1000 / 17), true);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+/* wchan: Linux shows a symbol only to those allowed to ptrace, and "0" for running tasks;
+ * the Sentry has no kernel symbols to show. */
+static int show_wchan(struct proc_inode *pi, struct sbuf *sb)
+{
+	(void)pi;
+	sb_printf(sb, "0");
 	return 0;
 }
 
@@ -538,6 +1049,37 @@ static int link_root(struct proc_inode *pi, char **out)
 	return link_fs(pi, out, true);
 }
 
+/* cwd and root as magic links: the walk continues from the process's own directory. */
+static int magic_fs(struct proc_inode *pi, struct path *path, bool want_root)
+{
+	struct procinfo in;
+	struct path root, cwd;
+	int r = info_get(pi, PROCINFO_FS, &in);
+
+	if (r < 0 || !in.fs) {
+		if (r == 0)
+			procinfo_put(&in);
+		return -ENOENT;
+	}
+	fs_context_paths(in.fs, &root, &cwd);
+	*path = want_root ? root : cwd;
+	path_put(want_root ? &cwd : &root);
+	procinfo_put(&in);
+	return 0;
+}
+
+static int magic_cwd(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	(void)file;
+	return magic_fs(pi, path, false);
+}
+
+static int magic_root(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	(void)file;
+	return magic_fs(pi, path, true);
+}
+
 /* The usual /dev name of a character device (Documentation/admin-guide/devices.txt). */
 static void chr_name(dev_t rdev, char *buf, size_t size)
 {
@@ -606,6 +1148,29 @@ static int link_fd(struct proc_inode *pi, char **out)
 	return r;
 }
 
+/* fd/N: the open file's own path (even unlinked), or the pathless file itself. */
+static int magic_fd(struct proc_inode *pi, struct path *path, struct file **file)
+{
+	struct procinfo in;
+	struct file *f;
+	int r = info_get(pi, PROCINFO_FDT, &in);
+
+	if (r < 0)
+		return -ENOENT;
+	f = in.fdt ? fdtable_get_file(in.fdt, pi->fd, NULL) : NULL;
+	procinfo_put(&in);
+	if (!f)
+		return -ENOENT;
+	if (f->path.dentry) {
+		*path = f->path;
+		path_get(path);
+		file_put(f);
+	} else {
+		*file = f;
+	}
+	return 0;
+}
+
 static int show_fdinfo(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo in;
@@ -640,47 +1205,41 @@ static int show_cgroup(struct proc_inode *pi, struct sbuf *sb)
 	return 0;
 }
 
-static int show_zero(struct proc_inode *pi, struct sbuf *sb)
-{
-	(void)pi;
-	sb_printf(sb, "0\n");
-	return 0;
-}
-
-/* oom_score_adj: accepted and forgotten (the host's OOM killer sees the whole sandbox). */
-static ssize_t write_ignore(struct proc_inode *pi, const char *buf, size_t len)
-{
-	(void)pi;
-	(void)buf;
-	return (ssize_t)len;
-}
-
-static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd };
+static const struct pentry fd_link = { .name = "", .mode = S_IFLNK | 0700, .link = link_fd,
+				       .magic = magic_fd };
 static const struct pentry fdinfo_file = { .name = "", .mode = S_IFREG | 0444,
 					   .show = show_fdinfo };
 
 #define PID_COMMON \
 	{ .name = "fd", .mode = S_IFDIR | 0500, .dyn = DYN_FDS, .dyn_entry = &fd_link }, \
-	{ .name = "fdinfo", .mode = S_IFDIR | 0500, .dyn = DYN_FDINFO, \
+	{ .name = "fdinfo", .mode = S_IFDIR | 0555, .dyn = DYN_FDINFO, \
 	  .dyn_entry = &fdinfo_file }, \
-	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ }, \
-	{ .name = "auxv", .mode = S_IFREG | 0400, .show = show_auxv }, \
+	{ .name = "environ", .mode = S_IFREG | 0400, .show = show_environ, .ptrace_read = true }, \
+	{ .name = "auxv", .mode = S_IFREG | 0400, .show = show_auxv, .ptrace_read = true }, \
 	PFILE("status", show_status), \
 	PFILE("limits", show_limits), \
 	PFILE("cmdline", show_cmdline), \
 	{ .name = "comm", .mode = S_IFREG | 0644, .show = show_comm, .write = write_comm }, \
 	PFILE("stat", show_stat), \
 	PFILE("statm", show_statm), \
-	PFILE("maps", show_maps), \
+	{ .name = "maps", .mode = S_IFREG | 0444, .show = show_maps, .ptrace_read = true }, \
 	PFILE("mounts", proc_show_mounts), \
 	PFILE("mountinfo", show_mountinfo), \
-	PLINK("cwd", link_cwd), \
-	PLINK("root", link_root), \
+	PMAGIC("cwd", link_cwd, magic_cwd), \
+	PMAGIC("root", link_root, magic_root), \
 	PLINK("exe", link_exe), \
 	PFILE("cgroup", show_cgroup), \
-	PFILE("oom_score", show_zero), \
-	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_zero, \
-	  .write = write_ignore }
+	PFILE("oom_score", show_oom_score), \
+	{ .name = "oom_score_adj", .mode = S_IFREG | 0644, .show = show_oom_score_adj, \
+	  .write = write_oom_score_adj }, \
+	{ .name = "oom_adj", .mode = S_IFREG | 0644, .show = show_oom_adj, \
+	  .write = write_oom_adj }, \
+	{ .name = "smaps", .mode = S_IFREG | 0444, .show = show_smaps, .ptrace_read = true }, \
+	{ .name = "smaps_rollup", .mode = S_IFREG | 0444, .show = show_smaps_rollup, \
+	  .ptrace_read = true }, \
+	{ .name = "mem", .mode = S_IFREG | 0600, .fops = &mem_fops }, \
+	{ .name = "io", .mode = S_IFREG | 0400, .show = show_io }, \
+	PFILE("wchan", show_wchan)
 
 static const struct pentry tid_entries[] = { PID_COMMON };
 

@@ -106,7 +106,7 @@ static int proc_new_inode(struct super *sb, const struct pentry *e, pid_t tgid, 
 	if (S_ISDIR(e->mode))
 		fops = &proc_dir_fops;
 	else if (S_ISREG(e->mode))
-		fops = &proc_file_fops;
+		fops = e->fops ? e->fops : &proc_file_fops;
 	inode_init(&pi->base, &proc_iops, fops, sb, e->mode, 0, 0);
 	pi->base.ino = proc_ino(e, tgid, tid, fd);
 	pi->e = e;
@@ -259,6 +259,15 @@ static int proc_get_link(struct inode *ino, char **out)
 	return pi->e->link(pi, out);
 }
 
+static int proc_magic(struct inode *ino, struct path *path, struct file **file)
+{
+	struct proc_inode *pi = to_proc(ino);
+
+	if (!pi->e->magic)
+		return -ENOSYS;
+	return pi->e->magic(pi, path, file);
+}
+
 /*
  * Linux's proc_setattr (process entries: no chmod) and proc_notify_change (the rest may be
  * chmod'ed); sizes (O_TRUNC) are ignored; owner and times stick until revalidation.
@@ -281,9 +290,35 @@ static void proc_release(struct inode *ino)
 	free(to_proc(ino));
 }
 
+/*
+ * Linux's proc_fd_permission (a process may always look into its own fd/, even when it is
+ * no longer dumpable and the directory is root's) and proc_fdinfo_permission (fdinfo/ is
+ * open to those who may ptrace-read the process, then the mode bits).
+ */
+static int proc_permission(const struct vfs_cred *cr, struct inode *ino, int mask)
+{
+	struct proc_inode *pi = to_proc(ino);
+	int r;
+
+	if (pi->e->dyn == DYN_FDINFO) {
+		r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+		if (r < 0)
+			return r == -ENOENT ? -ENOENT : -EACCES;
+	}
+	r = vfs_generic_permission(cr, ino, mask);
+	if (r < 0 && pi->e->dyn == DYN_FDS) {
+		struct task *cur = kernel_current();
+		if (cur && cur->tg->tgid == pi->tgid)
+			r = 0;
+	}
+	return r;
+}
+
 static const struct inode_ops proc_iops = {
 	.lookup = proc_lookup,
+	.permission = proc_permission,
 	.get_link = proc_get_link,
+	.magic = proc_magic,
 	.setattr = proc_setattr,
 	.release = proc_release,
 	.revalidate = proc_revalidate,
@@ -426,7 +461,17 @@ static int proc_file_open(struct file *f)
 {
 	struct proc_file *pf;
 
-	/* Opening for write is the mode bits' business (root may); writing is write's. */
+	/* Opening for write is the mode bits' business (root may); writing is write's. But a
+	 * read-only sysctl refuses writers whoever they are (Linux's test_perm). */
+	const struct pentry *e = to_proc(file_inode(f))->e;
+	if (e->sysctl && (f->flags & O_ACCMODE) != O_RDONLY && !(e->mode & 0222))
+		return -EACCES;
+	if (e->ptrace_read) {
+		struct proc_inode *pi = to_proc(file_inode(f));
+		int r = procinfo_may_access(proc_kernel(pi), pi->tgid);
+		if (r < 0)
+			return r == -ENOENT ? -ESRCH : r;
+	}
 	pf = calloc(1, sizeof(*pf));
 	if (!pf)
 		return -ENOMEM;

@@ -33,24 +33,35 @@ enum { DYN_NONE, DYN_PIDS, DYN_TIDS, DYN_FDS, DYN_FDINFO };
 /*
  * struct pentry - one name in a proc tree. A directory has @children (static) and, with
  * @dyn, numbered children described by @dyn_entry. A file has @show (and @write when it
- * may be written); a symlink has @link.
+ * may be written), or file operations of its own (@fops: /proc/PID/mem); a symlink has
+ * @link. @data is the entry's own (a sysctl's value and bounds). @sysctl: /proc/sys's
+ * permission rule (a read-only file cannot be opened for writing, not even by root).
+ * @ptrace_read: Linux's proc_mem_open(PTRACE_MODE_READ): only those who could ptrace the
+ * process open it (EACCES).
  */
 struct pentry {
 	const char *name;
 	uint32_t mode; /* S_IFREG | 0444 ... */
 	int (*show)(struct proc_inode *pi, struct sbuf *sb);
 	int (*link)(struct proc_inode *pi, char **out);
+	/* magic - a magic link's target (inode_ops.magic); NULL: an ordinary symlink. */
+	int (*magic)(struct proc_inode *pi, struct path *path, struct file **file);
 	ssize_t (*write)(struct proc_inode *pi, const char *buf, size_t len);
 	const struct pentry *children;
 	int nchildren;
 	int dyn;
 	const struct pentry *dyn_entry;
+	const struct file_ops *fops;
+	const void *data;
+	bool sysctl;
+	bool ptrace_read; /* opening needs procinfo_may_access (maps, smaps, environ...) */
 };
 
 #define PDIR(n, m, kids) { .name = n, .mode = S_IFDIR | (m), .children = kids, \
 			   .nchildren = (int)ARRAY_SIZE(kids) }
 #define PFILE(n, fn) { .name = n, .mode = S_IFREG | 0444, .show = fn }
 #define PLINK(n, fn) { .name = n, .mode = S_IFLNK | 0777, .link = fn }
+#define PMAGIC(n, fn, mfn) { .name = n, .mode = S_IFLNK | 0777, .link = fn, .magic = mfn }
 
 /* The super of a proc tree: which kernel it shows. */
 struct proc_super {

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The /proc root: self and thread-self, one directory per process, and the system-wide
- * files (meminfo, cpuinfo, stat, uptime, loadavg, version, filesystems, cmdline, mounts)
- * and /proc/sys, in Linux's formats (proc(5)).
+ * files (meminfo, vmstat, cpuinfo, stat, uptime, loadavg, version, filesystems, cmdline,
+ * mounts) and /proc/sys, in Linux's formats (proc(5)).
  */
 #include "fs/proc/proc_impl.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,35 @@ static int show_meminfo(struct proc_inode *pi, struct sbuf *sb)
 	return 0;
 }
 
+/*
+ * /proc/vmstat, the counters vmstat(8) and monitoring agents read (Linux 6.1 names, a
+ * subset): page counts from the memory file, event counters 0 (no paging here).
+ */
+static int show_vmstat(struct proc_inode *pi, struct sbuf *sb)
+{
+	static const char *const zero[] = {
+		"nr_zone_inactive_file", "nr_zone_active_file", "nr_zone_unevictable",
+		"nr_zone_write_pending", "nr_mlock", "nr_inactive_anon", "nr_inactive_file",
+		"nr_active_file", "nr_unevictable", "nr_slab_reclaimable", "nr_slab_unreclaimable",
+		"nr_mapped", "nr_file_pages", "nr_dirty", "nr_writeback", "nr_shmem",
+		"nr_kernel_stack", "nr_page_table_pages", "nr_swapcached", "pgpgin", "pgpgout",
+		"pswpin", "pswpout", "pgmajfault", "pgsteal_kswapd", "pgsteal_direct",
+		"pgscan_kswapd", "pgscan_direct", "oom_kill", "thp_fault_alloc",
+	};
+	struct procinfo_sys s;
+
+	procinfo_system(proc_kernel(pi), &s);
+	unsigned long long total = s.mem_total / PAGE_SIZE, used = s.mem_used / PAGE_SIZE;
+	sb_printf(sb, "nr_free_pages %llu\nnr_zone_inactive_anon 0\nnr_zone_active_anon %llu\n"
+		  "nr_active_anon %llu\nnr_anon_pages %llu\n", total - used, used, used, used);
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		sb_printf(sb, "%s 0\n", zero[i]);
+	sb_printf(sb, "nr_dirty_threshold %llu\nnr_dirty_background_threshold %llu\n"
+		  "pgalloc_normal %llu\npgfree 0\npgfault 0\n", (total - used) / 5,
+		  (total - used) / 10, used);
+	return 0;
+}
+
 static int show_cpuinfo(struct proc_inode *pi, struct sbuf *sb)
 {
 	struct procinfo_sys s;
@@ -198,14 +228,151 @@ static int show_cmdline(struct proc_inode *pi, struct sbuf *sb)
 
 /* ---- /proc/sys ---- */
 
-static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
+/* kernel.hostname and kernel.domainname: the reader's (writer's) UTS namespace. */
+static int show_uts(struct proc_inode *pi, struct sbuf *sb, bool domain)
 {
-	struct procinfo_sys s;
+	struct task *t = kernel_current();
+	char host[65], dom[65];
 
-	procinfo_system(proc_kernel(pi), &s);
-	sb_printf(sb, "%s\n", s.hostname);
+	if (t) {
+		uts_names(t, host, dom);
+	} else {
+		struct procinfo_sys s;
+		procinfo_system(proc_kernel(pi), &s);
+		memcpy(host, s.hostname, sizeof(host));
+		strcpy(dom, "(none)");
+	}
+	sb_printf(sb, "%s\n", domain ? dom : host);
 	return 0;
 }
+
+static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
+{
+	return show_uts(pi, sb, false);
+}
+
+static int show_domainname(struct proc_inode *pi, struct sbuf *sb)
+{
+	return show_uts(pi, sb, true);
+}
+
+/* Linux's proc_dostring: up to the first NUL or newline, silently cut at 64 bytes. */
+static ssize_t write_uts(struct proc_inode *pi, const char *buf, size_t len, bool domain)
+{
+	struct task *t = kernel_current();
+	size_t n = 0;
+
+	(void)pi;
+	if (!t)
+		return -EPERM;
+	while (n < len && n < 64 && buf[n] && buf[n] != '\n')
+		n++;
+	int r = uts_set(t, domain, buf, n);
+	return r < 0 ? r : (ssize_t)len;
+}
+
+static ssize_t write_hostname(struct proc_inode *pi, const char *buf, size_t len)
+{
+	return write_uts(pi, buf, len, false);
+}
+
+static ssize_t write_domainname(struct proc_inode *pi, const char *buf, size_t len)
+{
+	return write_uts(pi, buf, len, true);
+}
+
+/*
+ * Integer sysctls the Sentry keeps but does not act on (nothing in it has such a knob):
+ * programs read them, and root may set them within Linux's bounds (proc_dointvec_minmax,
+ * proc_doulongvec_minmax: EINVAL outside them or for anything but one number).
+ */
+struct sysctl_num {
+	_Atomic long long *val;
+	long long min, max;
+};
+
+#define SYSCTL_NUM(var, init, lo, hi)                                         \
+	static _Atomic long long var##_val = init;                            \
+	static const struct sysctl_num var = { &var##_val, lo, hi }
+
+SYSCTL_NUM(ctl_pid_max, 4194304, 301, 4194304);
+/* threads-max starts at the cap clone enforces (writing it does not move the cap). */
+SYSCTL_NUM(ctl_threads_max, KERNEL_MAX_TASKS, 20, 0x3fffffff);
+SYSCTL_NUM(ctl_overcommit, 0, 0, 2);
+SYSCTL_NUM(ctl_max_map_count, 65530, 0, 0x7fffffff);
+SYSCTL_NUM(ctl_file_max, 9223372036854775807LL, 0, 9223372036854775807LL);
+SYSCTL_NUM(ctl_nr_open, 1048576, 64, 1073741816);
+SYSCTL_NUM(ctl_pipe_max, 1048576, 4096, 0x7fffffff);
+SYSCTL_NUM(ctl_somaxconn, 4096, 0, 0x7fffffff);
+
+static int show_num(struct proc_inode *pi, struct sbuf *sb)
+{
+	const struct sysctl_num *c = pi->e->data;
+
+	sb_printf(sb, "%lld\n", atomic_load(c->val));
+	return 0;
+}
+
+static ssize_t write_num(struct proc_inode *pi, const char *buf, size_t len)
+{
+	const struct sysctl_num *c = pi->e->data;
+	char tmp[64], *end, *p = tmp;
+	long long v;
+
+	if (len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = 0;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (end == p || errno)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (*end || v < c->min || v > c->max)
+		return -EINVAL;
+	atomic_store(c->val, v);
+	return (ssize_t)len;
+}
+
+/* Read-only numbers: what IPC_INFO reports (sentry/kernel/sysv.c) and fixed facts. */
+struct sysctl_text {
+	const char *text;
+};
+
+static int show_text(struct proc_inode *pi, struct sbuf *sb)
+{
+	const struct sysctl_text *c = pi->e->data;
+
+	sb_printf(sb, "%s\n", c->text);
+	return 0;
+}
+
+#define SYSCTL_TEXT(var, t) static const struct sysctl_text var = { t }
+SYSCTL_TEXT(ctl_shmmax, "4294967296");
+SYSCTL_TEXT(ctl_shmall, "1048576");
+SYSCTL_TEXT(ctl_shmmni, "1024");
+SYSCTL_TEXT(ctl_msgmax, "8192");
+SYSCTL_TEXT(ctl_msgmnb, "16384");
+SYSCTL_TEXT(ctl_msgmni, "1024");
+SYSCTL_TEXT(ctl_sem, "32000\t32768000\t500\t1024");
+SYSCTL_TEXT(ctl_core_pattern, "core");
+SYSCTL_TEXT(ctl_entropy, "256");
+SYSCTL_TEXT(ctl_poolsize, "256");
+SYSCTL_NUM(ctl_randomize_va, 2, 0, 2);
+SYSCTL_NUM(ctl_perf_paranoid, 2, -1, 4);
+SYSCTL_NUM(ctl_swappiness, 60, 0, 200);
+SYSCTL_NUM(ctl_overcommit_ratio, 50, 0, 0x7fffffff);
+
+#define CTL_TEXT(n, var) { .name = n, .mode = S_IFREG | 0444, .show = show_text, \
+			   .data = &var, .sysctl = true }
+#define CTL_RO(n, fn) { .name = n, .mode = S_IFREG | 0444, .show = fn, .sysctl = true }
+#define CTL_RW(n, fn, wfn) { .name = n, .mode = S_IFREG | 0644, .show = fn, .write = wfn, \
+			     .sysctl = true }
+#define CTL_NUM(n, var) { .name = n, .mode = S_IFREG | 0644, .show = show_num, \
+			  .write = write_num, .data = &var, .sysctl = true }
 
 #define CONST_FILE(fn, text)                                             \
 	static int fn(struct proc_inode *pi, struct sbuf *sb)              \
@@ -218,19 +385,12 @@ static int show_hostname(struct proc_inode *pi, struct sbuf *sb)
 CONST_FILE(show_osrelease, PROCINFO_RELEASE "\n")
 CONST_FILE(show_ostype, "Linux\n")
 CONST_FILE(show_kversion, PROCINFO_VERSION "\n")
-CONST_FILE(show_pid_max, "4194304\n")
 static int show_ngroups_max(struct proc_inode *pi, struct sbuf *sb)
 {
 	(void)pi;
 	sb_printf(sb, "%d\n", NGROUPS_MAX_K); /* what setgroups(2) accepts here */
 	return 0;
 }
-CONST_FILE(show_overcommit, "0\n")
-CONST_FILE(show_max_map_count, "65530\n")
-CONST_FILE(show_file_max, "9223372036854775807\n")
-CONST_FILE(show_nr_open, "1048576\n")
-CONST_FILE(show_pipe_max, "1048576\n")
-CONST_FILE(show_somaxconn, "4096\n")
 
 static int show_cap_last_cap(struct proc_inode *pi, struct sbuf *sb)
 {
@@ -258,34 +418,50 @@ static int show_uuid(struct proc_inode *pi, struct sbuf *sb)
 }
 
 static const struct pentry sys_random[] = {
-	PFILE("boot_id", show_boot_id),
-	PFILE("uuid", show_uuid),
+	CTL_RO("boot_id", show_boot_id),
+	CTL_RO("uuid", show_uuid),
+	CTL_TEXT("entropy_avail", ctl_entropy),
+	CTL_TEXT("poolsize", ctl_poolsize),
 };
 
 static const struct pentry sys_kernel[] = {
-	PFILE("hostname", show_hostname),
-	PFILE("osrelease", show_osrelease),
-	PFILE("ostype", show_ostype),
-	PFILE("version", show_kversion),
-	PFILE("pid_max", show_pid_max),
-	PFILE("ngroups_max", show_ngroups_max),
-	PFILE("cap_last_cap", show_cap_last_cap),
+	CTL_RW("hostname", show_hostname, write_hostname),
+	CTL_RW("domainname", show_domainname, write_domainname),
+	CTL_RO("osrelease", show_osrelease),
+	CTL_RO("ostype", show_ostype),
+	CTL_RO("version", show_kversion),
+	CTL_NUM("pid_max", ctl_pid_max),
+	CTL_NUM("threads-max", ctl_threads_max),
+	CTL_RO("ngroups_max", show_ngroups_max),
+	CTL_RO("cap_last_cap", show_cap_last_cap),
+	CTL_NUM("randomize_va_space", ctl_randomize_va),
+	CTL_NUM("perf_event_paranoid", ctl_perf_paranoid),
+	CTL_TEXT("core_pattern", ctl_core_pattern),
+	CTL_TEXT("shmmax", ctl_shmmax),
+	CTL_TEXT("shmall", ctl_shmall),
+	CTL_TEXT("shmmni", ctl_shmmni),
+	CTL_TEXT("msgmax", ctl_msgmax),
+	CTL_TEXT("msgmnb", ctl_msgmnb),
+	CTL_TEXT("msgmni", ctl_msgmni),
+	CTL_TEXT("sem", ctl_sem),
 	PDIR("random", 0555, sys_random),
 };
 
 static const struct pentry sys_vm[] = {
-	PFILE("overcommit_memory", show_overcommit),
-	PFILE("max_map_count", show_max_map_count),
+	CTL_NUM("overcommit_memory", ctl_overcommit),
+	CTL_NUM("overcommit_ratio", ctl_overcommit_ratio),
+	CTL_NUM("max_map_count", ctl_max_map_count),
+	CTL_NUM("swappiness", ctl_swappiness),
 };
 
 static const struct pentry sys_fs[] = {
-	PFILE("file-max", show_file_max),
-	PFILE("nr_open", show_nr_open),
-	PFILE("pipe-max-size", show_pipe_max),
+	CTL_NUM("file-max", ctl_file_max),
+	CTL_NUM("nr_open", ctl_nr_open),
+	CTL_NUM("pipe-max-size", ctl_pipe_max),
 };
 
 static const struct pentry sys_net_core[] = {
-	PFILE("somaxconn", show_somaxconn),
+	CTL_NUM("somaxconn", ctl_somaxconn),
 };
 
 static const struct pentry sys_net[] = {
@@ -304,6 +480,7 @@ static const struct pentry root_entries[] = {
 	PLINK("thread-self", link_thread_self),
 	PLINK("mounts", link_mounts),
 	PFILE("meminfo", show_meminfo),
+	PFILE("vmstat", show_vmstat),
 	PFILE("cpuinfo", show_cpuinfo),
 	PFILE("stat", show_stat),
 	PFILE("uptime", show_uptime),

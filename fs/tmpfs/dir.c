@@ -31,8 +31,12 @@ static int tmpfs_new_inode(struct super *sb, uint32_t mode, uint32_t uid, uint32
 	} else if (S_ISLNK(mode)) {
 		iops = &tmpfs_symlink_iops;
 		fops = NULL;
+	} else if (S_ISCHR(mode)) {
+		fops = &vfs_chrdev_fops; /* the driver is found by number at open */
+	} else if (S_ISBLK(mode)) {
+		fops = &vfs_blkdev_fops;
 	} else if (!S_ISREG(mode)) {
-		fops = NULL; /* sockets (bind): no data, open fails with ENXIO */
+		fops = NULL; /* sockets (bind): no data, open fails with ENXIO; FIFOs: fifo_open */
 	}
 	ti->seals = 0x0001; /* F_SEAL_SEAL: only memfds take seals */
 	if (S_ISREG(mode) && pagecache_new(true, &ti->base.pagecache) < 0) {
@@ -76,6 +80,36 @@ static int tmpfs_create(struct inode *dir, struct dentry *d, uint32_t mode,
 	return make_child(dir, d, mode, cr, &ti);
 }
 
+static int tmpfs_mknod(struct inode *dir, struct dentry *d, uint32_t mode, uint64_t rdev,
+		       const struct vfs_cred *cr)
+{
+	struct tmpfs_inode *ti;
+	int r = make_child(dir, d, mode, cr, &ti);
+
+	if (r == 0)
+		ti->base.rdev = rdev;
+	return r;
+}
+
+/*
+ * O_TMPFILE (Linux's shmem_tmpfile): a regular file with no name and no link; @d stays out
+ * of the tree. linkat(AT_EMPTY_PATH) gives it one unless it was opened O_EXCL.
+ */
+static int tmpfs_tmpfile(struct inode *dir, struct dentry *d, uint32_t mode,
+			 const struct vfs_cred *cr)
+{
+	struct tmpfs_inode *ti;
+	uint32_t gid = (dir->mode & S_ISGID) ? dir->gid : cr->gid;
+	int r = tmpfs_new_inode(dir->sb, S_IFREG | (mode & 07777), cr->uid, gid, &ti);
+
+	if (r < 0)
+		return r;
+	ti->base.nlink = 0;
+	ti->base.tmpfile = true;
+	dentry_instantiate(d, &ti->base);
+	return 0;
+}
+
 static int tmpfs_symlink(struct inode *dir, struct dentry *d, const char *target,
 			 const struct vfs_cred *cr)
 {
@@ -102,6 +136,7 @@ static int tmpfs_link(struct dentry *old, struct inode *dir, struct dentry *d)
 	inode_get(ino);
 	pthread_mutex_lock(&ino->mu);
 	ino->nlink++;
+	ino->tmpfile = false; /* Linux clears I_LINKABLE once an O_TMPFILE file has a name */
 	inode_touch(ino, ATTR_CTIME);
 	pthread_mutex_unlock(&ino->mu);
 	pthread_mutex_lock(&dir->mu);
@@ -191,6 +226,7 @@ void tmpfs_release(struct inode *ino)
 	struct tmpfs_inode *ti = to_tmpfs(ino);
 
 	pagecache_free(ti->base.pagecache);
+	simple_xattrs_free(&ti->xattrs);
 	free(ti->target);
 	free(ti);
 }
@@ -248,6 +284,9 @@ const struct inode_ops tmpfs_dir_iops = {
 	.rmdir = tmpfs_rmdir,
 	.rename = tmpfs_rename,
 	.release = tmpfs_release,
+	.mknod = tmpfs_mknod,
+	.tmpfile = tmpfs_tmpfile,
+	TMPFS_XATTR_OPS,
 };
 
 const struct file_ops tmpfs_dir_fops = {
@@ -264,6 +303,7 @@ static int tmpfs_get_link(struct inode *ino, char **out)
 const struct inode_ops tmpfs_symlink_iops = {
 	.get_link = tmpfs_get_link,
 	.release = tmpfs_release,
+	TMPFS_XATTR_OPS,
 };
 
 static atomic_ulong tmpfs_next_dev = 0x100;

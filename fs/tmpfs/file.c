@@ -122,5 +122,6 @@ const struct file_ops tmpfs_file_fops = {
 
 const struct inode_ops tmpfs_file_iops = {
 	.setattr = tmpfs_setattr,
+	TMPFS_XATTR_OPS,
 	.release = tmpfs_release,
 };

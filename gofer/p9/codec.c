@@ -504,6 +504,23 @@ bool p9_dirents_valid(const uint8_t *data, size_t len)
 	return r == 0;
 }
 
+bool p9_reply_may_carry_fd(const struct p9_msg *req)
+{
+	switch (req->type) {
+	case P9_TLOPEN:
+		return req->tlopen.flags & P9_OPEN_DONATE_FD;
+	case P9_TLCREATE:
+		return req->tlcreate.flags & P9_OPEN_DONATE_FD;
+	default:
+		return false;
+	}
+}
+
+bool p9_reply_fd_ok(const struct p9_msg *req, const struct p9_msg *rep)
+{
+	return p9_reply_may_carry_fd(req) && rep->type == req->type + 1;
+}
+
 bool p9_name_valid(const struct p9_str *s)
 {
 	if (s->len == 0 || s->len > UINT16_MAX || !s->str)

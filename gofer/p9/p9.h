@@ -84,6 +84,9 @@ enum p9_type {
 	P9_RCLUNK = 121,
 	P9_TREMOVE = 122,
 	P9_RREMOVE = 123,
+	/* Extensions of this project (not 9P2000.L): a walk whose reply has the attributes. */
+	P9_TWALKGETATTR = 200,
+	P9_RWALKGETATTR = 201,
 	P9_TMAX = 256, /* size of a table indexed by type (the gofer's handler table) */
 };
 
@@ -99,6 +102,17 @@ enum p9_type {
 #define P9_MSIZE_DEFAULT (1U << 20)	/* DESIGN.md §8: 1 MiB */
 #define P9_MSIZE_MIN 4096U		/* smallest msize a server should accept in Tversion */
 #define P9_VERSION_L "9P2000.L"
+
+/*
+ * Host fd donation, a sandbox extension of Tlopen/Tlcreate (DESIGN.md §8; p9/README.md).
+ * A request whose flags carry P9_OPEN_DONATE_FD asks the server to attach the host fd it
+ * opened for the fid to the reply, as one SCM_RIGHTS fd in the ancillary data of the reply's
+ * bytes; the wire bytes do not change. The server may decline (no fd: the client goes on
+ * with Tread/Twrite). Bit 31 is no Linux O_* flag, and servers that do not know the
+ * extension mask it away, so asking is always safe. An fd on any other reply, or more than
+ * one, is a protocol error (the client closes them and drops the connection).
+ */
+#define P9_OPEN_DONATE_FD 0x80000000U
 
 /* Qid types (p9_qid.type). */
 #define P9_QTDIR 0x80
@@ -232,6 +246,12 @@ struct p9_rwalk {
 	uint16_t nwqid;					/* 0..P9_MAXWELEM */
 	struct p9_qid wqids[P9_MAXWELEM];
 };
+/* Rwalkgetattr: Rwalk's fields first (the gofer fills them as an Rwalk), then the stat. */
+struct p9_rwalkgetattr {
+	uint16_t nwqid;
+	struct p9_qid wqids[P9_MAXWELEM];
+	struct p9_stat_dotl st;
+};
 struct p9_tread { uint32_t fid; uint64_t offset; uint32_t count; };
 struct p9_rread { uint32_t count; const uint8_t *data; };
 struct p9_twrite { uint32_t fid; uint64_t offset; uint32_t count; const uint8_t *data; };
@@ -261,6 +281,9 @@ struct p9_tsetattr { uint32_t fid; struct p9_iattr attr; };
 struct p9_txattrwalk { uint32_t fid, newfid; struct p9_str name; };
 struct p9_rxattrwalk { uint64_t size; };
 struct p9_txattrcreate { uint32_t fid; struct p9_str name; uint64_t attr_size; uint32_t flags; };
+/* Txattrcreate flags: XATTR_CREATE (1), XATTR_REPLACE (2), and ours: remove the attribute
+ * at Tclunk (9P2000.L cannot tell removing from setting an empty value). */
+#define P9_XATTR_REMOVE 0x80000000u
 struct p9_treaddir { uint32_t fid; uint64_t offset; uint32_t count; };
 struct p9_rreaddir { uint32_t count; const uint8_t *data; };	/* p9_dirent_next() walks it */
 struct p9_tfsync { uint32_t fid, datasync; };
@@ -312,6 +335,8 @@ struct p9_msg {
 		struct p9_tflush tflush;
 		struct p9_twalk twalk;
 		struct p9_rwalk rwalk;
+		struct p9_twalk twalkgetattr;
+		struct p9_rwalkgetattr rwalkgetattr;
 		struct p9_tread tread;
 		struct p9_rread rread;
 		struct p9_twrite twrite;
@@ -524,6 +549,16 @@ int p9_str_copy(const struct p9_str *s, char *dst, size_t cap);
 
 /* p9_str_eq - true when @s holds exactly the C string @cstr. */
 bool p9_str_eq(const struct p9_str *s, const char *cstr);
+
+/**
+ * p9_reply_may_carry_fd - may the reply to request @req carry a donated fd?
+ * Return: true only for Tlopen/Tlcreate with P9_OPEN_DONATE_FD in their flags; the reply
+ * must then also be Rlopen/Rlcreate (p9_reply_fd_ok()).
+ */
+bool p9_reply_may_carry_fd(const struct p9_msg *req);
+
+/* p9_reply_fd_ok - may reply @rep to request @req come with one donated fd? */
+bool p9_reply_fd_ok(const struct p9_msg *req, const struct p9_msg *rep);
 
 /* P9_STR - a p9_str view of the C string @s (evaluates @s twice). */
 #define P9_STR(s) ((struct p9_str){ .str = (s), .len = __builtin_strlen(s) })

@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -82,6 +84,16 @@ ssize_t host_readv(int fd, const struct iovec *iov, int n)
 ssize_t host_writev(int fd, const struct iovec *iov, int n)
 {
 	RET(writev(fd, iov, n));
+}
+
+ssize_t host_preadv(int fd, const struct iovec *iov, int n, uint64_t off)
+{
+	RET(preadv(fd, iov, n, (off_t)off));
+}
+
+ssize_t host_pwritev(int fd, const struct iovec *iov, int n, uint64_t off)
+{
+	RET(pwritev(fd, iov, n, (off_t)off));
 }
 
 int64_t host_lseek(int fd, int64_t off, int whence)
@@ -173,4 +185,49 @@ int host_getcpu(void)
 	if (syscall(SYS_getcpu, &cpu, NULL, NULL) < 0)
 		return 0;
 	return (int)cpu;
+}
+
+ssize_t host_send(int sock, const void *buf, size_t len)
+{
+	RET(send(sock, buf, len, MSG_NOSIGNAL));
+}
+
+#define HOST_RECV_MAX_FDS 8
+
+ssize_t host_recv_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds,
+		      int *trunc)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(HOST_RECV_MAX_FDS * sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+
+	*nfds = 0;
+	*trunc = 0;
+	if (n < 0)
+		return -errno;
+	*trunc = (mh.msg_flags & MSG_CTRUNC) != 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		const char *p = (const char *)CMSG_DATA(cm);
+
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, p + i * sizeof(int), sizeof(int));
+			if (*nfds < max)
+				fds[*nfds] = fd;
+			else
+				close(fd);
+			(*nfds)++;
+		}
+	}
+	return n;
 }

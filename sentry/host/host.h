@@ -30,6 +30,8 @@ ssize_t host_pread(int fd, void *buf, size_t len, uint64_t off);
 ssize_t host_pwrite(int fd, const void *buf, size_t len, uint64_t off);
 ssize_t host_readv(int fd, const struct iovec *iov, int n);
 ssize_t host_writev(int fd, const struct iovec *iov, int n);
+ssize_t host_preadv(int fd, const struct iovec *iov, int n, uint64_t off);
+ssize_t host_pwritev(int fd, const struct iovec *iov, int n, uint64_t off);
 int64_t host_lseek(int fd, int64_t off, int whence);
 int host_close(int fd);
 int host_dup(int fd);
@@ -37,6 +39,17 @@ int host_ioctl(int fd, unsigned long req, void *arg);
 int host_fcntl(int fd, int cmd, long arg);
 struct stat;
 int host_fstat(int fd, struct stat *st);
+/*
+ * Sockets the Sentry holds (the gofer connections). host_send never raises SIGPIPE
+ * (MSG_NOSIGNAL). host_recv_fds - recvmsg(2) of up to @len bytes into @buf with
+ * MSG_CMSG_CLOEXEC, taking the SCM_RIGHTS fds that came with them: *@nfds is how many came,
+ * the first min(*@nfds, @max) are in @fds (the caller owns them), the rest are closed here.
+ * *@trunc is set when the kernel dropped fds (MSG_CTRUNC: no room in the control buffer, or
+ * the Sentry is at its fd limit). Returns the bytes received (0: peer closed), or -errno.
+ */
+ssize_t host_send(int sock, const void *buf, size_t len);
+ssize_t host_recv_fds(int sock, void *buf, size_t len, int *fds, int max, int *nfds,
+		      int *trunc);
 struct pollfd;
 /* host_poll - poll(2) on Sentry-held fds; @timeout_ms 0 never blocks. */
 int host_poll(struct pollfd *fds, unsigned int n, int timeout_ms);

@@ -273,6 +273,8 @@ static void exec_commit(struct task *t, struct mm *nmm, struct arch_state *nregs
 	t->clear_child_tid = 0;
 	t->robust_list = t->robust_len = 0;
 	creds_exec(&t->creds, mode, uid, gid);
+	/* Linux's begin_new_exec: dumpable again unless the ids are now set-id ones. */
+	t->tg->dumpable = t->creds.euid == t->creds.ruid && t->creds.egid == t->creds.rgid;
 	pthread_mutex_lock(&t->k->mu);
 	t->vfork_done = true;
 	t->tg->execed = true;

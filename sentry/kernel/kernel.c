@@ -27,6 +27,7 @@ int kernel_new(struct platform *p, struct memfile *mf, struct kernel **out)
 	k->mf = mf;
 	host_clock_gettime(CLOCK_MONOTONIC, &k->boot_mono);
 	strcpy(k->hostname, "sandbox");
+	strcpy(k->domainname, "(none)"); /* Linux's initial domain name */
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	k->ncpus = n > 0 ? (unsigned int)n : 1;
 	if (futex_table_new(&k->futex) < 0 || sysv_new(&k->sysv) < 0) {
@@ -146,6 +147,7 @@ void task_free(struct task *t)
 		fdtable_put(t->fdt);
 	if (t->fs)
 		fs_context_put(t->fs);
+	uts_release(t);
 	arch_state_destroy(&t->regs);
 	if (t->tg && t->tg->leader == t)
 		tg_timers_exit(t->tg); /* the process's (usually gone already: task_exit_process) */

@@ -37,6 +37,19 @@ struct sigq {
 struct hostsig;
 struct sysv;
 struct waiter;
+struct uts_ns;
+
+/*
+ * struct task_io - /proc/PID/io's counters (Linux's task_io_accounting): bytes moved and
+ * calls made by read- and write-like syscalls. Only the owning task adds (relaxed atomics,
+ * no lock); /proc reads them from any thread.
+ */
+struct task_io {
+	_Atomic uint64_t rchar, wchar, syscr, syscw;
+};
+/* task_io_account - count one read (@write false) or write syscall that returned @r. */
+struct task;
+void task_io_account(struct task *t, bool write, long r);
 
 #define KSIG_MAX 64   /* signals 1..64 */
 /* Tasks per sandbox (each is a Sentry host thread): clone fails with EAGAIN beyond. */
@@ -77,7 +90,8 @@ struct kernel {
 	struct memfile *mf;
 	bool strace;
 	struct timespec boot_mono; /* CLOCK_MONOTONIC at boot, for uptime */
-	char hostname[65];
+	char hostname[65];   /* the initial UTS namespace's names (protected by mu once */
+	char domainname[65]; /* guests run: sethostname, /proc/sys/kernel/hostname) */
 	unsigned int ncpus;
 
 	pthread_mutex_t mu;
@@ -142,6 +156,12 @@ struct thread_group {
 	bool child_subreaper;   /* PR_SET_CHILD_SUBREAPER; protected by kernel->mu */
 	bool dumpable;          /* PR_SET_DUMPABLE (reset by exec) */
 	uint32_t personality;   /* personality(2), inherited */
+	/* /proc/PID/oom_score_adj and the least an unprivileged write may set (Linux's
+	 * signal->oom_score_adj_min); inherited; protected by kernel->mu. */
+	int oom_score_adj, oom_score_adj_min;
+	/* /proc/PID/io of exited threads and reaped children (Linux's signal->ioac);
+	 * protected by kernel->mu. */
+	uint64_t dead_rchar, dead_wchar, dead_syscr, dead_syscw;
 	struct task *exec_task;
 	struct task *old_leader;
 
@@ -210,7 +230,27 @@ struct task {
 	 */
 	uint64_t saved_sigmask;
 	bool restore_sigmask;
+
+	struct task_io io;   /* /proc/PID/io */
+	/* The task's UTS namespace (sentry/kernel/uts.c); NULL: the initial one, whose names
+	 * are kernel->hostname/domainname. Changed under k->mu by unshare(CLONE_NEWUTS). */
+	struct uts_ns *uts;
 };
+
+/*
+ * UTS namespaces (sentry/kernel/uts.c): what uname(2), sethostname(2) and
+ * /proc/sys/kernel/{hostname,domainname} see. Names are protected by kernel->mu.
+ * uts_names - copy @t's node and domain names (65 bytes each, NUL-terminated).
+ * uts_set - set one (@domain: the domain name) to @len bytes of @name; -EINVAL if too long.
+ * uts_clone - child @c of @t shares @t's namespace, or gets a copy when @new_ns.
+ * uts_unshare - @t gets a copy of its namespace of its own. 0 or -ENOMEM.
+ * uts_release - drop @t's reference (task_free).
+ */
+void uts_names(struct task *t, char host[65], char domain[65]);
+int uts_set(struct task *t, bool domain, const char *name, size_t len);
+int uts_clone(struct task *t, struct task *c, bool new_ns);
+int uts_unshare(struct task *t);
+void uts_release(struct task *t);
 
 /*
  * Host signals for the guest (sentry/kernel/hostsig.c): kernel_block_host_signals blocks
@@ -507,6 +547,9 @@ struct procinfo {
 	uint64_t start_ns;             /* CLOCK_MONOTONIC when the process started */
 	struct rlimit rlimits[RLIM_NLIMITS_K];
 	bool dumpable;
+	int oom_score_adj;
+	uint64_t rchar, wchar, syscr, syscw; /* /proc/PID/io: the thread's, or the process's
+						(live threads, exited ones, reaped children) */
 	char *exe;               /* malloc'd path of the executable, or NULL */
 	struct mm *mm;           /* references as asked for by @want, else NULL */
 	struct fdtable *fdt;
@@ -528,6 +571,19 @@ int procinfo_pids(struct kernel *k, pid_t *out, int max);
 int procinfo_tids(struct kernel *k, pid_t tgid, pid_t *out, int max);
 /* procinfo_set_comm - write /proc/PID/task/TID/comm: only the thread's own process may. */
 int procinfo_set_comm(struct kernel *k, pid_t tgid, pid_t tid, const char *name, size_t len);
+/*
+ * procinfo_set_oom_score_adj - write /proc/PID/oom_score_adj (-1000..1000, else -EINVAL):
+ * below the process's minimum needs CAP_SYS_RESOURCE (-EACCES), which also sets the minimum.
+ * @legacy (oom_adj): any lowering needs the capability, and the minimum stays.
+ */
+int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj, bool legacy);
+/*
+ * procinfo_may_access - may the calling task look into process @tgid as ptrace's attach
+ * check says (Linux's __ptrace_may_access with FSCREDS): its own process, or the caller's
+ * fsuid/fsgid equal to the target's real, effective and saved ids and the target dumpable,
+ * or CAP_SYS_PTRACE. 0, -EACCES, or -ENOENT (no such process).
+ */
+int procinfo_may_access(struct kernel *k, pid_t tgid);
 /*
  * procinfo_set_exe - record @t's executable at boot: @lf's path (exec_open'd) or else
  * @fallback made absolute; an empty comm becomes @fallback's base name.

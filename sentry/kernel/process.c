@@ -9,6 +9,7 @@
  * gets a signal.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,10 @@ static void tg_reap_locked(struct kernel *k, struct thread_group *g)
 	if (g->parent) {
 		g->parent->child_utime += g->dead_utime + g->child_utime;
 		g->parent->child_stime += g->dead_stime + g->child_stime;
+		g->parent->dead_rchar += g->dead_rchar; /* Linux's wait_task_zombie ioac */
+		g->parent->dead_wchar += g->dead_wchar;
+		g->parent->dead_syscr += g->dead_syscr;
+		g->parent->dead_syscw += g->dead_syscw;
 	}
 	for (struct thread_group **pp = &k->groups; *pp; pp = &(*pp)->next) {
 		if (*pp == g) {
@@ -387,6 +392,10 @@ void task_exit_thread(struct task *t)
 	task_cputime(t, &ut, &st);
 	g->dead_utime += ut;
 	g->dead_stime += st;
+	g->dead_rchar += atomic_load_explicit(&t->io.rchar, memory_order_relaxed);
+	g->dead_wchar += atomic_load_explicit(&t->io.wchar, memory_order_relaxed);
+	g->dead_syscr += atomic_load_explicit(&t->io.syscr, memory_order_relaxed);
+	g->dead_syscw += atomic_load_explicit(&t->io.syscw, memory_order_relaxed);
 	for (struct task **pp = &g->tasks; *pp; pp = &(*pp)->tg_next) {
 		if (*pp == t) {
 			*pp = t->tg_next;
@@ -588,7 +597,7 @@ static int clone_task_state(struct task *t, struct task *c, const struct clone_a
 	c->sched_priority = t->sched_priority;
 	c->timer_slack_ns = t->timer_slack_ns;
 	c->thread = (pthread_t)0;
-	return 0;
+	return uts_clone(t, c, fl & CLONE_NEWUTS);
 }
 
 static void clone_task_undo(struct task *c)
@@ -598,6 +607,7 @@ static void clone_task_undo(struct task *c)
 		fdtable_put(c->fdt);
 	if (c->fs)
 		fs_context_put(c->fs);
+	uts_release(c);
 	arch_state_destroy(&c->regs);
 	free(c);
 }
@@ -621,8 +631,10 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		return -EINVAL;
 	if (ca->exit_signal < 0 || ca->exit_signal > KSIG_MAX)
 		return -EINVAL;
-	if (fl & (CLONE_NS_FLAGS | CLONE_PIDFD | CLONE_NEWTIME))
+	if (fl & ((CLONE_NS_FLAGS & ~(uint64_t)CLONE_NEWUTS) | CLONE_PIDFD | CLONE_NEWTIME))
 		return -EINVAL;
+	if ((fl & CLONE_NEWUTS) && !task_capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
 	if ((fl & CLONE_PARENT) && t->tg == k->init)
 		return -EINVAL;
 	if (thread && (fl & CLONE_VFORK))
@@ -655,6 +667,8 @@ long task_clone(struct task *t, const struct clone_args_k *ca)
 		g->own_thread = true;
 		g->dumpable = t->tg->dumpable;
 		g->personality = t->tg->personality;
+		g->oom_score_adj = t->tg->oom_score_adj; /* unlocked read: a racing write is */
+		g->oom_score_adj_min = t->tg->oom_score_adj_min; /* either before or after */
 		c->joinable = true;
 	}
 	c->tg = g;

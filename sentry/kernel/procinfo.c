@@ -7,6 +7,7 @@
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,19 @@ int procinfo_get(struct kernel *k, pid_t tgid, pid_t tid, unsigned int want,
 	}
 	memcpy(out->rlimits, g->rlimits, sizeof(out->rlimits));
 	out->dumpable = g->dumpable;
+	out->oom_score_adj = g->oom_score_adj;
+	if (!tid) {
+		out->rchar = g->dead_rchar;
+		out->wchar = g->dead_wchar;
+		out->syscr = g->dead_syscr;
+		out->syscw = g->dead_syscw;
+	}
+	for (struct task *u = tid ? t : g->tasks; u; u = tid ? NULL : u->tg_next) {
+		out->rchar += atomic_load_explicit(&u->io.rchar, memory_order_relaxed);
+		out->wchar += atomic_load_explicit(&u->io.wchar, memory_order_relaxed);
+		out->syscr += atomic_load_explicit(&u->io.syscr, memory_order_relaxed);
+		out->syscw += atomic_load_explicit(&u->io.syscw, memory_order_relaxed);
+	}
 	pthread_mutex_unlock(&g->mu);
 	pthread_mutex_unlock(&k->mu);
 	return 0;
@@ -214,6 +228,75 @@ int procinfo_set_comm(struct kernel *k, pid_t tgid, pid_t tid, const char *name,
 		memset(t->comm, 0, sizeof(t->comm));
 		memcpy(t->comm, name, len);
 		r = 0;
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+void task_io_account(struct task *t, bool write, long r)
+{
+	/* Linux's add_rchar/inc_syscr: only the task adds to its own counters. */
+	if (write) {
+		if (r > 0)
+			atomic_fetch_add_explicit(&t->io.wchar, (uint64_t)r, memory_order_relaxed);
+		atomic_fetch_add_explicit(&t->io.syscw, 1, memory_order_relaxed);
+	} else {
+		if (r > 0)
+			atomic_fetch_add_explicit(&t->io.rchar, (uint64_t)r, memory_order_relaxed);
+		atomic_fetch_add_explicit(&t->io.syscr, 1, memory_order_relaxed);
+	}
+}
+
+int procinfo_set_oom_score_adj(struct kernel *k, pid_t tgid, int adj, bool legacy)
+{
+	struct task *cur = current_task;
+	bool privileged = cur && task_capable(cur, CAP_SYS_RESOURCE);
+	int r = -ESRCH;
+
+	if (adj < -1000 || adj > 1000)
+		return -EINVAL;
+	pthread_mutex_lock(&k->mu);
+	struct thread_group *g = group_find(k, tgid);
+	if (g && !g->zombie) {
+		if (adj < (legacy ? g->oom_score_adj : g->oom_score_adj_min) && !privileged) {
+			r = -EACCES;
+		} else {
+			g->oom_score_adj = adj;
+			if (privileged && !legacy)
+				g->oom_score_adj_min = adj;
+			r = 0;
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return r;
+}
+
+/* Does @id match every one of @a, @b, @c? */
+static bool ids_match(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
+{
+	return id == a && id == b && id == c;
+}
+
+int procinfo_may_access(struct kernel *k, pid_t tgid)
+{
+	struct task *cur = current_task;
+	int r = 0;
+
+	if (!cur)
+		return 0; /* the Sentry itself (unit tests) */
+	pthread_mutex_lock(&k->mu);
+	struct thread_group *g = group_find(k, tgid);
+	struct task *t = g ? g->leader : NULL;
+	if (!t) {
+		r = -ENOENT;
+	} else if (g != cur->tg) {
+		const struct creds *c = &cur->creds, *tc = &t->creds;
+		bool ptrace_cap = task_capable(cur, CAP_SYS_PTRACE);
+		if (!ptrace_cap && (!ids_match(c->fsuid, tc->ruid, tc->euid, tc->suid) ||
+				    !ids_match(c->fsgid, tc->rgid, tc->egid, tc->sgid)))
+			r = -EACCES;
+		else if (!ptrace_cap && !g->dumpable)
+			r = -EACCES;
 	}
 	pthread_mutex_unlock(&k->mu);
 	return r;

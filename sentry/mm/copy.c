@@ -16,6 +16,8 @@ enum copy_dir {
 	COPY_FORCE, /* Sentry -> guest, ignoring protections (loader, ptrace) */
 	COPY_ZERO,  /* zeroes -> guest; needs PROT_WRITE */
 	COPY_STR,   /* COPY_IN that stops after a NUL */
+	COPY_REMOTE_IN,  /* /proc/PID/mem read: any VMA (Linux's FOLL_FORCE) */
+	COPY_REMOTE_OUT, /* /proc/PID/mem write: writable or private (COW) VMAs */
 };
 
 struct copy_op {
@@ -34,7 +36,11 @@ static bool copy_allowed(const struct vma *v, enum copy_dir dir)
 	case COPY_ZERO:
 		return v->prot & PROT_WRITE;
 	case COPY_FORCE:
+	case COPY_REMOTE_IN:
 		return true;
+	case COPY_REMOTE_OUT:
+		/* FOLL_FORCE writes a private copy, never a read-only shared page. */
+		return (v->prot & PROT_WRITE) || vma_is_private(v);
 	}
 	return false;
 }
@@ -48,7 +54,8 @@ static uint8_t *copy_page(struct mm *mm, struct vma *v, gva_t page, gva_t want_e
 			  enum copy_dir dir, int *err)
 {
 	uint64_t *pte = pte_get(mm, page, false);
-	bool write = dir == COPY_OUT || dir == COPY_FORCE || dir == COPY_ZERO;
+	bool write = dir == COPY_OUT || dir == COPY_FORCE || dir == COPY_ZERO ||
+		     dir == COPY_REMOTE_OUT;
 	struct frange fr;
 
 	*err = 0;
@@ -105,6 +112,7 @@ static size_t copy_chunk(struct copy_op *op, uint8_t *g, size_t done, size_t n)
 		op->buf[done + n] = 0;
 		return n;
 	case COPY_IN:
+	case COPY_REMOTE_IN:
 		if (g)
 			memcpy(op->buf + done, g, n);
 		else
@@ -112,6 +120,7 @@ static size_t copy_chunk(struct copy_op *op, uint8_t *g, size_t done, size_t n)
 		return n;
 	case COPY_OUT:
 	case COPY_FORCE:
+	case COPY_REMOTE_OUT:
 		memcpy(g, op->buf + done, n);
 		return n;
 	case COPY_ZERO:
@@ -180,6 +189,13 @@ ssize_t mm_copy_out_force(struct mm *mm, gva_t dst, const void *src, size_t len)
 	struct copy_op op = { .dir = COPY_FORCE, .buf = (uint8_t *)src };
 
 	return mm_copy(mm, dst, len, &op);
+}
+
+ssize_t mm_access_remote(struct mm *mm, gva_t addr, void *buf, size_t len, bool write)
+{
+	struct copy_op op = { .dir = write ? COPY_REMOTE_OUT : COPY_REMOTE_IN, .buf = buf };
+
+	return mm_copy(mm, addr, len, &op);
 }
 
 ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len)

@@ -42,7 +42,9 @@ int mm_page_prot(struct mm *mm, const struct vma *v, uint64_t pte)
 {
 	int prot = v->prot;
 
-	if ((prot & PROT_WRITE) && vma_is_private(v) &&
+	/* A page mirrored writable is this mm's alone (fork write-protects what it shares):
+	 * more references then are pins (mm_pin_pages), not sharers. */
+	if ((prot & PROT_WRITE) && vma_is_private(v) && !(pte & PTE_AS_WRITE) &&
 	    memfile_page_refs(mm->mf, PTE_ADDR(pte)) > 1)
 		prot &= ~PROT_WRITE; /* shared copy-on-write page: the first write copies it */
 	return prot;
@@ -53,8 +55,9 @@ int mm_break_cow(struct mm *mm, struct vma *v, gva_t addr, uint64_t *pte)
 	struct frange old = { PTE_ADDR(*pte), PTE_ADDR(*pte) + PAGE_SIZE }, fr;
 	int r;
 
-	if (!vma_is_private(v) || memfile_page_refs(mm->mf, old.start) <= 1)
-		return 0;
+	if (!vma_is_private(v) || (*pte & PTE_AS_WRITE) ||
+	    memfile_page_refs(mm->mf, old.start) <= 1)
+		return 0; /* not shared (a writable mirror means pins at most: see mm_page_prot) */
 	r = memfile_alloc(mm->mf, PAGE_SIZE, &fr);
 	if (r < 0)
 		return r;

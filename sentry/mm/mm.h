@@ -175,6 +175,13 @@ int mm_handle_fault(struct mm *mm, gva_t addr, int access);
 ssize_t mm_copy_in(struct mm *mm, gva_t src, void *dst, size_t len);
 ssize_t mm_copy_out(struct mm *mm, gva_t dst, const void *src, size_t len);
 ssize_t mm_copy_out_force(struct mm *mm, gva_t dst, const void *src, size_t len);
+/*
+ * mm_access_remote - /proc/PID/mem's access to another mm (Linux's access_remote_vm with
+ * FOLL_FORCE): a read sees any mapped page whatever its protection; a write goes to
+ * writable VMAs and to private ones (a COW copy, as a debugger's breakpoint), never to a
+ * read-only shared mapping. Same returns as mm_copy_in.
+ */
+ssize_t mm_access_remote(struct mm *mm, gva_t addr, void *buf, size_t len, bool write);
 /* mm_zero_out - write @len zero bytes at @dst (clear_user). */
 ssize_t mm_zero_out(struct mm *mm, gva_t dst, size_t len);
 /*
@@ -217,6 +224,17 @@ struct vma_info {
 void mm_for_each_vma(struct mm *mm, void (*fn)(const struct vma_info *v, void *arg), void *arg);
 /* mm_resident_bytes - memory-file pages mapped in @mm (VmRSS; shared pages count in each). */
 uint64_t mm_resident_bytes(struct mm *mm);
+/*
+ * mm_resident_range - /proc/PID/smaps' figures for [start, end): bytes resident, of which
+ * mapped elsewhere too (another mm, or a COW sibling), and the proportional share in
+ * bytes << MM_PSS_SHIFT (each page divided by how many map it). Mappers are counted from
+ * memory-file references; @file: one of them is the page cache's.
+ */
+#define MM_PSS_SHIFT 12
+struct mm_rss {
+	uint64_t resident, shared, pss;
+};
+void mm_resident_range(struct mm *mm, gva_t start, gva_t end, bool file, struct mm_rss *out);
 
 /*
  * mm_msync - msync(2) over a mapped range (flags already validated): -ENOMEM on holes.
@@ -226,5 +244,29 @@ uint64_t mm_resident_bytes(struct mm *mm);
 int mm_msync(struct mm *mm, gva_t addr, uint64_t len, int flags);
 /* mm_mincore - one byte per page of [addr, addr+len) into @vec (1: resident). -ENOMEM on holes. */
 int mm_mincore(struct mm *mm, gva_t addr, uint64_t len, unsigned char *vec);
+
+/*
+ * mm_pin_pages - hold the guest pages behind [@addr, @addr + @len) so that the host can
+ * read or write them directly (a donated file's preadv into a read(2) buffer, @write true,
+ * or pwritev from a write(2) buffer: one copy instead of two). Only pages that need no fault
+ * are taken: present, readable, and for @write either in a shared writable VMA or private
+ * and mirrored writable (this mm's alone: see mm_break_cow). Each gets a memory-file
+ * reference; @out[i] is the Sentry's pointer to the part of page i inside the range. At most
+ * @max pages. Pinning changes nothing in the address space and no lock is held on return:
+ * the references keep the pages alive, so a concurrent munmap only means the I/O uses a
+ * page nobody maps any more (Linux's get_user_pages); a fork by another thread during the
+ * I/O may leave a page being written shared with the child (as in Linux before FOLL_PIN).
+ * Returns how many pages were pinned: fewer than asked (0 included) when the next page
+ * needs a fault, or a hole or a protection stops it; the caller then copies that part with
+ * mm_copy_in/out, which faults or fails as usual. Release with mm_unpin_pages.
+ */
+struct mm_pin {
+	void *ptr;
+	size_t len;
+	uint64_t off; /* memory-file offset of the page */
+};
+int mm_pin_pages(struct mm *mm, gva_t addr, size_t len, bool write, struct mm_pin *out,
+		 int max);
+void mm_unpin_pages(struct mm *mm, const struct mm_pin *pins, int n);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/log.h"
 #include "sentry/mm/mm_impl.h"
@@ -96,6 +97,39 @@ uint64_t mm_resident_bytes(struct mm *mm)
 	pt_walk(mm, 0, PAGE_ALIGN_DOWN(mm->max), &w);
 	pthread_mutex_unlock(&mm->mu);
 	return pages * PAGE_SIZE;
+}
+
+struct range_rss {
+	struct mm_rss *out;
+	uint32_t cache_refs; /* references a page cache holds (file VMAs: 1) */
+};
+
+static void range_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
+{
+	struct range_rss *r = arg;
+
+	(void)addr;
+	for (size_t i = 0; i < n; i++) {
+		if (!(pte[i] & PTE_PRESENT))
+			continue;
+		uint32_t refs = memfile_page_refs(mm->mf, PTE_ADDR(pte[i]));
+		uint32_t maps = refs > r->cache_refs ? refs - r->cache_refs : 1;
+		r->out->resident += PAGE_SIZE;
+		if (maps > 1)
+			r->out->shared += PAGE_SIZE;
+		r->out->pss += ((uint64_t)PAGE_SIZE << MM_PSS_SHIFT) / maps;
+	}
+}
+
+void mm_resident_range(struct mm *mm, gva_t start, gva_t end, bool file, struct mm_rss *out)
+{
+	struct range_rss r = { out, file ? 1 : 0 };
+	struct pt_walker w = { .fn = range_leaf, .arg = &r };
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&mm->mu);
+	pt_walk(mm, PAGE_ALIGN_DOWN(start), MIN(PAGE_ALIGN_UP(end), PAGE_ALIGN_DOWN(mm->max)), &w);
+	pthread_mutex_unlock(&mm->mu);
 }
 
 static void pt_free_level(union pt_table *t, int level)

@@ -8,44 +8,89 @@
 
 #define ARG_ID(i) ((uint32_t)a->a[i])
 
+/*
+ * Linux's commit_creds: once the effective or filesystem ids change (or permitted
+ * capabilities grow), the process is no longer dumpable (its /proc files become root's,
+ * /proc/PID/mem is closed to its old user) and its parent-death signal is cleared.
+ */
+struct ids {
+	uint32_t euid, egid, fsuid, fsgid;
+	uint64_t permitted;
+};
+
+static struct ids ids_of(const struct task *t)
+{
+	const struct creds *c = &t->creds;
+
+	return (struct ids){ c->euid, c->egid, c->fsuid, c->fsgid, c->cap_permitted };
+}
+
+static long commit(struct task *t, struct ids o, long r)
+{
+	const struct creds *c = &t->creds;
+
+	if (c->euid != o.euid || c->egid != o.egid || c->fsuid != o.fsuid ||
+	    c->fsgid != o.fsgid || (c->cap_permitted & ~o.permitted)) {
+		t->tg->dumpable = false; /* as prctl(PR_SET_DUMPABLE) writes it */
+		t->pdeath_signal = 0;
+	}
+	return r;
+}
+
 long sys_setuid(struct task *t, const struct syscall_args *a)
 {
-	return task_setuid(t, ARG_ID(0));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setuid(t, ARG_ID(0)));
 }
 
 long sys_setgid(struct task *t, const struct syscall_args *a)
 {
-	return task_setgid(t, ARG_ID(0));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setgid(t, ARG_ID(0)));
 }
 
 long sys_setreuid(struct task *t, const struct syscall_args *a)
 {
-	return task_setreuid(t, ARG_ID(0), ARG_ID(1));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setreuid(t, ARG_ID(0), ARG_ID(1)));
 }
 
 long sys_setregid(struct task *t, const struct syscall_args *a)
 {
-	return task_setregid(t, ARG_ID(0), ARG_ID(1));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setregid(t, ARG_ID(0), ARG_ID(1)));
 }
 
 long sys_setresuid(struct task *t, const struct syscall_args *a)
 {
-	return task_setresuid(t, ARG_ID(0), ARG_ID(1), ARG_ID(2));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setresuid(t, ARG_ID(0), ARG_ID(1), ARG_ID(2)));
 }
 
 long sys_setresgid(struct task *t, const struct syscall_args *a)
 {
-	return task_setresgid(t, ARG_ID(0), ARG_ID(1), ARG_ID(2));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setresgid(t, ARG_ID(0), ARG_ID(1), ARG_ID(2)));
 }
 
 long sys_setfsuid(struct task *t, const struct syscall_args *a)
 {
-	return task_setfsuid(t, ARG_ID(0));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setfsuid(t, ARG_ID(0)));
 }
 
 long sys_setfsgid(struct task *t, const struct syscall_args *a)
 {
-	return task_setfsgid(t, ARG_ID(0));
+	struct ids o = ids_of(t);
+
+	return commit(t, o, task_setfsgid(t, ARG_ID(0)));
 }
 
 long sys_getgroups(struct task *t, const struct syscall_args *a)

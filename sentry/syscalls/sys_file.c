@@ -44,6 +44,7 @@ static long do_rw(struct task *t, int fd, struct uio *u, bool write, bool use_of
 		r = write ? vfs_write(f, u, &f->pos) : vfs_read(f, u, &f->pos);
 		pthread_mutex_unlock(&f->pos_mu);
 	}
+	task_io_account(t, write, r);
 	/* Linux's pipe_write and stream sockets send SIGPIPE with EPIPE; fs/ cannot, so we do
 	 * (datagram and seqpacket sockets do not). */
 	bool sigpipe = write && r == -EPIPE && (!file_is_socket(f) || sock_sends_sigpipe(f));

@@ -51,13 +51,16 @@ static void at_end(struct at *x)
  * cwd for AT_FDCWD, else @dirfd's path (EBADF; ENOTDIR unless a directory, except an empty
  * path with @empty_ok). @fsids: act as fsuid/fsgid (else the real ids, for access(2)).
  */
-static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool empty_ok,
-		     bool fsids)
+/* at_begin with openat2's RESOLVE_* flags: scoped walks start at dirfd even for "/x". */
+static long at_begin_resolve(struct task *t, struct at *x, int dirfd, gva_t addr, bool empty_ok,
+			     bool fsids, uint64_t resolve)
 {
 	struct path root, cwd;
 	ssize_t n;
+	bool scoped = resolve & (VFS_RESOLVE_BENEATH | VFS_RESOLVE_IN_ROOT);
 
 	memset(&x->s, 0, sizeof(x->s));
+	x->s.resolve = resolve;
 	x->dirf = NULL;
 	task_vfs_cred(t, fsids, &x->cr);
 	x->s.cr = &x->cr;
@@ -70,7 +73,7 @@ static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool e
 		return -ENOENT;
 	fs_context_paths(t->fs, &root, &cwd);
 	x->s.root = root;
-	if (x->path[0] == '/' || dirfd == AT_FDCWD) {
+	if ((x->path[0] == '/' && !scoped) || dirfd == AT_FDCWD) {
 		x->s.start = cwd;
 		return 0;
 	}
@@ -87,6 +90,12 @@ static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool e
 	return 0;
 }
 
+static long at_begin(struct task *t, struct at *x, int dirfd, gva_t addr, bool empty_ok,
+		     bool fsids)
+{
+	return at_begin_resolve(t, x, dirfd, addr, empty_ok, fsids, 0);
+}
+
 static int at_flags(int flags)
 {
 	return ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
@@ -95,11 +104,12 @@ static int at_flags(int flags)
 
 /* ---- open ---- */
 
-static long do_openat(struct task *t, int dirfd, gva_t path, int flags, uint32_t mode)
+static long do_openat_resolve(struct task *t, int dirfd, gva_t path, int flags, uint32_t mode,
+			      uint64_t resolve)
 {
 	struct at x;
 	struct file *f;
-	long r = at_begin(t, &x, dirfd, path, false, true);
+	long r = at_begin_resolve(t, &x, dirfd, path, false, true, resolve);
 
 	if (r == 0)
 		r = vfs_open(&x.s, x.path, flags, mode & 07777 & ~t->umask, &f);
@@ -111,6 +121,11 @@ static long do_openat(struct task *t, int dirfd, gva_t path, int flags, uint32_t
 	r = fdtable_install(t->fdt, 0, f, (flags & O_CLOEXEC) ? FD_FLAG_CLOEXEC : 0, rl.rlim_cur);
 	file_put(f);
 	return r;
+}
+
+static long do_openat(struct task *t, int dirfd, gva_t path, int flags, uint32_t mode)
+{
+	return do_openat_resolve(t, dirfd, path, flags, mode, 0);
 }
 
 long sys_open(struct task *t, const struct syscall_args *a)
@@ -128,7 +143,7 @@ long sys_creat(struct task *t, const struct syscall_args *a)
 	return do_openat(t, AT_FDCWD, ARG_U(0), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)ARG_U(1));
 }
 
-/* openat2: Linux's build_open_flags strictness; RESOLVE_* are not implemented (EINVAL). */
+/* openat2: Linux's build_open_flags strictness, and the RESOLVE_* scoping of the walk. */
 long sys_openat2(struct task *t, const struct syscall_args *a)
 {
 	struct open_how how;
@@ -152,9 +167,15 @@ long sys_openat2(struct task *t, const struct syscall_args *a)
 		return -EINVAL;
 	if (how.mode & ~07777ULL || (!(how.flags & (O_CREAT | (O_TMPFILE & ~O_DIRECTORY))) && how.mode))
 		return -EINVAL;
-	if (how.resolve)
+	if (how.resolve & ~(uint64_t)VFS_RESOLVE_ALL)
 		return -EINVAL;
-	return do_openat(t, ARG_INT(0), ARG_U(1), (int)how.flags, (uint32_t)how.mode);
+	if ((how.resolve & VFS_RESOLVE_BENEATH) && (how.resolve & VFS_RESOLVE_IN_ROOT))
+		return -EINVAL;
+	/* RESOLVE_CACHED promises no blocking: opens that may write or create cannot. */
+	if ((how.resolve & VFS_RESOLVE_CACHED) && (how.flags & (O_CREAT | O_TRUNC | __O_TMPFILE)))
+		return -EAGAIN;
+	return do_openat_resolve(t, ARG_INT(0), ARG_U(1), (int)how.flags, (uint32_t)how.mode,
+				 how.resolve);
 }
 
 /* ---- stat ---- */
@@ -175,11 +196,19 @@ static long stat_path(struct task *t, int dirfd, gva_t path, int flags, struct s
 		at_end(&x);
 		return r;
 	}
+	struct file *f = NULL;
 	if (r == 0)
-		r = vfs_lookup(&x.s, x.path, at_flags(flags), &p);
+		r = vfs_lookup_file(&x.s, x.path, at_flags(flags), &p, &f);
 	at_end(&x);
 	if (r < 0)
 		return r;
+	if (f) {
+		/* A magic link to a pipe, socket or host file: that file's attributes. */
+		memset(st, 0, sizeof(*st));
+		r = vfs_fstat(f, st);
+		file_put(f);
+		return r;
+	}
 	r = vfs_getattr(p.dentry->inode, st);
 	path_put(&p);
 	return r;
@@ -271,10 +300,13 @@ long sys_mkdirat(struct task *t, const struct syscall_args *a)
 	return do_mkdirat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
 }
 
-/* mknod: regular files, FIFOs and socket nodes; device nodes need CAP_MKNOD and then
- * devices the sandbox has no driver for: EPERM either way. */
-static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
+/*
+ * mknod: regular files, FIFOs, sockets and device nodes (CAP_MKNOD). A device node opens the
+ * Sentry's driver for its number (fs/dev/); others give ENXIO at open, as in gVisor.
+ */
+static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode, uint32_t dev)
 {
+	uint64_t rdev = 0;
 	struct at x;
 	long r;
 
@@ -288,7 +320,8 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
 		break;
 	case S_IFCHR:
 	case S_IFBLK:
-		return -EPERM;
+		rdev = makedev(major(dev), minor(dev)); /* the syscall's 32-bit new_encode_dev */
+		break;
 	case S_IFDIR:
 		return -EPERM;
 	default:
@@ -296,19 +329,20 @@ static long do_mknodat(struct task *t, int dirfd, gva_t path, uint32_t mode)
 	}
 	r = at_begin(t, &x, dirfd, path, false, true);
 	if (r == 0)
-		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask));
+		r = vfs_mknod(&x.s, x.path, (mode & S_IFMT) | (mode & 07777 & ~t->umask), rdev,
+			      task_capable(t, CAP_MKNOD));
 	at_end(&x);
 	return r;
 }
 
 long sys_mknod(struct task *t, const struct syscall_args *a)
 {
-	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1));
+	return do_mknodat(t, AT_FDCWD, ARG_U(0), (uint32_t)ARG_U(1), (uint32_t)ARG_U(2));
 }
 
 long sys_mknodat(struct task *t, const struct syscall_args *a)
 {
-	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2));
+	return do_mknodat(t, ARG_INT(0), ARG_U(1), (uint32_t)ARG_U(2), (uint32_t)ARG_U(3));
 }
 
 static long do_unlinkat(struct task *t, int dirfd, gva_t path, int flags)
@@ -495,9 +529,17 @@ static long do_faccessat(struct task *t, int dirfd, gva_t path, int mode, int fl
 		return -EINVAL;
 	/* access(2) asks with the real ids unless AT_EACCESS. */
 	r = at_begin(t, &x, dirfd, path, flags & AT_EMPTY_PATH, flags & AT_EACCESS);
+	struct file *f = NULL;
 	if (r == 0)
-		r = vfs_lookup(&x.s, x.path, at_flags(flags), &p);
-	if (r == 0) {
+		r = vfs_lookup_file(&x.s, x.path, at_flags(flags), &p, &f);
+	if (r == 0 && f) {
+		/* A pipe or the caller's stdio through /proc/self/fd: what it was opened for. */
+		int acc = f->flags & O_ACCMODE;
+		if (((mode & R_OK) && acc == O_WRONLY) || ((mode & W_OK) && acc == O_RDONLY) ||
+		    (mode & X_OK))
+			r = -EACCES;
+		file_put(f);
+	} else if (r == 0) {
 		int m = ((mode & R_OK) ? MAY_READ : 0) | ((mode & W_OK) ? MAY_WRITE : 0) |
 			((mode & X_OK) ? MAY_EXEC : 0);
 		r = m ? vfs_permission(&x.cr, p.dentry->inode, m) : 0;
@@ -542,10 +584,22 @@ static bool owner_or_root(const struct vfs_cred *cr, struct inode *ino)
 	return cr->uid == 0 || cr->uid == ino->uid;
 }
 
-static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t mode)
+/*
+ * Linux's mnt_want_write before every attribute change: a read-only mount refuses chmod,
+ * chown, utimes and truncate of any file in it (EROFS before the permission checks).
+ */
+static long setattr_may_write(const struct path *p)
+{
+	return mount_readonly(p->mnt) ? -EROFS : 0;
+}
+
+static long chmod_inode(const struct vfs_cred *cr, const struct path *p, uint32_t mode)
 {
 	struct iattr ia = { .valid = ATTR_MODE, .mode = mode & 07777 };
+	struct inode *ino = p->dentry->inode;
 
+	if (setattr_may_write(p) < 0)
+		return -EROFS;
 	if (!owner_or_root(cr, ino))
 		return -EPERM;
 	/* A non-root owner outside the file's group cannot keep setgid (Linux's setattr_copy). */
@@ -555,11 +609,15 @@ static long chmod_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t m
 }
 
 /* Linux's chown_common + setattr_prepare: only root gives files away. */
-static long chown_inode(const struct vfs_cred *cr, struct inode *ino, uint32_t uid, uint32_t gid)
+static long chown_inode(const struct vfs_cred *cr, const struct path *p, uint32_t uid,
+			uint32_t gid)
 {
 	struct iattr ia = { .valid = 0 };
+	struct inode *ino = p->dentry->inode;
 	uint32_t mode = ino->mode;
 
+	if (setattr_may_write(p) < 0)
+		return -EROFS;
 	if (uid != (uint32_t)-1) {
 		if (cr->uid != 0 && (cr->uid != ino->uid || uid != ino->uid))
 			return -EPERM;
@@ -594,7 +652,7 @@ long sys_chmod(struct task *t, const struct syscall_args *a)
 
 	if (r < 0)
 		return r;
-	r = chmod_inode(&cr, p.dentry->inode, (uint32_t)ARG_U(1));
+	r = chmod_inode(&cr, &p, (uint32_t)ARG_U(1));
 	path_put(&p);
 	return r;
 }
@@ -607,7 +665,7 @@ long sys_fchmodat(struct task *t, const struct syscall_args *a)
 
 	if (r < 0)
 		return r;
-	r = chmod_inode(&cr, p.dentry->inode, (uint32_t)ARG_U(2));
+	r = chmod_inode(&cr, &p, (uint32_t)ARG_U(2));
 	path_put(&p);
 	return r;
 }
@@ -624,7 +682,7 @@ static long do_fchownat(struct task *t, int dirfd, gva_t path, uint32_t uid, uin
 	r = at_lookup(t, dirfd, path, flags, &cr, &p);
 	if (r < 0)
 		return r;
-	r = chown_inode(&cr, p.dentry->inode, uid, gid);
+	r = chown_inode(&cr, &p, uid, gid);
 	path_put(&p);
 	return r;
 }
@@ -662,7 +720,7 @@ long sys_fchmod(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	r = (file_inode(f) && !(f->flags & O_PATH)) ?
-		    chmod_inode(&cr, file_inode(f), (uint32_t)ARG_U(1)) : -EBADF;
+		    chmod_inode(&cr, &f->path, (uint32_t)ARG_U(1)) : -EBADF;
 	file_put(f);
 	return r;
 }
@@ -676,7 +734,7 @@ long sys_fchown(struct task *t, const struct syscall_args *a)
 	if (!f)
 		return -EBADF;
 	r = (file_inode(f) && !(f->flags & O_PATH)) ?
-		    chown_inode(&cr, file_inode(f), (uint32_t)ARG_U(1), (uint32_t)ARG_U(2)) :
+		    chown_inode(&cr, &f->path, (uint32_t)ARG_U(1), (uint32_t)ARG_U(2)) :
 		    -EBADF;
 	file_put(f);
 	return r;
@@ -707,7 +765,9 @@ long sys_truncate(struct task *t, const struct syscall_args *a)
 		return r;
 	if (S_ISDIR(p.dentry->inode->mode))
 		r = -EISDIR;
-	else
+	else if (!S_ISREG(p.dentry->inode->mode))
+		r = -EINVAL;
+	else if ((r = setattr_may_write(&p)) == 0)
 		r = vfs_permission(&cr, p.dentry->inode, MAY_WRITE);
 	if (r == 0)
 		r = truncate_inode(p.dentry->inode, (int64_t)ARG_U(1));
@@ -793,7 +853,9 @@ static long do_utimes(struct task *t, int dirfd, uint64_t path, struct timespec 
 			return r;
 	}
 	/* Linux: explicit times need the owner (or root); "now" also allows write access. */
-	if (owner_or_root(&cr, p.dentry->inode))
+	if (setattr_may_write(&p) < 0)
+		r = -EROFS;
+	else if (owner_or_root(&cr, p.dentry->inode))
 		r = 0;
 	else if (explicit)
 		r = -EPERM;

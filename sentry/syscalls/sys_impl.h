@@ -44,9 +44,9 @@
 	X(statx, "fsxxp", SYS_PARTIAL, "STATX_BASIC_STATS only (no btime)")                       \
 	X(stat, "sp", SYS_FULL, NULL)                                                             \
 	X(lstat, "sp", SYS_FULL, NULL)                                                            \
-	X(open, "sxo", SYS_PARTIAL, "O_TMPFILE: EOPNOTSUPP")                                      \
-	X(openat, "fsxo", SYS_PARTIAL, "O_TMPFILE: EOPNOTSUPP")                                   \
-	X(openat2, "fspu", SYS_PARTIAL, "RESOLVE_* flags: EINVAL")                                \
+	X(open, "sxo", SYS_PARTIAL, "O_TMPFILE on tmpfs and the overlay; in gofer directories EOPNOTSUPP") \
+	X(openat, "fsxo", SYS_PARTIAL, "O_TMPFILE on tmpfs and the overlay; in gofer directories EOPNOTSUPP") \
+	X(openat2, "fspu", SYS_FULL, "RESOLVE_* scoping; CACHED walks only the dentry cache")      \
 	X(creat, "so", SYS_FULL, NULL)                                                            \
 	X(getdents64, "fpu", SYS_FULL, NULL)                                                      \
 	X(getdents, "fpu", SYS_FULL, NULL)                                                       \
@@ -56,8 +56,8 @@
 	X(ftruncate, "fi", SYS_FULL, NULL)                                                        \
 	X(mkdir, "so", SYS_FULL, NULL)                                                            \
 	X(mkdirat, "fso", SYS_FULL, NULL)                                                         \
-	X(mknod, "sox", SYS_PARTIAL, "regular files, FIFOs, sockets; device nodes: EPERM")     \
-	X(mknodat, "fsox", SYS_PARTIAL, "regular files, FIFOs, sockets; device nodes: EPERM")  \
+	X(mknod, "sox", SYS_PARTIAL, "device nodes (CAP_MKNOD) on tmpfs and the overlay open the Sentry's drivers (mem, tty, console, ptmx, pts); others and block devices ENXIO at open") \
+	X(mknodat, "fsox", SYS_PARTIAL, "device nodes (CAP_MKNOD) on tmpfs and the overlay open the Sentry's drivers (mem, tty, console, ptmx, pts); others and block devices ENXIO at open") \
 	X(rmdir, "s", SYS_FULL, NULL)                                                             \
 	X(unlink, "s", SYS_FULL, NULL)                                                            \
 	X(unlinkat, "fsx", SYS_FULL, NULL)                                                        \
@@ -111,20 +111,20 @@
 	X(epoll_wait, "fpii", SYS_FULL, NULL)              \
 	X(epoll_pwait, "fpiipu", SYS_PARTIAL, "as epoll_wait; mask applies during the wait only") \
 	X(umask, "o", SYS_FULL, NULL)                                                             \
-	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds one level; other types EPERM") \
-	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH; MNT_EXPIRE always EAGAIN") \
-	X(getxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
-	X(lgetxattr, "sspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
-	X(fgetxattr, "fspu", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
-	X(listxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
-	X(llistxattr, "spu", SYS_PARTIAL, "no attributes stored yet: empty list") \
-	X(flistxattr, "fpu", SYS_PARTIAL, "no attributes stored yet: empty list") \
-	X(setxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
-	X(lsetxattr, "spui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
-	X(fsetxattr, "fspui", SYS_PARTIAL, "no attributes stored yet: EOPNOTSUPP") \
-	X(removexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
-	X(lremovexattr, "ss", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
-	X(fremovexattr, "fs", SYS_PARTIAL, "no attributes stored yet: ENODATA") \
+	X(mount, "sssup", SYS_PARTIAL, "tmpfs (mode=, uid=, gid=) and bind mounts of guest paths, MS_RDONLY remount, propagation flags accepted; MS_REC binds copy submounts; other types EPERM") \
+	X(umount2, "si", SYS_PARTIAL, "EBUSY while in use unless MNT_DETACH (which takes submounts along); MNT_EXPIRE always EAGAIN") \
+	X(getxattr, "sspu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(lgetxattr, "sspu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(fgetxattr, "fspu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(listxattr, "spu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(llistxattr, "spu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(flistxattr, "fpu", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(setxattr, "spui", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(lsetxattr, "spui", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(fsetxattr, "fspui", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(removexattr, "ss", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(lremovexattr, "ss", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
+	X(fremovexattr, "fs", SYS_PARTIAL, "user/trusted/security on tmpfs, the overlay and the gofer (regular files and directories; trusted.* not visible through the gofer); system.* (ACLs) EOPNOTSUPP") \
 	/* sockets (sentry/socket/): AF_UNIX inside the Sentry; other families EAFNOSUPPORT */    \
 	X(socket, "iii", SYS_PARTIAL, "AF_UNIX stream/dgram/seqpacket; other families EAFNOSUPPORT") \
 	X(socketpair, "iiip", SYS_PARTIAL, "AF_UNIX only")                                        \
@@ -228,6 +228,8 @@
 	X(prctl, "ixxxx", SYS_PARTIAL, "names, dumpable, no_new_privs, pdeathsig, subreaper, keepcaps, capability sets, timerslack; PR_SET_SECCOMP: EINVAL")     \
 	X(uname, "p", SYS_FULL, NULL)                                                            \
 	X(sysinfo, "p", SYS_FULL, NULL)                                                          \
+	X(sethostname, "su", SYS_FULL, "in the caller's UTS namespace")                           \
+	X(setdomainname, "su", SYS_FULL, "in the caller's UTS namespace")                         \
 	X(getrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(setrlimit, "ip", SYS_FULL, NULL)                                                       \
 	X(prlimit64, "iipp", SYS_PARTIAL, "own process only")                                    \
@@ -244,7 +246,7 @@
 	X(sched_rr_get_interval, "ip", SYS_FULL, NULL)                                           \
 	X(getcpu, "ppp", SYS_FULL, NULL)                                                         \
 	X(personality, "x", SYS_PARTIAL, "recorded; no flag changes behaviour")                 \
-	X(unshare, "x", SYS_PARTIAL, "CLONE_FILES, CLONE_FS; namespaces: EPERM/EINVAL")          \
+	X(unshare, "x", SYS_PARTIAL, "CLONE_FILES, CLONE_FS, CLONE_NEWUTS; other namespaces: EPERM/EINVAL") \
 	X(getrandom, "Bux", SYS_FULL, NULL)                                                      \
 	X(sched_yield, "", SYS_FULL, NULL)                                                       \
 	X(sched_getaffinity, "iup", SYS_FULL, NULL)                                              \

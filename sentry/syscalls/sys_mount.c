@@ -119,10 +119,10 @@ static long mount_bind(struct task *t, gva_t source, const struct path *target, 
 		r = -ENOENT;
 	/* Like Linux, MS_RDONLY does not apply to the initial bind: remount it read-only. */
 	if (r == 0)
-		r = mount_new_bind(&src, target, false, &m);
+		r = (flags & MS_REC) ? mount_new_rbind(&src, target, &m)
+				     : mount_new_bind(&src, target, false, &m);
 	if (r == 0)
 		mount_put(m);
-	(void)flags;
 	path_put(&src);
 	return r;
 }

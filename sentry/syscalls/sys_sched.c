@@ -309,9 +309,11 @@ long sys_unshare(struct task *t, const struct syscall_args *a)
 {
 	uint64_t fl = ARG_U(0);
 	const uint64_t ok = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_VM | CLONE_SIGHAND |
-			    CLONE_THREAD;
+			    CLONE_THREAD | CLONE_NEWUTS;
 	int r;
 
+	if ((fl & CLONE_NEWUTS) && !task_capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
 	if (fl & ~ok) {
 		/* Namespaces: not for the guest (yet); Linux says EPERM without CAP_SYS_ADMIN. */
 		return task_capable(t, CAP_SYS_ADMIN) ? -EINVAL : -EPERM;
@@ -346,5 +348,7 @@ long sys_unshare(struct task *t, const struct syscall_args *a)
 		pthread_mutex_unlock(&t->k->mu);
 		fs_context_put(ofs);
 	}
+	if (fl & CLONE_NEWUTS)
+		return uts_unshare(t);
 	return 0;
 }

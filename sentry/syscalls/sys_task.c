@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Task identity, exit, TLS, limits and system information. */
 #include <asm/prctl.h>
+#include <linux/capability.h>
 #include <linux/prctl.h>
 #include <sched.h>
 #include <sys/random.h>
@@ -175,14 +176,38 @@ long sys_uname(struct task *t, const struct syscall_args *a)
 
 	memset(&u, 0, sizeof(u));
 	strcpy(u.sysname, "Linux");
-	strcpy(u.nodename, t->k->hostname);
+	uts_names(t, u.nodename, u.domainname);
 	strcpy(u.release, KERNEL_RELEASE);
 	strcpy(u.version, KERNEL_VERSION);
 	strcpy(u.machine, "x86_64");
-	strcpy(u.domainname, "(none)");
 	if (mm_copy_out(t->mm, ARG_U(0), &u, sizeof(u)) != sizeof(u))
 		return -EFAULT;
 	return 0;
+}
+
+/* sethostname/setdomainname: Linux's order is the capability, the length, the copy. */
+static long set_uts_name(struct task *t, const struct syscall_args *a, bool domain)
+{
+	char name[65];
+	int64_t len = (int64_t)ARG_U(1);
+
+	if (!task_capable(t, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (len < 0 || len > 64)
+		return -EINVAL;
+	if (len && mm_copy_in(t->mm, ARG_U(0), name, (size_t)len) != len)
+		return -EFAULT;
+	return uts_set(t, domain, name, (size_t)len);
+}
+
+long sys_sethostname(struct task *t, const struct syscall_args *a)
+{
+	return set_uts_name(t, a, false);
+}
+
+long sys_setdomainname(struct task *t, const struct syscall_args *a)
+{
+	return set_uts_name(t, a, true);
 }
 
 long sys_sysinfo(struct task *t, const struct syscall_args *a)

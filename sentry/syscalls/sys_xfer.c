@@ -167,6 +167,8 @@ long sys_sendfile(struct task *t, const struct syscall_args *a)
 		xi.own = false;
 	}
 	r = copy_loop(t, &xi, &xo, ARG_U(3), true);
+	task_io_account(t, false, r); /* Linux's do_sendfile counts both sides */
+	task_io_account(t, true, r);
 	if (ARG_U(2) && r >= 0 &&
 	    mm_copy_out(t->mm, ARG_U(2), &xi.off, sizeof(xi.off)) != sizeof(xi.off))
 		r = -EFAULT;
@@ -257,6 +259,8 @@ long sys_copy_file_range(struct task *t, const struct syscall_args *a)
 		}
 	}
 	r = copy_loop(t, &xi, &xo, ARG_U(4), true);
+	task_io_account(t, false, r);
+	task_io_account(t, true, r);
 	r = put_offs(t, a, &xi, &xo, r);
 out:
 	put_files(in, out);
@@ -411,6 +415,7 @@ static long rwv2(struct task *t, const struct syscall_args *a, bool write)
 	} else {
 		r = write ? vfs_write(f, &u, &off) : vfs_read(f, &u, &off);
 	}
+	task_io_account(t, write, r);
 	uio_destroy(&u);
 	file_put(f);
 	if (write && r == -EPIPE)

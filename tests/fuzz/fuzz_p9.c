@@ -51,6 +51,17 @@ static void use_fields(const struct p9_msg *m)
 		CHECK(r < 0 && r >= -4095);
 		break;
 	}
+	/* Fd donation: only Tlopen/Tlcreate may ask, and only with the flag; a reply of any
+	 * other type (Rlerror included) may never carry the fd. */
+	if (p9_reply_may_carry_fd(m)) {
+		struct p9_msg err = { .type = P9_RLERROR };
+
+		CHECK(m->type == P9_TLOPEN || m->type == P9_TLCREATE);
+		CHECK(((m->type == P9_TLOPEN ? m->tlopen.flags : m->tlcreate.flags) &
+		       P9_OPEN_DONATE_FD) != 0);
+		CHECK(!p9_reply_fd_ok(m, &err));
+	}
+	CHECK(!p9_reply_fd_ok(m, m));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

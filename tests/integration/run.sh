@@ -26,11 +26,13 @@ CHECKS=${CHECKS:-"echo true false sh alloc256 segv abort not_elf missing wrong_a
 	host_sigterm host_sigint host_sigint_group
 	overlay_etc overlay_host_untouched overlay_ls_la overlay_python volume_rw volume_ro
 	run_cwd run_env run_rootfs run_bad_flags guest_mount
-	timers_exec python_multiprocessing sqlite_wal volume_mmap
+	timers_exec python_multiprocessing sqlite_wal volume_mmap volume_donated_io
+	volume_donated_ro
 	procfs_ps procfs_free procfs_nproc procfs_status procfs_python
+	procfs_python_mem procfs_pmap procfs_hostname procfs_procps
 	tty_shell tty_pipe
 	files_find files_find_usr dcache_evict files_sha256 files_cp_r files_shell_redirect escape_symlinks
-	shell_pipeline build_make_gcc python_threads
+	shell_pipeline build_make_gcc python_threads fs_nodes_xattrs
 	confined confined_nosandbox confined_tstp"}
 
 tmp=$(mktemp -d)
@@ -600,6 +602,43 @@ XYZaaaaaaQ"
 	rm -rf "$d"
 }
 
+# File I/O on a rw volume, where the gofer donates its host fds: read/write/append/truncate/
+# pread past EOF/readv/writev/MAP_SHARED/large transfers print the same as natively, the
+# host file ends up identical, and the guest sees only its own fds.
+check_volume_donated_io() {
+	local d n
+	d=$(mktemp -d)
+	n=$(mktemp -d)
+	"$PROGS/donated_io" "$n" >"$tmp/native" 2>&1
+	hostroot -v "$d:/mnt/vol" "$PROGS/donated_io" /mnt/vol
+	if ! cmp -s "$d/f" "$n/f"; then
+		fail "the host file differs from the native run's" "$tmp/err"
+	else
+		expect 0 "$(cat "$tmp/native")"
+	fi
+	rm -rf "$d" "$n"
+}
+
+# The same on a read-only volume: the only fds the gofer hands out are read-only.
+check_volume_donated_ro() {
+	local d
+	d=$(mktemp -d)
+	printf 'ro data' >"$d/ro.txt"
+	hostroot -v "$d:/mnt/vol:ro" "$PROGS/donated_io" /mnt/vol ro
+	expect 0 "open rdwr = -1 Read-only file system
+open trunc = -1 Read-only file system
+open rdonly = 0
+pread = 7
+data [ro data]
+write = -1 Bad file descriptor
+pread past eof = 0
+mmap shared rw = -1 Permission denied
+mmap shared ro = 0
+mapped [ro data]"
+	[ "$(cat "$d/ro.txt")" = "ro data" ] || fail "the read-only file changed"
+	rm -rf "$d"
+}
+
 # `run -t`: a shell on the Sentry's pty, driven through a host pty (tty_drive.py): tty is
 # /dev/pts/0, arithmetic, the host window size and a resize, ^C kills the foreground job,
 # ^Z stops it and fg resumes it, the exit status comes back and the host terminal leaves
@@ -801,6 +840,45 @@ check_volume_ro() {
 	rm -rf "$d"
 }
 
+# Device nodes in the overlay (mknod, `cp -a /dev/null`), xattrs through a volume (the gofer's
+# Txattrwalk/Txattrcreate, reaching the host) and refused on a read-only one (the Sentry's
+# EROFS: statvfs says ST_RDONLY), python's os.setxattr in the guest's /tmp.
+check_fs_nodes_xattrs() {
+	local d
+	d=$(mktemp -d)
+	echo host >"$d/f"
+	python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.host", b"H")' "$d/f"
+	hostroot -v "$d:/vol" -v "$d:/ro:ro" /usr/bin/python3 -c '
+import os, subprocess
+os.mknod("/etc/null2", 0o20666, os.makedev(1, 3))
+with open("/etc/null2", "w") as f:
+    f.write("hi")
+subprocess.run(["/bin/cp", "-a", "/dev/null", "/etc/null3"], check=True)
+st = os.stat("/etc/null3")
+print(os.major(st.st_rdev), os.minor(st.st_rdev), oct(st.st_mode))
+print(os.getxattr("/vol/f", "user.host"))
+os.setxattr("/vol/f", "user.guest", b"G")
+print(sorted(os.listxattr("/vol/f")))
+for call in (lambda: os.setxattr("/ro/f", "user.x", b"1"), lambda: os.chmod("/ro/f", 0o600)):
+    try:
+        call()
+    except OSError as e:
+        print(e.strerror)
+open("/tmp/x", "w").close()
+os.setxattr("/tmp/x", "user.a", b"1")
+print(os.listxattr("/tmp/x"))
+print([bool(os.statvfs(p).f_flag & os.ST_RDONLY) for p in ("/ro", "/vol")])'
+	local host
+	host=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.guest"))' "$d/f" 2>&1)
+	if [ "$host" != "b'G'" ]; then
+		fail "the attribute did not reach the host: $host" "$tmp/err"
+	else
+		expect 0 "$(printf "%s\n" "1 3 0o20666" "b'H'" "['user.guest', 'user.host']" \
+			"Read-only file system" "Read-only file system" "['user.a']" "[True, False]")"
+	fi
+	rm -rf "$d"
+}
+
 check_run_cwd() {
 	hostroot --cwd=/usr/share "$BUSYBOX" pwd
 	local rc1=$RC out1
@@ -925,6 +1003,70 @@ print(any(l.endswith("[stack]") for l in m), any(" r-xp " in l for l in m))
 print(sorted(os.listdir("/proc/self/fd")))
 print(open("/proc/self/cmdline").read().split("\0")[1])'
 	expect 0 "$(printf '%s\nTrue True\n%s\n-c' "$(python3 -c 'import os; print(os.cpu_count())')" "['0', '1', '2', '3']")"
+}
+
+# /proc/self/mem, smaps, smaps_rollup and io as a Python program uses them; same answers natively.
+PROCFS_MEM_PY='import ctypes, mmap
+b = ctypes.create_string_buffer(b"hello mem")
+with open("/proc/self/mem", "rb+", buffering=0) as f:
+    f.seek(ctypes.addressof(b)); print(f.read(9))
+    f.seek(ctypes.addressof(b)); f.write(b"HELLO"); print(b.value)
+m = mmap.mmap(-1, 1 << 20)
+m.write(b"x" * (1 << 20))
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+ent = open("/proc/self/smaps").read().split("\n")
+i = [n for n, l in enumerate(ent) if l.startswith("%08x-" % addr)][0]
+print(ent[i].split()[1], ent[i + 1].split()[1], int(ent[i + 4].split()[1]) == 1024)
+r = dict(l.split(":")[0:2] for l in open("/proc/self/smaps_rollup").read().splitlines()[1:])
+print(int(r["Rss"].split()[0]) >= 1024, int(r["Pss_Shmem"].split()[0]) >= 0)
+io0 = dict(l.split(": ") for l in open("/proc/self/io").read().splitlines())
+with open("/dev/null", "wb", buffering=0) as f: f.write(b"y" * 100000)
+io1 = dict(l.split(": ") for l in open("/proc/self/io").read().splitlines())
+print(int(io1["wchar"]) - int(io0["wchar"]) >= 100000)'
+
+check_procfs_python_mem() {
+	hostroot /usr/bin/python3 -c "$PROCFS_MEM_PY"
+	expect 0 "$(python3 -c "$PROCFS_MEM_PY")"
+}
+
+# procps pmap reads /proc/PID/maps and (-x) smaps.
+check_procfs_pmap() {
+	if ! [ -x /usr/bin/pmap ]; then
+		echo "SKIP $NAME [$P]: no /usr/bin/pmap (procps)" # not counted as passed
+		return
+	fi
+	hostroot /bin/sh -c '/usr/bin/pmap -x $$ | /usr/bin/tail -n 1 | /usr/bin/cut -c1-8
+		/usr/bin/pmap $$ | /usr/bin/grep -c " r-x-- *dash$"'
+	expect 0 "$(printf 'total kB\n1')"
+}
+
+# procps's tools over /proc: each runs to its end and finds the shell.
+check_procfs_procps() {
+	if ! [ -x /usr/bin/vmstat ] || ! [ -x /usr/bin/top ]; then
+		echo "SKIP $NAME [$P]: no procps" # not counted as passed
+		return
+	fi
+	hostroot /bin/sh -c '/usr/bin/ps aux | /usr/bin/grep -c "^[a-z0-9]* *1 .*/bin/sh"
+		/usr/bin/top -bn1 | /usr/bin/grep -c "^Tasks:"
+		/usr/bin/vmstat | /usr/bin/tail -n 1 | /usr/bin/wc -w
+		/usr/bin/free | /usr/bin/grep -c "^Mem:"
+		/usr/bin/pmap -XX $$ | /usr/bin/grep -c "^ *Address .* Pss_Dirty "
+		/usr/bin/pgrep -x sh'
+	expect 0 "$(printf '1\n1\n17\n1\n1\n1')"
+}
+
+# Root writes kernel.hostname: uname -n and hostname(1) see it; unshare(1) -u keeps a
+# rename to itself; hostname(1) renames through sethostname.
+check_procfs_hostname() {
+	hostroot /bin/sh -c 'echo renamed >/proc/sys/kernel/hostname && /bin/uname -n &&
+		/bin/cat /proc/sys/kernel/hostname && /bin/hostname &&
+		/usr/bin/unshare -u /bin/sh -c "/bin/hostname inner; /bin/uname -n" &&
+		/bin/uname -n && /bin/hostname again && /bin/uname -n'
+	if [ "$(id -u)" -eq 0 ]; then
+		expect 0 "$(printf 'renamed\nrenamed\nrenamed\ninner\nrenamed\nagain')"
+	else
+		expect 2
+	fi
 }
 
 # Build the helper programs.

@@ -14,6 +14,7 @@
 	X(vma_suite)     \
 	X(mm_suite)      \
 	X(mm_fork_suite) \
+	X(mm_pin_suite)  \
 	X(elf_suite)     \
 	X(stack_suite)   \
 	X(ptrace_suite)  \
@@ -26,6 +27,7 @@
 	X(namei_suite)   \
 	X(tmpfs_suite)   \
 	X(gofer_client_suite) \
+	X(gofer_hostfd_suite) \
 	X(sigframe_suite) \
 	X(syscall_table_suite) \
 	X(pipe_suite)    \

@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs/gofer/goferfs.h"
+#include "fs/gofer/hostfd.h"
 #include "fs/vfs.h"
 #include "gofer/gofer.h"
 
@@ -45,6 +48,8 @@ static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ft
 	return remove(p);
 }
 
+static bool no_donate; /* start() runs a gofer that never donates fds (set by the setups) */
+
 static void start(bool readonly)
 {
 	char p[256];
@@ -65,7 +70,8 @@ static void start(bool readonly)
 	if (server == 0) {
 		struct gofer_config cfg = { .root_fd = open(tree, O_PATH | O_DIRECTORY),
 					    .conn_fds = &sv[1], .nconns = 1,
-					    .readonly = readonly, .confine = false };
+					    .readonly = readonly, .confine = false,
+					    .no_fd_donation = no_donate };
 		close(sv[0]);
 		_exit(gofer_serve(&cfg) == 0 ? 0 : 3);
 	}
@@ -90,12 +96,59 @@ static void stop(void)
 
 static void setup_rw(void)
 {
+	no_donate = false;
 	start(false);
 }
 
 static void setup_ro(void)
 {
+	no_donate = false;
 	start(true);
+}
+
+static void setup_rw_9p(void)
+{
+	no_donate = true;
+	start(false);
+}
+
+static void setup_ro_9p(void)
+{
+	no_donate = true;
+	start(true);
+}
+
+/* How many fds this process holds. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static ssize_t kwrite(struct file *f, const char *s, int64_t pos)
+{
+	struct uio u;
+
+	uio_init_kernel(&u, (void *)s, strlen(s));
+	return vfs_write(f, &u, &pos);
+}
+
+static void host_content(const char *rel, char *buf, size_t cap, ssize_t *len)
+{
+	char hp[256];
+	int fd;
+
+	snprintf(hp, sizeof(hp), "%s/%s", tree, rel);
+	fd = open(hp, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	*len = read(fd, buf, cap);
+	close(fd);
 }
 
 static ssize_t read_path(const char *path, char *buf, size_t cap)
@@ -238,6 +291,136 @@ START_TEST(test_write_ops)
 }
 END_TEST
 
+/*
+ * read/write/append/truncate/pread past EOF through an open file: the same results whether
+ * the gofer donated the fd (tcase rw) or not (rw9p), the host file agrees, and the cached
+ * size follows the writes.
+ */
+START_TEST(test_io_semantics)
+{
+	static const char want[] = "hello\0\0\0\0\0XYtail";
+	char buf[64];
+	struct file *f, *ra, *ap;
+	struct iattr ia = { .valid = ATTR_SIZE, .size = 3 };
+	struct stat st;
+	ssize_t n;
+
+	ck_assert_int_eq(vfs_open(&S, "/io", O_CREAT | O_RDWR | O_EXCL, 0644, &f), 0);
+	ck_assert_int_eq(vfs_open(&S, "/io", O_RDONLY, 0, &ra), 0);
+	ck_assert_int_eq(kwrite(f, "hello", 0), 5);
+	ck_assert_int_eq(kwrite(f, "XY", 10), 2); /* a hole from 5 to 10 */
+	ck_assert_int_eq(vfs_fstat(f, &st), 0);
+	ck_assert_int_eq(st.st_size, 12);
+	ck_assert_int_eq(vfs_open(&S, "/io", O_WRONLY | O_APPEND, 0, &ap), 0);
+	ck_assert_int_eq(kwrite(ap, "tail", 0), 4); /* O_APPEND: at the end, not at 0 */
+	ck_assert_int_eq(vfs_fstat(ap, &st), 0);
+	ck_assert_int_eq(st.st_size, 16);
+	ck_assert_int_eq(vfs_kernel_pread(ra, buf, sizeof(buf), 0), 16);
+	ck_assert_int_eq(memcmp(buf, want, 16), 0);
+	ck_assert_int_eq(vfs_kernel_pread(ra, buf, sizeof(buf), 14), 2);
+	ck_assert_int_eq(vfs_kernel_pread(ra, buf, sizeof(buf), 16), 0);
+	ck_assert_int_eq(vfs_kernel_pread(ra, buf, sizeof(buf), 4096), 0);
+	host_content("io", buf, sizeof(buf), &n);
+	ck_assert_int_eq(n, 16);
+	ck_assert_int_eq(memcmp(buf, want, 16), 0);
+	ck_assert_int_eq(vfs_setattr(file_inode(f), &ia), 0); /* ftruncate */
+	ck_assert_int_eq(vfs_kernel_pread(ra, buf, sizeof(buf), 0), 3);
+	ck_assert_int_eq(memcmp(buf, "hel", 3), 0);
+	ck_assert_int_eq(kwrite(ap, "!", 0), 1);
+	ck_assert_int_eq(vfs_kernel_pread(ra, buf, sizeof(buf), 0), 4);
+	ck_assert_int_eq(memcmp(buf, "hel!", 4), 0);
+	ck_assert_int_eq(vfs_fstat(ra, &st), 0);
+	ck_assert_int_eq(st.st_size, 4);
+	ck_assert_int_eq(kwrite(ra, "x", 0), -EBADF); /* read-only open */
+	file_put(ap);
+	file_put(ra);
+	file_put(f);
+	host_content("io", buf, sizeof(buf), &n);
+	ck_assert_int_eq(n, 4);
+}
+END_TEST
+
+/*
+ * A donated fd lives exactly as long as its open file: one more fd in this process per
+ * open regular file with donation (none without, none for directories), none left after.
+ */
+START_TEST(test_fd_lifetime)
+{
+	int before, per_open = no_donate ? 0 : 1;
+	struct file *f[8], *d;
+	char buf[64];
+
+	/* The first open sets up what lives on (the page cache's memory file). */
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	before = count_fds();
+
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f[i]), 0);
+	ck_assert_int_eq(count_fds(), before + 8 * per_open);
+	ck_assert_int_eq(vfs_open(&S, "/d", O_RDONLY | O_DIRECTORY, 0, &d), 0);
+	ck_assert_int_eq(count_fds(), before + 8 * per_open);
+	file_put(d);
+	ck_assert_int_eq(vfs_kernel_pread(f[3], buf, sizeof(buf), 6), 6);
+	for (int i = 0; i < 8; i++)
+		file_put(f[i]);
+	ck_assert_int_eq(count_fds(), before);
+}
+END_TEST
+
+/* Past GOFERFS_HOSTFD_MAX open files, opens do not ask for fds: they work over 9P. */
+START_TEST(test_fd_cap)
+{
+	struct file *f[6];
+	char buf[64];
+	int before;
+
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	before = count_fds();
+	goferfs_hostfd_set_max(2);
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f[i]), 0);
+	ck_assert_int_eq(count_fds(), before + 2);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_int_eq(vfs_kernel_pread(f[i], buf, sizeof(buf), 0), 12);
+		ck_assert_int_eq(memcmp(buf, "hello world\n", 12), 0);
+	}
+	file_put(f[0]); /* a slot comes free */
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f[0]), 0);
+	ck_assert_int_eq(count_fds(), before + 2);
+	for (int i = 0; i < 6; i++)
+		file_put(f[i]);
+	ck_assert_int_eq(count_fds(), before);
+	goferfs_hostfd_set_max(GOFERFS_HOSTFD_MAX);
+}
+END_TEST
+
+/* At its fd limit the Sentry cannot take a donated fd: the kernel drops it, 9P I/O goes on. */
+START_TEST(test_fd_limit)
+{
+	struct rlimit old, lim;
+	char buf[64];
+	struct file *f;
+	int lowest_free, before;
+
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12);
+	before = count_fds();
+	lowest_free = dup(0);
+	ck_assert_int_ge(lowest_free, 0);
+	close(lowest_free);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)lowest_free; /* no new fd at all */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f), 0);
+	ck_assert_int_eq(vfs_kernel_pread(f, buf, sizeof(buf), 0), 12);
+	ck_assert_int_eq(memcmp(buf, "hello world\n", 12), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_eq(count_fds(), before);
+	file_put(f);
+	ck_assert_int_eq(read_path("/a.txt", buf, sizeof(buf)), 12); /* the connection is fine */
+}
+END_TEST
+
 START_TEST(test_readonly)
 {
 	char buf[64], hp[256];
@@ -257,6 +440,44 @@ START_TEST(test_readonly)
 	ck_assert_int_eq(st.st_size, 12);
 	snprintf(hp, sizeof(hp), "%s/x", tree);
 	ck_assert_int_eq(lstat(hp, &st), -1);
+	struct vfs_xattr_who w = { .cr = &root_cr, .admin = true, .fowner = true };
+	struct path p;
+	ck_assert_int_eq(vfs_lookup(&S, "/a.txt", 0, &p), 0);
+	ck_assert_int_eq(vfs_setxattr(&w, &p, "user.x", "1", 1, 0), -EROFS);
+	ck_assert_int_eq(vfs_removexattr(&w, &p, "user.x"), -EROFS);
+	ck_assert_int_eq(vfs_listxattr(&w, &p, buf, sizeof(buf)), 0);
+	path_put(&p);
+}
+END_TEST
+
+/* Extended attributes through the VFS, the client and the gofer, down to the host. */
+START_TEST(test_xattrs)
+{
+	struct vfs_xattr_who w = { .cr = &root_cr, .admin = true, .fowner = true };
+	char buf[128], hp[256], big[3000];
+	struct path p;
+
+	snprintf(hp, sizeof(hp), "%s/a.txt", tree);
+	ck_assert_int_eq(setxattr(hp, "user.host", "H", 1, 0), 0);
+	ck_assert_int_eq(vfs_lookup(&S, "/a.txt", 0, &p), 0);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.host", buf, sizeof(buf)), 1);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.host", NULL, 0), 1);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.none", buf, sizeof(buf)), -ENODATA);
+	memset(big, 'v', sizeof(big));
+	ck_assert_int_eq(vfs_setxattr(&w, &p, "user.big", big, sizeof(big), 0), 0);
+	ck_assert_int_eq(vfs_getxattr(&w, &p, "user.big", buf, sizeof(buf)), -ERANGE);
+	ck_assert_int_eq(getxattr(hp, "user.big", big, sizeof(big)), (ssize_t)sizeof(big));
+	ck_assert_int_eq(vfs_listxattr(&w, &p, NULL, 0), 19);
+	ck_assert_int_eq(vfs_listxattr(&w, &p, buf, 5), -ERANGE);
+	ck_assert_int_eq(vfs_setxattr(&w, &p, "user.host", "x", 1, XATTR_CREATE), -EEXIST);
+	ck_assert_int_eq(vfs_removexattr(&w, &p, "user.host"), 0);
+	ck_assert_int_eq(getxattr(hp, "user.host", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(vfs_removexattr(&w, &p, "user.host"), -ENODATA);
+	path_put(&p);
+	/* A symlink of the gofer has none (the gofer never opens it). */
+	ck_assert_int_eq(vfs_lookup(&S, "/link", 0, &p), 0);
+	ck_assert_int_eq(vfs_listxattr(&w, &p, buf, sizeof(buf)), 0);
+	path_put(&p);
 }
 END_TEST
 
@@ -268,11 +489,12 @@ START_TEST(test_server_gone)
 
 	ck_assert_int_eq(vfs_open(&S, "/a.txt", O_RDONLY, 0, &f), 0);
 	kill(server, SIGKILL);
-	ck_assert_int_eq(vfs_kernel_pread(f, buf, sizeof(buf), 0), -EIO);
+	waitpid(server, NULL, 0);
+	/* An open file with a donated fd does not need the gofer any more (as in gVisor). */
+	ck_assert_int_eq(vfs_kernel_pread(f, buf, sizeof(buf), 0), no_donate ? -EIO : 12);
 	file_put(f);
 	ck_assert_int_eq(read_path("/d/b.txt", buf, sizeof(buf)), -EIO);
 	mount_put(m);
-	waitpid(server, NULL, 0);
 	nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 END_TEST
@@ -353,19 +575,38 @@ Suite *gofer_client_suite(void)
 {
 	Suite *s = suite_create("gofer_client");
 	TCase *rw = tcase_create("rw"), *ro = tcase_create("ro"), *gone = tcase_create("gone");
+	TCase *rw9p = tcase_create("rw9p"), *ro9p = tcase_create("ro9p");
+	TCase *gone9p = tcase_create("gone9p");
 
 	signal(SIGPIPE, SIG_IGN);
 	tcase_add_checked_fixture(rw, setup_rw, stop);
 	tcase_add_test(rw, test_lookup_read_readlink);
 	tcase_add_test(rw, test_readdir);
 	tcase_add_test(rw, test_write_ops);
+	tcase_add_test(rw, test_xattrs);
 	tcase_add_test(rw, test_dcache_evict);
+	tcase_add_test(rw, test_io_semantics);
+	tcase_add_test(rw, test_fd_lifetime);
+	tcase_add_test(rw, test_fd_limit);
+	tcase_add_test(rw, test_fd_cap);
+	tcase_add_checked_fixture(rw9p, setup_rw_9p, stop);
+	tcase_add_test(rw9p, test_lookup_read_readlink);
+	tcase_add_test(rw9p, test_write_ops);
+	tcase_add_test(rw9p, test_io_semantics);
+	tcase_add_test(rw9p, test_fd_lifetime);
+	tcase_add_checked_fixture(ro9p, setup_ro_9p, stop);
+	tcase_add_test(ro9p, test_readonly);
 	tcase_add_checked_fixture(ro, setup_ro, stop);
 	tcase_add_test(ro, test_readonly);
 	tcase_add_checked_fixture(gone, setup_ro, noop);
 	tcase_add_test(gone, test_server_gone);
+	tcase_add_checked_fixture(gone9p, setup_ro_9p, noop);
+	tcase_add_test(gone9p, test_server_gone);
 	suite_add_tcase(s, rw);
 	suite_add_tcase(s, ro);
+	suite_add_tcase(s, rw9p);
+	suite_add_tcase(s, ro9p);
+	suite_add_tcase(s, gone9p);
 	suite_add_tcase(s, gone);
 	return s;
 }

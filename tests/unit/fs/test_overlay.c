@@ -15,6 +15,8 @@
 
 #include "fs/vfs.h"
 
+#define XATTR_CREATE_ 1
+
 static const struct vfs_cred root_cr = { 0, 0 };
 static struct mount *lowm, *ovlm;
 static struct vfs_start L, O;
@@ -305,6 +307,81 @@ START_TEST(test_bind_mounts)
 }
 END_TEST
 
+/* xattrs: the lower's show through; a change copies up and leaves the lower alone. */
+START_TEST(test_xattrs)
+{
+	struct vfs_xattr_who w = { .cr = &root_cr, .admin = true, .fowner = true };
+	struct path lp, op;
+	char buf[64];
+
+	ck_assert_int_eq(vfs_lookup(&L, "/etc/hosts", 0, &lp), 0);
+	ck_assert_int_eq(vfs_setxattr(&w, &lp, "user.low", "L", 1, 0), 0);
+	ck_assert_int_eq(vfs_lookup(&O, "/etc/hosts", 0, &op), 0);
+	ck_assert_int_eq(vfs_getxattr(&w, &op, "user.low", buf, sizeof(buf)), 1);
+	ck_assert_int_eq(vfs_listxattr(&w, &op, buf, sizeof(buf)), 9);
+	/* Removing a missing attribute copies nothing up. */
+	ck_assert_int_eq(vfs_removexattr(&w, &op, "user.none"), -ENODATA);
+	ck_assert_int_eq(vfs_setxattr(&w, &op, "user.up", "U", 1, XATTR_CREATE_), 0);
+	ck_assert_int_eq(vfs_listxattr(&w, &op, NULL, 0), 9 + 8);
+	ck_assert_int_eq(vfs_getxattr(&w, &op, "user.low", buf, sizeof(buf)), 1); /* copied up */
+	ck_assert_int_eq(vfs_getxattr(&w, &lp, "user.up", buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(vfs_removexattr(&w, &op, "user.low"), 0);
+	ck_assert_int_eq(vfs_getxattr(&w, &op, "user.low", buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(vfs_getxattr(&w, &lp, "user.low", buf, sizeof(buf)), 1);
+	ck_assert_str_eq(get_file(&O, "/etc/hosts"), "127.0.0.1 localhost\n");
+	path_put(&lp);
+	path_put(&op);
+}
+END_TEST
+
+/* Device nodes and O_TMPFILE in the overlay; lower devices copy up on chmod. */
+START_TEST(test_devices_and_tmpfile)
+{
+	struct stat st;
+	struct path p;
+	struct file *f;
+	char buf[8];
+
+	ck_assert_int_eq(vfs_mknod(&L, "/etc/lowdev", S_IFCHR | 0644, 0x105, true), 0);
+	ck_assert_int_eq(vfs_mknod(&O, "/etc/null", S_IFCHR | 0666, 0x103, true), 0);
+	ck_assert_int_eq(vfs_lookup(&O, "/etc/null", 0, &p), 0);
+	ck_assert_int_eq(vfs_getattr(p.dentry->inode, &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));
+	ck_assert_int_eq(st.st_rdev, 0x103);
+	path_put(&p);
+	ck_assert_int_eq(vfs_lookup(&L, "/etc/null", 0, &p), -ENOENT);
+	ck_assert_int_eq(vfs_lookup(&O, "/etc/lowdev", 0, &p), 0);
+	struct iattr ia = { .valid = ATTR_MODE, .mode = 0600 };
+	ck_assert_int_eq(vfs_setattr(p.dentry->inode, &ia), 0); /* copies the node up */
+	ck_assert_int_eq(vfs_getattr(p.dentry->inode, &st), 0);
+	ck_assert_int_eq(st.st_rdev, 0x105);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	path_put(&p);
+	ck_assert_int_eq(vfs_lookup(&L, "/etc/lowdev", 0, &p), 0);
+	ck_assert_int_eq(p.dentry->inode->mode & 0777, 0644); /* the lower is untouched */
+	path_put(&p);
+
+	ck_assert_int_eq(vfs_open(&O, "/etc", O_TMPFILE | O_RDWR, 0600, &f), 0);
+	ck_assert_int_eq(file_inode(f)->nlink, 0);
+	struct uio u;
+	int64_t off = 0;
+	uio_init_kernel(&u, "tmp", 3);
+	ck_assert_int_eq(vfs_write(f, &u, &off), 3);
+	struct vfs_start F = { .cr = &root_cr, .root = O.root, .start = f->path };
+	ck_assert_int_eq(vfs_link(&F, "", &O, "/etc/named", LOOKUP_EMPTY), 0);
+	ck_assert_int_eq(file_inode(f)->nlink, 1);
+	file_put(f);
+	ck_assert_str_eq(get_file(&O, "/etc/named"), "tmp");
+	ck_assert_int_eq(vfs_lookup(&L, "/etc/named", 0, &p), -ENOENT);
+	/* O_EXCL: never linkable. */
+	ck_assert_int_eq(vfs_open(&O, "/etc", O_TMPFILE | O_RDWR | O_EXCL, 0600, &f), 0);
+	F.start = f->path;
+	ck_assert_int_eq(vfs_link(&F, "", &O, "/etc/named2", LOOKUP_EMPTY), -ENOENT);
+	file_put(f);
+	(void)buf;
+}
+END_TEST
+
 Suite *overlay_suite(void);
 Suite *overlay_suite(void)
 {
@@ -320,6 +397,8 @@ Suite *overlay_suite(void)
 	tcase_add_test(tc, test_links_and_symlinks);
 	tcase_add_test(tc, test_bind_mounts);
 	tcase_add_test(tc, test_truncate_and_unlinked);
+	tcase_add_test(tc, test_xattrs);
+	tcase_add_test(tc, test_devices_and_tmpfile);
 	suite_add_tcase(s, tc);
 	return s;
 }

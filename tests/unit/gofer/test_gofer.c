@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,6 +103,8 @@ static int host_lstat(const char *rel, struct stat *st)
 	return lstat(p, st);
 }
 
+static bool srv_no_donate; /* the next server_start()s refuse fd donation */
+
 /* Start a gofer on @n socketpairs serving the tree. */
 static void server_start(struct server *s, int n, bool readonly, bool confine)
 {
@@ -116,7 +119,8 @@ static void server_start(struct server *s, int n, bool readonly, bool confine)
 	if (s->pid == 0) {
 		int root = open(tree, O_PATH | O_DIRECTORY);
 		struct gofer_config cfg = { .root_fd = root, .conn_fds = theirs, .nconns = n,
-					    .readonly = readonly, .confine = confine };
+					    .readonly = readonly, .confine = confine,
+					    .no_fd_donation = srv_no_donate };
 
 		for (int i = 0; i < n; i++)
 			close(fds[i][0]);
@@ -144,17 +148,44 @@ static int server_stop(struct server *s, int n)
 	return status;
 }
 
+/* fds that came (SCM_RIGHTS) with the last reply rpc() read, and how many. */
+static int rx_fds[8];
+static int rx_nfds;
+
+/* Read exactly @n bytes, collecting donated fds into rx_fds. */
 static int read_full(int fd, uint8_t *p, size_t n)
 {
 	while (n) {
-		ssize_t r = read(fd, p, n);
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(8 * sizeof(int))];
+		} ctl;
+		struct iovec iov = { p, n };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf) };
+		ssize_t r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 
 		if (r <= 0)
 			return -EPIPE;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			ck_assert_int_eq(cm->cmsg_type, SCM_RIGHTS);
+			for (size_t i = 0; i < k; i++)
+				memcpy(&rx_fds[rx_nfds++ & 7], CMSG_DATA(cm) + i * sizeof(int),
+				       sizeof(int));
+		}
 		p += r;
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+/* The one fd the last reply brought, or -1; fails the test on more than one. */
+static int rx_fd(void)
+{
+	ck_assert_int_le(rx_nfds, 1);
+	return rx_nfds ? rx_fds[0] : -1;
 }
 
 /* Send @req, receive into @rep. Return 0, -ecode for Rlerror, -EPIPE on a closed connection. */
@@ -164,6 +195,7 @@ static int rpc(struct client *c, struct p9_msg *req, struct p9_msg *rep)
 	uint32_t size;
 	size_t len;
 
+	rx_nfds = 0;
 	if (req->type != P9_TVERSION)
 		req->tag = c->tag++ % 0xfff0;
 	ck_assert_int_eq(p9_encode(req, out, c->msize, &len), 0);
@@ -347,6 +379,145 @@ static int readdir_all(struct client *c, uint32_t fid, uint32_t count, const cha
 		n += got;
 	}
 }
+
+/* Set @name on @fid's file through a clone @xfid (Txattrcreate + Twrite + Tclunk). */
+static int xattr_set(struct client *c, uint32_t fid, uint32_t xfid, const char *name,
+		     const char *val, uint32_t flags)
+{
+	struct p9_msg req = { .type = P9_TXATTRCREATE }, rep;
+	int ret = walk(c, fid, xfid, NULL, NULL);
+
+	if (ret < 0)
+		return ret;
+	req.txattrcreate = (struct p9_txattrcreate){ .fid = xfid, .name = P9_STR(name),
+						     .attr_size = strlen(val), .flags = flags };
+	ret = rpc(c, &req, &rep);
+	if (ret == 0 && *val)
+		ret = writef(c, xfid, 0, val) == (int)strlen(val) ? 0 : -EIO;
+	int cl = clunk(c, xfid);
+	return ret < 0 ? ret : cl;
+}
+
+/* The value of @name ("": the list) of @fid's file through Txattrwalk + Tread; its size. */
+static int xattr_get(struct client *c, uint32_t fid, uint32_t xfid, const char *name,
+		     char *buf, size_t cap)
+{
+	struct p9_msg req = { .type = P9_TXATTRWALK }, rep;
+	int ret;
+
+	req.txattrwalk = (struct p9_txattrwalk){ .fid = fid, .newfid = xfid, .name = P9_STR(name) };
+	ret = rpc(c, &req, &rep);
+	if (ret < 0)
+		return ret;
+	ret = (int)rep.rxattrwalk.size;
+	memset(buf, 0, cap);
+	if (ret && readf(c, xfid, 0, buf, cap) != ret)
+		ret = -EIO;
+	clunk(c, xfid);
+	return ret;
+}
+
+START_TEST(test_xattrs)
+{
+	struct server s;
+	struct client *c;
+	struct p9_msg req = { .type = P9_TXATTRCREATE }, rep;
+	char buf[256], p[256];
+
+	tree_make();
+	server_start(&s, 2, false, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(xattr_set(c, 2, 10, "user.t", "value", 0), 0);
+	snprintf(p, sizeof(p), "%s/a.txt", tree);
+	ck_assert_int_eq(getxattr(p, "user.t", buf, sizeof(buf)), 5); /* on the host */
+	ck_assert_int_eq(xattr_get(c, 2, 11, "user.t", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "value");
+	ck_assert_int_eq(xattr_set(c, 2, 12, "user.t", "x", XATTR_CREATE), -EEXIST);
+	ck_assert_int_eq(xattr_set(c, 2, 13, "user.n", "x", XATTR_REPLACE), -ENODATA);
+	ck_assert_int_eq(xattr_set(c, 2, 14, "user.e", "", 0), 0); /* an empty value */
+	ck_assert_int_eq(xattr_get(c, 2, 15, "user.e", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(xattr_get(c, 2, 16, "", buf, sizeof(buf)), 14); /* "user.t\0user.e\0" */
+	ck_assert_int_eq(xattr_set(c, 2, 17, "user.e", "", P9_XATTR_REMOVE), 0);
+	ck_assert_int_eq(xattr_get(c, 2, 18, "user.e", buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(xattr_set(c, 2, 19, "user.e", "", P9_XATTR_REMOVE), -ENODATA);
+	/* A value shorter than announced is never set. */
+	ck_assert_int_eq(walk(c, 2, 20, NULL, NULL), 0);
+	req.txattrcreate = (struct p9_txattrcreate){ .fid = 20, .name = P9_STR("user.s"),
+						     .attr_size = 5 };
+	ck_assert_int_eq(rpc(c, &req, &rep), 0);
+	ck_assert_int_eq(writef(c, 20, 0, "ab"), 2);
+	ck_assert_int_eq(writef(c, 20, 0, "ab"), -EINVAL); /* out of order */
+	ck_assert_int_eq(clunk(c, 20), -EINVAL);
+	ck_assert_int_eq(getxattr(p, "user.s", buf, sizeof(buf)), -1);
+	/* Directories yes; symlinks are never opened: no attributes. */
+	ck_assert_int_eq(walk(c, ROOT, 3, NULL, "d", NULL), 1);
+	ck_assert_int_eq(xattr_set(c, 3, 21, "user.d", "dir", 0), 0);
+	ck_assert_int_eq(xattr_get(c, 3, 22, "user.d", buf, sizeof(buf)), 3);
+	ck_assert_int_eq(walk(c, ROOT, 4, NULL, "passwd", NULL), 1);
+	ck_assert_int_eq(xattr_get(c, 4, 23, "user.d", buf, sizeof(buf)), -ENODATA);
+	ck_assert_int_eq(xattr_get(c, 4, 24, "", buf, sizeof(buf)), 0);
+	ck_assert_int_eq(xattr_set(c, 4, 25, "user.d", "x", 0), -EOPNOTSUPP);
+	/* Names are 1..255 bytes; flags are known ones. */
+	ck_assert_int_eq(xattr_set(c, 2, 26, "", "x", 0), -EINVAL);
+	ck_assert_int_eq(xattr_set(c, 2, 27, "user.f", "x", 0x100), -EINVAL);
+	/* An xattr fid cannot be opened or read as a file; a plain fid is no xattr fid. */
+	ck_assert_int_eq(readf(c, 2, 0, buf, sizeof(buf)), -EBADF);
+	ck_assert_int_eq(server_stop(&s, 2), 0);
+
+	/* A read-only server reads attributes and refuses changes. */
+	server_start(&s, 1, true, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(xattr_get(c, 2, 10, "user.t", buf, sizeof(buf)), 5);
+	ck_assert_int_eq(xattr_set(c, 2, 11, "user.r", "x", 0), -EROFS);
+	ck_assert_int_eq(xattr_set(c, 2, 12, "user.t", "", P9_XATTR_REMOVE), -EROFS);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+}
+END_TEST
+
+/* Twalkgetattr: the walk and the walked file's attributes in one reply. */
+START_TEST(test_walkgetattr)
+{
+	struct server s;
+	struct client *c;
+	struct p9_msg req = { .type = P9_TWALKGETATTR }, rep;
+	struct p9_stat_dotl st;
+
+	tree_make();
+	server_start(&s, 1, false, false);
+	c = s.cl[0];
+	session(c);
+	req.twalkgetattr = (struct p9_twalk){ .fid = ROOT, .newfid = 2, .nwname = 2,
+					      .wnames = { P9_STR("d"), P9_STR("b.txt") } };
+	ck_assert_int_eq(rpc(c, &req, &rep), 0);
+	ck_assert_uint_eq(rep.type, P9_RWALKGETATTR);
+	ck_assert_uint_eq(rep.rwalkgetattr.nwqid, 2);
+	ck_assert(S_ISREG(rep.rwalkgetattr.st.mode));
+	ck_assert_uint_eq(rep.rwalkgetattr.st.size, 5);
+	ck_assert_uint_eq(rep.rwalkgetattr.st.qid.path, rep.rwalkgetattr.wqids[1].path);
+	ck_assert_int_eq(getattr(c, 2, &st), 0); /* the new fid is the walked file */
+	ck_assert_uint_eq(st.qid.path, rep.rwalkgetattr.st.qid.path);
+	/* A short walk: no fid, no attributes; a first name missing: an error. */
+	req.twalkgetattr = (struct p9_twalk){ .fid = ROOT, .newfid = 3, .nwname = 2,
+					      .wnames = { P9_STR("d"), P9_STR("nope") } };
+	ck_assert_int_eq(rpc(c, &req, &rep), 0);
+	ck_assert_uint_eq(rep.rwalkgetattr.nwqid, 1);
+	ck_assert_uint_eq(rep.rwalkgetattr.st.valid, 0);
+	ck_assert_int_eq(getattr(c, 3, NULL), -EBADF);
+	req.twalkgetattr.wnames[0] = P9_STR("nope");
+	ck_assert_int_eq(rpc(c, &req, &rep), -ENOENT);
+	/* Escapes are refused as in Twalk. */
+	req.twalkgetattr = (struct p9_twalk){ .fid = ROOT, .newfid = 4, .nwname = 1,
+					      .wnames = { P9_STR("..") } };
+	ck_assert_int_lt(rpc(c, &req, &rep), 0);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+}
+END_TEST
 
 START_TEST(test_basic_ops)
 {
@@ -622,7 +793,7 @@ START_TEST(test_unknown_and_misc)
 	req = (struct p9_msg){ .type = P9_TXATTRWALK };
 	req.txattrwalk = (struct p9_txattrwalk){ .fid = ROOT, .newfid = 9,
 						 .name = P9_STR("user.x") };
-	ck_assert_int_eq(rpc(c, &req, &rep), -EOPNOTSUPP);
+	ck_assert_int_eq(rpc(c, &req, &rep), -ENODATA);
 	ck_assert_int_eq(walk(c, ROOT, ROOT, NULL, "d", NULL), 1);	/* fid == newfid */
 	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "b.txt", NULL), 1);
 	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "e", NULL), -EBADF);	/* newfid in use */
@@ -669,7 +840,14 @@ START_TEST(test_confined)
 	}
 	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
 	ck_assert_int_eq(getattr(c, 2, NULL), 0);
-	ck_assert_int_eq(lopen(c, 2, O_RDWR), 0);
+	ck_assert_int_eq(lopen(c, 2, O_RDWR | P9_OPEN_DONATE_FD), 0);
+	{
+		int fd = rx_fd(); /* sendmsg is in the allowlist */
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+		close(fd);
+	}
 	ck_assert_int_eq(readf(c, 2, 0, buf, sizeof(buf)), 12);
 	ck_assert_int_eq(writef(c, 2, 0, "J"), 1);
 	req = (struct p9_msg){ .type = P9_TFSYNC };
@@ -694,6 +872,11 @@ START_TEST(test_confined)
 	ck_assert_int_eq(rpc(c, &req, &rep), 0);
 	ck_assert_int_eq(walk(c, ROOT, 6, NULL, "passwd", NULL), 1);
 	ck_assert_int_eq(readlink9(c, 6, buf, sizeof(buf)), 0);
+	/* xattrs: the reopen and f*xattr pass the filter. */
+	ck_assert_int_eq(xattr_set(c, 5, 30, "user.c", "conf", 0), 0);
+	ck_assert_int_eq(xattr_get(c, 5, 31, "user.c", buf, sizeof(buf)), 4);
+	ck_assert_int_eq(xattr_get(c, 5, 32, "", buf, sizeof(buf)), 7);
+	ck_assert_int_eq(xattr_set(c, 5, 33, "user.c", "", P9_XATTR_REMOVE), 0);
 	req = (struct p9_msg){ .type = P9_TRENAME };
 	req.trename = (struct p9_trename){ .fid = 5, .dfid = ROOT, .name = P9_STR("b2") };
 	ck_assert_int_eq(rpc(c, &req, &rep), 0);
@@ -720,6 +903,108 @@ START_TEST(test_confined)
 }
 END_TEST
 
+/* Check a donated @fd: a regular file, access @acc only, no O_APPEND/O_PATH; then close it. */
+static void check_donated(int fd, int acc, const char *content)
+{
+	struct stat st;
+	char buf[64];
+	int fl;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	fl = fcntl(fd, F_GETFL);
+	ck_assert_int_eq(fl & O_ACCMODE, acc);
+	ck_assert_int_eq(fl & (O_APPEND | O_PATH), 0);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	if (content) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+		ck_assert_int_ge(n, 0);
+		buf[n] = 0;
+		ck_assert_str_eq(buf, content);
+	}
+	if (acc == O_RDONLY)
+		ck_assert_int_eq(pwrite(fd, "x", 1, 0), -1); /* EBADF: no more than asked */
+	close(fd);
+}
+
+/*
+ * Fd donation: Tlopen/Tlcreate with P9_OPEN_DONATE_FD bring the open fd of a regular file,
+ * with exactly the open's access; never without the flag, never for a directory or a
+ * failed open, never on a server with no_fd_donation; read-only servers donate O_RDONLY.
+ */
+START_TEST(test_donate)
+{
+	struct server s;
+	struct client *c;
+	char buf[64];
+
+	tree_make();
+	server_start(&s, 1, false, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | P9_OPEN_DONATE_FD), 0);
+	check_donated(rx_fd(), O_RDONLY, "hello world\n");
+	ck_assert_int_eq(readf(c, 2, 0, buf, sizeof(buf)), 12); /* 9P still works */
+	ck_assert_int_eq(walk(c, ROOT, 3, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 3, O_RDWR), 0);
+	ck_assert_int_eq(rx_fd(), -1); /* not asked */
+	ck_assert_int_eq(walk(c, ROOT, 4, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 4, O_WRONLY | O_TRUNC | P9_OPEN_DONATE_FD), 0);
+	{
+		int fd = rx_fd();
+
+		ck_assert_int_eq(pwrite(fd, "via fd", 6, 0), 6);
+		check_donated(fd, O_WRONLY, NULL);
+	}
+	ck_assert_str_eq(host_read("a.txt", buf, sizeof(buf)), "via fd");
+	ck_assert_int_eq(walk(c, ROOT, 5, NULL, "d", NULL), 1);
+	ck_assert_int_eq(lopen(c, 5, O_RDONLY | P9_OPEN_DONATE_FD), 0);
+	ck_assert_int_eq(rx_fd(), -1); /* a directory */
+	ck_assert_int_eq(walk(c, ROOT, 6, NULL, "d", NULL), 1);
+	ck_assert_int_eq(lcreate(c, 6, "n.txt", O_RDWR | P9_OPEN_DONATE_FD), 0);
+	check_donated(rx_fd(), O_RDWR, "");
+	ck_assert_int_eq(walk(c, ROOT, 7, NULL, "d", NULL), 1);
+	ck_assert_int_eq(lcreate(c, 7, "n.txt", O_RDWR | P9_OPEN_DONATE_FD), -EEXIST);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | P9_OPEN_DONATE_FD), -EBUSY);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(walk(c, ROOT, 8, NULL, "passwd", NULL), 1);
+	ck_assert_int_eq(lopen(c, 8, O_RDONLY | P9_OPEN_DONATE_FD), -ELOOP);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+
+	/* Read-only: the only fd a guest can get is O_RDONLY. */
+	tree_make();
+	server_start(&s, 1, true, false);
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 2, O_RDWR | P9_OPEN_DONATE_FD), -EROFS);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | O_TRUNC | P9_OPEN_DONATE_FD), -EROFS);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(lopen(c, 2, O_RDONLY | P9_OPEN_DONATE_FD), 0);
+	check_donated(rx_fd(), O_RDONLY, "hello world\n");
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+
+	/* Donation turned off: plain replies. */
+	srv_no_donate = true;
+	server_start(&s, 1, false, false);
+	srv_no_donate = false;
+	c = s.cl[0];
+	session(c);
+	ck_assert_int_eq(walk(c, ROOT, 2, NULL, "a.txt", NULL), 1);
+	ck_assert_int_eq(lopen(c, 2, O_RDWR | P9_OPEN_DONATE_FD), 0);
+	ck_assert_int_eq(rx_fd(), -1);
+	ck_assert_int_eq(server_stop(&s, 1), 0);
+	tree_remove();
+}
+END_TEST
+
 Suite *gofer_suite(void);
 Suite *gofer_suite(void)
 {
@@ -728,11 +1013,14 @@ Suite *gofer_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_basic_ops);
+	tcase_add_test(tc, test_walkgetattr);
 	tcase_add_test(tc, test_escapes);
 	tcase_add_test(tc, test_readonly);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_unknown_and_misc);
 	tcase_add_test(tc, test_confined);
+	tcase_add_test(tc, test_xattrs);
+	tcase_add_test(tc, test_donate);
 	suite_add_tcase(s, tc);
 	return s;
 }

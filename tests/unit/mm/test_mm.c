@@ -487,8 +487,12 @@ START_TEST(test_cow_break)
 	ck_assert_int_eq(get_byte(a), 0x77);
 	put_byte(a, 0x78);
 	ck_assert_uint_eq(*(uint8_t *)memfile_map_internal(mf, fr), 0x77);
-	/* A copy-out also breaks the sharing. */
+	/* A copy-out also breaks the sharing. Sharing a page write-protects it, as fork does
+	 * (a page still mirrored writable is this mm's alone: more references are pins). */
 	memfile_incref(mf, (struct frange){ PTE_ADDR(pte_of(a)), PTE_ADDR(pte_of(a)) + PAGE_SIZE });
+	pthread_mutex_lock(&mm->mu);
+	pt_unmap_as_range(mm, a, a + PAGE_SIZE);
+	pthread_mutex_unlock(&mm->mu);
 	struct frange fr2 = { PTE_ADDR(pte_of(a)), PTE_ADDR(pte_of(a)) + PAGE_SIZE };
 	put_byte(a, 0x79);
 	ck_assert_uint_ne(PTE_ADDR(pte_of(a)), fr2.start);
@@ -687,6 +691,37 @@ START_TEST(test_random_model)
 }
 END_TEST
 
+/* /proc/PID/mem's access: FOLL_FORCE reads anything mapped, writes private copies only. */
+START_TEST(test_access_remote)
+{
+	gva_t a = map(0, P(2), RW, ANON), sh = map(0, P(1), PROT_READ, MAP_SHARED | MAP_ANONYMOUS);
+	char buf[4] = { 0 };
+	struct mm *child;
+
+	ck_assert_int_eq(mm_copy_out(mm, a, "abc", 3), 3);
+	ck_assert_int_eq(mm_mprotect(mm, a, P(2), PROT_NONE), 0);
+	ck_assert_int_eq(mm_copy_in(mm, a, buf, 3), -EFAULT);
+	ck_assert_int_eq(mm_access_remote(mm, a, buf, 3, false), 3);
+	ck_assert_mem_eq(buf, "abc", 3);
+	ck_assert_int_eq(mm_access_remote(mm, a, "X", 1, true), 1);
+	ck_assert_int_eq(mm_access_remote(mm, a + P(1), buf, 2, false), 2); /* never touched */
+	ck_assert_mem_eq(buf, "\0\0", 2);
+	ck_assert_int_eq(mm_access_remote(mm, sh, buf, 1, false), 1);
+	ck_assert_int_eq(mm_access_remote(mm, sh, "X", 1, true), -EFAULT); /* read-only shared */
+	ck_assert_int_eq(mm_access_remote(mm, a + P(2) - 1, buf, 4, false), 1); /* up to the end */
+	ck_assert_int_eq(mm_mprotect(mm, a, P(2), RW), 0);
+	ck_assert_int_eq(get_byte(a), 'X');
+
+	/* A forked child's copy is written without touching the parent's page. */
+	ck_assert_int_eq(mm_fork(mm, &child), 0);
+	ck_assert_int_eq(mm_access_remote(child, a, "Y", 1, true), 1);
+	ck_assert_int_eq(get_byte(a), 'X');
+	ck_assert_int_eq(mm_access_remote(child, a, buf, 1, false), 1);
+	ck_assert_int_eq(buf[0], 'Y');
+	mm_put(child);
+}
+END_TEST
+
 TCase *mm_extra_tcase(void); /* in test_mm_extra.c */
 TCase *mm_model_tcase(void); /* in test_mm_model.c */
 Suite *mm_suite(void);
@@ -716,6 +751,7 @@ Suite *mm_suite(void)
 	tcase_add_test(tc, test_mremap_across_tables);
 	tcase_add_test(tc, test_populate_huge);
 	tcase_add_test(tc, test_random_model);
+	tcase_add_test(tc, test_access_remote);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, mm_extra_tcase());
 	suite_add_tcase(s, mm_model_tcase());

@@ -76,6 +76,28 @@ void make_sample(uint8_t type, struct sample *s)
 		m->twalk.wnames[2] = name;
 		EXPECT("ddwsss", FID, FID2, 3, &m->twalk.wnames[0], &m->twalk.wnames[1], &name);
 		break;
+	case P9_TWALKGETATTR:
+		m->twalkgetattr.fid = FID;
+		m->twalkgetattr.newfid = FID2;
+		m->twalkgetattr.nwname = 1;
+		m->twalkgetattr.wnames[0] = name;
+		EXPECT("ddws", FID, FID2, 1, &name);
+		break;
+	case P9_RWALKGETATTR: {
+		struct p9_stat_dotl *st = &m->rwalkgetattr.st;
+
+		m->rwalkgetattr.nwqid = 1;
+		m->rwalkgetattr.wqids[0] = QID2;
+		st->valid = P9_GETATTR_BASIC;
+		st->qid = QID2;
+		st->mode = 0100644, st->uid = 7, st->gid = 8;
+		st->size = OFF64;
+		EXPECT("wQqQddd", 1, &QID2, (uint64_t)P9_GETATTR_BASIC, &QID2, 0100644, 7, 8);
+		EXPECT("qqq", (uint64_t)0, (uint64_t)0, OFF64);
+		for (int i = 0; i < 12; i++)
+			EXPECT("q", (uint64_t)0);
+		break;
+	}
 	case P9_RWALK:
 		m->rwalk.nwqid = 2;
 		m->rwalk.wqids[0] = QID1;
@@ -246,5 +268,5 @@ const uint8_t all_types[NTYPES] = {
 	P9_RMKDIR, P9_TRENAMEAT, P9_RRENAMEAT, P9_TUNLINKAT, P9_RUNLINKAT, P9_TVERSION,
 	P9_RVERSION, P9_TAUTH, P9_RAUTH, P9_TATTACH, P9_RATTACH, P9_TFLUSH, P9_RFLUSH,
 	P9_TWALK, P9_RWALK, P9_TREAD, P9_RREAD, P9_TWRITE, P9_RWRITE, P9_TCLUNK, P9_RCLUNK,
-	P9_TREMOVE, P9_RREMOVE,
+	P9_TREMOVE, P9_RREMOVE, P9_TWALKGETATTR, P9_RWALKGETATTR,
 };

@@ -20,7 +20,7 @@ struct sample {
 #define OFF64 ((uint64_t)0x0102030405060708ULL)
 #define BIG64 ((uint64_t)0xf1e2d3c4b5a69788ULL)
 #define TAG 0xa55a
-#define NTYPES 57 /* 28 T/R pairs + Rlerror */
+#define NTYPES 59 /* 29 T/R pairs (with our Twalkgetattr) + Rlerror */
 
 extern const struct p9_qid QID1, QID2;
 extern const uint8_t HELLO[10];		/* "hello, 9p" + NUL; messages carry the 9 bytes */

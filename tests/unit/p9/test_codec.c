@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,7 +204,7 @@ END_TEST
 
 START_TEST(test_unknown_type)
 {
-	static const uint8_t types[] = { 0, 6, 10, 28, 106, 107, 112, 114, 124, 126, 200, 255 };
+	static const uint8_t types[] = { 0, 6, 10, 28, 106, 107, 112, 114, 124, 126, 202, 255 };
 	uint8_t buf[7] = { 7, 0, 0, 0, 0, 0x34, 0x12 };
 	struct p9_msg d;
 
@@ -528,6 +529,37 @@ START_TEST(test_mutation)
 }
 END_TEST
 
+/* Fd donation: which requests may bring an fd back, and with which replies. */
+START_TEST(test_donate_flag)
+{
+	struct p9_msg t = { .type = P9_TLOPEN }, r = { .type = P9_RLOPEN };
+	struct p9_msg e = { .type = P9_RLERROR }, w = { .type = P9_TWALK };
+	uint8_t buf[64];
+	size_t len;
+
+	t.tlopen = (struct p9_tlopen){ .fid = 1, .flags = O_RDONLY };
+	ck_assert(!p9_reply_may_carry_fd(&t));
+	ck_assert(!p9_reply_fd_ok(&t, &r));
+	t.tlopen.flags |= P9_OPEN_DONATE_FD;
+	ck_assert(p9_reply_may_carry_fd(&t));
+	ck_assert(p9_reply_fd_ok(&t, &r));
+	ck_assert(!p9_reply_fd_ok(&t, &e)); /* an error brings no fd */
+	/* The flag is an ordinary bit of the flags field: it survives the wire. */
+	ck_assert_int_eq(p9_encode(&t, buf, sizeof(buf), &len), 0);
+	ck_assert_int_eq(p9_decode(buf, len, sizeof(buf), &r), 0);
+	ck_assert_uint_eq(r.tlopen.flags, O_RDONLY | P9_OPEN_DONATE_FD);
+	t = (struct p9_msg){ .type = P9_TLCREATE };
+	t.tlcreate = (struct p9_tlcreate){ .fid = 1, .name = P9_STR("n"),
+					   .flags = O_RDWR | P9_OPEN_DONATE_FD };
+	r = (struct p9_msg){ .type = P9_RLCREATE };
+	ck_assert(p9_reply_fd_ok(&t, &r));
+	r.type = P9_RLOPEN;
+	ck_assert(!p9_reply_fd_ok(&t, &r)); /* the reply must match the request */
+	w.twalk.fid = P9_OPEN_DONATE_FD;
+	ck_assert(!p9_reply_may_carry_fd(&w));
+}
+END_TEST
+
 Suite *p9_suite(void);
 Suite *p9_suite(void)
 {
@@ -547,6 +579,7 @@ Suite *p9_suite(void)
 	tcase_add_test(wire, test_name_valid);
 	tcase_add_test(wire, test_helpers);
 	tcase_add_test(wire, test_get_put_formats);
+	tcase_add_test(wire, test_donate_flag);
 	suite_add_tcase(s, wire);
 
 	tcase_add_checked_fixture(bad, setup, NULL);
