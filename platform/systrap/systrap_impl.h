@@ -191,14 +191,32 @@
 #define SYSTRAP_SIG_INTERRUPT 17 /* SIGCHLD */
 
 /*
- * Iterations of `pause` before a side sleeps on the futex; both sides spin only while at
- * most half the CPUs have a switch_to in progress (spinning on an oversubscribed machine
- * steals the CPU from the side it waits for).
+ * Iterations of `pause` (25 ns on the EPYC VMs) before a side sleeps on the futex; both
+ * sides spin only while at most half the CPUs have a switch_to in progress (spinning on an
+ * oversubscribed machine steals the CPU from the side it waits for). Build-time tunables
+ * (-D) for experiments.
  */
+#ifndef STUB_SPIN
 #define STUB_SPIN 1000
+#endif
+#ifndef SENTRY_SPIN
 #define SENTRY_SPIN 1000
-#define STUB_REQ_SPIN 2000 /* the syscall thread, after each request */
-#define SENTRY_ACK_SPIN 200 /* non-blocking reads of the ack pipe */
+#endif
+/*
+ * The syscall thread after each request (back-to-back requests of one Sentry operation come
+ * within a microsecond or two; a longer spin mostly steals the CPU from the guest thread
+ * that faulted: 2000 made page faults 40% and fork 25% slower on 2 CPUs), and the Sentry's
+ * non-blocking reads of the ack pipe before it polls (each one a read() plus 20 pauses).
+ */
+#ifndef STUB_REQ_SPIN
+#define STUB_REQ_SPIN 100
+#endif
+#ifndef SENTRY_ACK_SPIN
+#define SENTRY_ACK_SPIN 20
+#endif
+#if STUB_REQ_SPIN < 1
+#error "STUB_REQ_SPIN must be at least 1 (the stub's loop counts down to zero)"
+#endif
 
 #ifndef __ASSEMBLER__
 
