@@ -254,6 +254,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 		as->shm = NULL;
 		goto err_errno;
 	}
+	systrap_spin_init(as);
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0)
 		goto err_errno;
 	as->ack_fd = pipefd[0];
@@ -289,7 +290,8 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	if (!r && v != READY_MAGIC)
 		r = -EPROTO;
 	if (!r)
-		r = systrap_wait_trapped(as, as->threads[0].msg, STUB_START_TIMEOUT_MS);
+		r = systrap_wait_trapped(as, as->threads[0].msg, systrap_sentry_spin(),
+					 STUB_START_TIMEOUT_MS);
 	if (!r && __atomic_load_n(&as->threads[0].msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
 		r = -EPROTO;
 	if (r) {
@@ -419,7 +421,7 @@ static int as_spawn(struct systrap_as *as, struct systrap_thread **out)
 	if (!r && v != (seq | ACK_SPAWN_BIT))
 		r = -EPROTO;
 	if (!r)
-		r = systrap_wait_trapped(as, t->msg, STUB_START_TIMEOUT_MS);
+		r = systrap_wait_trapped(as, t->msg, systrap_sentry_spin(), STUB_START_TIMEOUT_MS);
 	if (!r && __atomic_load_n(&t->msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
 		r = -EPROTO;
 	tid = __atomic_load_n((int32_t *)((uint8_t *)t->msg + MSG_TID), __ATOMIC_ACQUIRE);

@@ -610,8 +610,30 @@ systrap_stub_handler:
 	mov $1, %edx
 	xor %r10d, %r10d
 	call .Ldo_futex
-6:	/* Spin budget: set by the Sentry in ctrl (0 when its CPUs are oversubscribed). */
+6:	/* Spin budget: set by the Sentry in ctrl (0 when its CPUs are oversubscribed), and
+	 * only for kinds of trap the Sentry lately answered within it (ctrl spin table). */
 	mov CTRL(CTRL_STUB_SPIN), %ecx
+	mov $SPIN_KEY_TRAP, %eax
+	cmp $SIGSYS, %r12d
+	jne 12f
+	mov UC_GREG(G_RAX)(%r14), %rax /* the syscall number (rolled back by the kernel) */
+	cmp $SPIN_KEY_SYSCALLS, %rax
+	jb 11f
+	mov $SPIN_KEY_OTHER, %eax
+	jmp 12f
+11:	cmp $__NR_futex, %eax
+	jne 12f
+	mov UC_GREG(G_RSI)(%r14), %rdx
+	and $0x7f, %edx
+	cmp $31, %edx
+	ja 12f
+	mov $SPIN_FUTEX_WAIT_OPS, %esi
+	bt %edx, %esi
+	jnc 12f
+	mov $SPIN_KEY_FUTEX_WAIT, %eax
+12:	cmpb $0, (STUB_CTRL_OFF + CTRL_SPIN_TAB)(%rbx, %rax)
+	jne 7f
+	xor %ecx, %ecx
 7:	cmpl $MSG_STATE_RESUME, MSG_STATE(%r15)
 	je .Lh_resume
 	test %ecx, %ecx

@@ -134,6 +134,20 @@
 
 /* Control page 0: how long a handler spins for RESUME before it sleeps (u32, Sentry-set). */
 #define CTRL_STUB_SPIN 0xc00
+/*
+ * Control page 0: whether a handler may spin at all, per kind of trap (u8 each, Sentry-set
+ * from how long the Sentry took to answer that kind lately; see ctx.c). Keys: the syscall
+ * number below 512, the futex ops that may block, every other trap, larger numbers.
+ */
+#define CTRL_SPIN_TAB 0xd00
+#define SPIN_KEY_SYSCALLS 512
+#define SPIN_KEY_FUTEX_WAIT 512
+#define SPIN_KEY_TRAP 513
+#define SPIN_KEY_OTHER 514
+#define SPIN_KEYS 515
+/* futex commands (op & 0x7f) that may block: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI,
+ * LOCK_PI2. */
+#define SPIN_FUTEX_WAIT_OPS 0x2a41
 
 /* Control page 0, second half: the thread-creation request (struct systrap_spawn_req). */
 #define SPAWN_SEQ 0x800 /* u32 futex word, bumped by the Sentry per request */
@@ -262,6 +276,8 @@ _Static_assert(sizeof(struct systrap_msg) <= MSG_XSAVE, "msg layout");
 _Static_assert(offsetof(struct user_regs_struct, gs_base) == R_GS_BASE, "regs layout");
 _Static_assert(offsetof(struct systrap_req, ack_err) == REQ_ACK_ERR, "req layout");
 _Static_assert(sizeof(struct systrap_req) <= SPAWN_SEQ, "req layout");
+_Static_assert(SPAWN_ACK_ERR + 8 <= CTRL_STUB_SPIN && CTRL_STUB_SPIN + 4 <= CTRL_SPIN_TAB &&
+	       CTRL_SPIN_TAB + SPIN_KEYS <= 0x1000, "ctrl page 0 layout");
 _Static_assert(STUB_MSG_OFF >= STUB_CTRL_OFF + STUB_CTRL_SIZE, "region layout");
 _Static_assert(STUB_MSG_OFF + STUB_MSG_AREA <= STUB_ZYG_OFF, "region layout");
 _Static_assert(STUB_ZYG_OFF + STUB_ZYG_SIZE <= STUB_STACKS_OFF, "region layout");
@@ -337,6 +353,9 @@ struct systrap_as {
 	struct systrap_thread *free; /* pool of created, unowned threads; mu */
 	struct systrap_thread *threads; /* [STUB_MAX_THREADS] */
 	struct systrap_as *reg_next, *reg_prev; /* registry of live address spaces */
+	/* Per spin key: how often the Sentry answered within the handler's spin window lately
+	 * (0..255, relaxed atomics, racy updates are fine: a heuristic). */
+	uint8_t spin_rate[SPIN_KEYS];
 };
 
 #define to_systrap_as(as) systrap_container_of(as, struct systrap_as, base)
@@ -358,6 +377,13 @@ struct systrap_ctx {
 		uint32_t slot;
 	} *bound;
 	size_t nbound, capbound;
+	/* Owner thread only, spin learning (ctx.c): the last trap's spin key and when the
+	 * Sentry got it (on cur_as), and how often the guest trapped within the Sentry's spin
+	 * window lately (0..255). */
+	int last_key;
+	uint64_t last_as_id;
+	uint64_t trap_ns;
+	uint32_t run_rate;
 };
 
 #define to_systrap_ctx(c) systrap_container_of(c, struct systrap_ctx, base)
@@ -378,8 +404,15 @@ void systrap_as_release(struct addrspace *as);
 int systrap_as_cpu_clock(struct addrspace *as, int *out);
 int systrap_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);
 int systrap_as_unmap(struct addrspace *as, uint64_t va, uint64_t len);
-/* Wait for the thread behind @m to trap; @timeout_ms < 0: until the stub dies. */
-int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int timeout_ms);
+/*
+ * Wait for the thread behind @m to trap, spinning @spin pauses first; @timeout_ms < 0: until
+ * the stub dies.
+ */
+int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int spin, int timeout_ms);
+/* systrap_spin_init - a new address space's spin table (ctrl and as->spin_rate). */
+void systrap_spin_init(struct systrap_as *as);
+/* systrap_sentry_spin - SENTRY_SPIN, or 0 while the CPUs are oversubscribed. */
+int systrap_sentry_spin(void);
 /*
  * systrap_ctx_bind - the thread @c owns in @as (also cached in c->cur_*), taken from the
  * pool or created on first use. Called by @c's owner thread only.
