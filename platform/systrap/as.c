@@ -8,16 +8,20 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "systrap.h"
 #include "systrap_impl.h"
 
 #define TASK_SIZE_TOP 0x7ffffffff000ULL
@@ -190,14 +194,139 @@ static int read_ack(struct systrap_as *as, int timeout_ms, uint64_t *v)
 	return 0;
 }
 
+/*
+ * The stub maker: a Sentry thread that keeps SPARE_STUBS started stubs ready, so that
+ * as_new (fork, execve) only takes one, and reaps released stubs, so that as_release does
+ * not wait for the kernel to tear a process down. Started by the first as_new.
+ */
+#define SPARE_STUBS 2
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started;    /* mu */
+	int failed;     /* mu: the last background creation failed; refill on the next as_new */
+	/*
+	 * The memory file the spares map: the maker's own dup of the platform's memfd (never
+	 * the platform itself, which may be freed while the maker works), identified by
+	 * dev/ino; a different memory file (another platform, in tests) starts a new
+	 * generation and spares of older ones are dropped (their dup stays open: rare).
+	 */
+	int memfd;      /* mu */
+	dev_t dev;      /* mu */
+	ino_t ino;      /* mu */
+	uint64_t gen;   /* mu */
+	struct systrap_as *spare[SPARE_STUBS]; /* mu */
+	int nspare;                             /* mu */
+	pid_t *reap;    /* mu: killed stubs to reap */
+	size_t nreap, capreap;
+} maker = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static int as_create(int memfd, uint64_t gen, struct systrap_as **out);
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+static void *maker_main(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&maker.mu);
+	for (;;) {
+		while (!maker.nreap && (maker.nspare >= SPARE_STUBS || maker.failed))
+			pthread_cond_wait(&maker.cv, &maker.mu);
+		if (maker.nreap) {
+			pid_t pid = maker.reap[--maker.nreap];
+
+			pthread_mutex_unlock(&maker.mu);
+			reap(pid);
+			pthread_mutex_lock(&maker.mu);
+			continue;
+		}
+		int memfd = maker.memfd;
+		uint64_t gen = maker.gen;
+		struct systrap_as *as = NULL;
+
+		pthread_mutex_unlock(&maker.mu);
+		int r = as_create(memfd, gen, &as);
+
+		pthread_mutex_lock(&maker.mu);
+		if (r)
+			maker.failed = 1; /* as_new creates its own and asks again */
+		else
+			maker.spare[maker.nspare++] = as;
+	}
+	return NULL;
+}
+
+/*
+ * Caller holds maker.mu. Point the maker at @p's memory file and start it once (best
+ * effort: without it, as_new and as_release do everything themselves). Returns whether
+ * spares of the current generation are made from @p's memory file.
+ */
+static bool maker_start(struct platform *p)
+{
+	pthread_t th;
+	pthread_attr_t attr;
+	struct stat sb;
+
+	if (maker.started < 0 || fstat(p->memfd, &sb) < 0)
+		return false;
+	if (maker.started && sb.st_dev == maker.dev && sb.st_ino == maker.ino)
+		return true;
+	int fd = fcntl(p->memfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	maker.memfd = fd;
+	maker.dev = sb.st_dev;
+	maker.ino = sb.st_ino;
+	maker.gen++;
+	if (maker.started)
+		return true;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, maker_main, NULL) == 0)
+		maker.started = 1;
+	else
+		maker.started = -1;
+	pthread_attr_destroy(&attr);
+	return maker.started == 1;
+}
+
 static void as_kill(struct systrap_as *as)
 {
-	if (as->pid > 0) {
-		kill(as->pid, SIGKILL);
-		while (waitpid(as->pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-		as->pid = 0;
+	bool queued = false;
+
+	if (as->pid <= 0)
+		return;
+	kill(as->pid, SIGKILL);
+	pthread_mutex_lock(&maker.mu);
+	if (maker.started == 1) {
+		if (maker.nreap == maker.capreap) {
+			size_t cap = maker.capreap ? 2 * maker.capreap : 16;
+			pid_t *n = realloc(maker.reap, cap * sizeof(*n));
+
+			if (n) {
+				maker.reap = n;
+				maker.capreap = cap;
+			}
+		}
+		if (maker.nreap < maker.capreap) {
+			maker.reap[maker.nreap++] = as->pid;
+			pthread_cond_signal(&maker.cv);
+			queued = true;
+		}
 	}
+	pthread_mutex_unlock(&maker.mu);
+	if (!queued)
+		reap(as->pid);
+	as->pid = 0;
 }
 
 /* The stub process's CPU clock: Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED). */
@@ -228,6 +357,39 @@ void systrap_as_release(struct addrspace *base)
 
 int systrap_as_new(struct platform *p, struct addrspace **out)
 {
+	struct systrap_as *as = NULL;
+	int r;
+
+	pthread_mutex_lock(&maker.mu);
+	bool same = maker_start(p);
+
+	while (maker.nspare && !as) {
+		as = maker.spare[--maker.nspare];
+		if (!same || as->gen != maker.gen || !systrap_stub_alive(as->pid)) {
+			pthread_mutex_unlock(&maker.mu);
+			systrap_as_release(&as->base);
+			pthread_mutex_lock(&maker.mu);
+			as = NULL;
+		}
+	}
+	maker.failed = 0;
+	pthread_cond_signal(&maker.cv); /* refill */
+	pthread_mutex_unlock(&maker.mu);
+	if (!as) {
+		r = as_create(p->memfd, 0, &as);
+		if (r)
+			return r;
+	}
+	as->base = (struct addrspace){ .ops = p->ops, .p = p };
+	systrap_spin_init(as); /* what the process learned since the spare was made */
+	reg_add(as);
+	*out = &as->base;
+	return 0;
+}
+
+/* A started stub mapping @memfd, not yet registered (as_new registers it). */
+static int as_create(int memfd, uint64_t gen, struct systrap_as **out)
+{
 	struct systrap_as *as;
 	int shmfd, pipefd[2] = { -1, -1 };
 	uint64_t v;
@@ -236,8 +398,9 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	as = calloc(1, sizeof(*as));
 	if (!as)
 		return -ENOMEM;
-	as->base = (struct addrspace){ .ops = p->ops, .p = p };
+	as->base = (struct addrspace){ .ops = &systrap_platform_ops };
 	as->id = systrap_new_id();
+	as->gen = gen;
 	as->ack_fd = -1;
 	pthread_mutex_init(&as->mu, NULL);
 	as->threads = calloc(STUB_MAX_THREADS, sizeof(*as->threads));
@@ -276,7 +439,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 							    (size_t)i * STUB_MSG_STRIDE);
 	}
 
-	r = systrap_fork_stub(shmfd, p->memfd, pipefd[1], &as->pid);
+	r = systrap_fork_stub(shmfd, memfd, pipefd[1], &as->pid);
 	close(pipefd[1]); /* the stub holds the only write end now: EOF means it died */
 	pipefd[1] = -1;
 	close(shmfd);
@@ -301,8 +464,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	/* Thread 0 is the first thread of the pool. */
 	as->nthreads = 1;
 	as->free = &as->threads[0];
-	reg_add(as);
-	*out = &as->base;
+	*out = as;
 	return 0;
 
 err_errno:

@@ -356,6 +356,7 @@ struct systrap_as {
 	/* Per spin key: how often the Sentry answered within the handler's spin window lately
 	 * (0..255, relaxed atomics, racy updates are fine: a heuristic). */
 	uint8_t spin_rate[SPIN_KEYS];
+	uint64_t gen;        /* a spare's memory-file generation (as.c) */
 };
 
 #define to_systrap_as(as) systrap_container_of(as, struct systrap_as, base)
