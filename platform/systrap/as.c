@@ -485,7 +485,7 @@ err:
  * a request is never torn; the ack cannot be forged (only that thread may write the pipe).
  */
 static int as_request(struct systrap_as *as, uint64_t op, uint64_t va, uint64_t len,
-		      uint64_t prot, uint64_t off)
+		      uint64_t prot, uint64_t off, const struct as_map_range *vec, int n)
 {
 	struct systrap_req *rq = (struct systrap_req *)as->shm;
 	uint64_t v;
@@ -503,6 +503,10 @@ static int as_request(struct systrap_as *as, uint64_t op, uint64_t va, uint64_t 
 	rq->len = len;
 	rq->prot = prot;
 	rq->off = off;
+	rq->n = (uint64_t)n;
+	for (int i = 0; i < n; i++)
+		rq->vec[i] = (struct systrap_req_ent){ vec[i].va, vec[i].len,
+						       (uint64_t)vec[i].prot, vec[i].memfile_off };
 	rq->ack_ok = seq;
 	rq->ack_err = seq | ACK_ERR_BIT;
 	__atomic_store_n(&rq->seq, seq, __ATOMIC_RELEASE);
@@ -539,7 +543,28 @@ int systrap_as_map(struct addrspace *base, uint64_t va, uint64_t len, int prot,
 	if (!len || !range_ok(base, va, len) || (off & (STUB_PAGE_SIZE - 1)) ||
 	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
-	return as_request(to_systrap_as(base), REQ_OP_MAP, va, len, (uint64_t)prot, off);
+	return as_request(to_systrap_as(base), REQ_OP_MAP, va, len, (uint64_t)prot, off, NULL, 0);
+}
+
+int systrap_as_map_vec(struct addrspace *base, const struct as_map_range *r, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!r[i].len || !range_ok(base, r[i].va, r[i].len) ||
+		    (r[i].memfile_off & (STUB_PAGE_SIZE - 1)) ||
+		    (r[i].prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+			return -EINVAL;
+	while (n > 0) {
+		int k = n < REQ_VEC_MAX ? n : REQ_VEC_MAX;
+		int err = k == 1 ? as_request(to_systrap_as(base), REQ_OP_MAP, r->va, r->len,
+					      (uint64_t)r->prot, r->memfile_off, NULL, 0)
+				 : as_request(to_systrap_as(base), REQ_OP_MAPV, 0, 0, 0, 0, r, k);
+
+		if (err)
+			return err;
+		r += k;
+		n -= k;
+	}
+	return 0;
 }
 
 int systrap_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
@@ -548,7 +573,7 @@ int systrap_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
 		return 0;
 	if (!range_ok(base, va, len))
 		return -EINVAL;
-	return as_request(to_systrap_as(base), REQ_OP_UNMAP, va, len, 0, 0);
+	return as_request(to_systrap_as(base), REQ_OP_UNMAP, va, len, 0, 0, NULL, 0);
 }
 
 /*

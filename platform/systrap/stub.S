@@ -301,20 +301,48 @@ systrap_site_s_futex:
 	jmp .Ls_loop
 .Ls_got:
 	mov %eax, %r12d
+	xor %r13d, %r13d /* vector: next entry */
+	xor %r14d, %r14d /* vector: entries; 0 for a single request */
 	mov CTRL(REQ_OP), %rax
+	cmp $REQ_OP_MAPV, %rax
+	jne .Ls_single
+	mov CTRL(REQ_N), %r14
+	mov $-EINVAL, %rax
+	test %r14, %r14
+	jz .Ls_ack
+	cmp $REQ_VEC_MAX, %r14
+	ja .Ls_ack
+.Ls_vnext:
+	mov %r13, %rax
+	shl $REQ_ENT_SHIFT, %rax
+	mov (STUB_CTRL_OFF + REQ_VEC)(%rbx, %rax), %rdi
+	mov (STUB_CTRL_OFF + REQ_VEC + 8)(%rbx, %rax), %rsi
+	mov (STUB_CTRL_OFF + REQ_VEC + 16)(%rbx, %rax), %rdx
+	mov (STUB_CTRL_OFF + REQ_VEC + 24)(%rbx, %rax), %r9
+	jmp .Ls_mmap
+.Ls_single:
 	cmp $REQ_OP_MAP, %rax
 	jne 1f
 	mov CTRL(REQ_VA), %rdi
 	mov CTRL(REQ_LEN), %rsi
 	mov CTRL(REQ_PROT), %rdx
+	mov CTRL(REQ_OFF), %r9
+.Ls_mmap:
 	mov $(MAP_SHARED | MAP_FIXED), %r10d
 	mov INIT(INIT_MEMFD), %r8
-	mov CTRL(REQ_OFF), %r9
 	mov $__NR_mmap, %eax
 	syscall
 	.globl systrap_site_s_mmap
 	.hidden systrap_site_s_mmap
 systrap_site_s_mmap:
+	test %r14, %r14
+	jz .Ls_ack
+	cmp $-4095, %rax
+	jae .Ls_ack /* a failed entry ends the vector: error ack */
+	inc %r13
+	cmp %r14, %r13
+	jb .Ls_vnext
+	xor %eax, %eax
 	jmp .Ls_ack
 1:	cmp $REQ_OP_UNMAP, %rax
 	jne 2f

@@ -131,6 +131,11 @@
 #define REQ_ACK_ERR 0x38 /* ... and on failure */
 #define REQ_OP_MAP 1
 #define REQ_OP_UNMAP 2
+#define REQ_OP_MAPV 3 /* REQ_N maps from REQ_VEC: one ack for all (the first error ends it) */
+#define REQ_N 0x40
+#define REQ_VEC 0x100 /* struct systrap_req_ent[REQ_VEC_MAX]: va, len, prot, off */
+#define REQ_VEC_MAX 48
+#define REQ_ENT_SHIFT 5
 
 /* Control page 0: how long a handler spins for RESUME before it sleeps (u32, Sentry-set). */
 #define CTRL_STUB_SPIN 0xc00
@@ -267,6 +272,11 @@ struct systrap_req {
 	uint32_t seq;
 	uint32_t pad;
 	uint64_t op, va, len, prot, off, ack_ok, ack_err;
+	uint64_t n;
+	uint64_t pad2[23];
+	struct systrap_req_ent {
+		uint64_t va, len, prot, off;
+	} vec[REQ_VEC_MAX];
 };
 
 _Static_assert(offsetof(struct systrap_msg, kind) == MSG_KIND, "msg layout");
@@ -276,6 +286,9 @@ _Static_assert(sizeof(struct systrap_msg) <= MSG_XSAVE, "msg layout");
 _Static_assert(offsetof(struct user_regs_struct, gs_base) == R_GS_BASE, "regs layout");
 _Static_assert(offsetof(struct systrap_req, ack_err) == REQ_ACK_ERR, "req layout");
 _Static_assert(sizeof(struct systrap_req) <= SPAWN_SEQ, "req layout");
+_Static_assert(offsetof(struct systrap_req, n) == REQ_N, "req layout");
+_Static_assert(offsetof(struct systrap_req, vec) == REQ_VEC, "req layout");
+_Static_assert(sizeof(struct systrap_req_ent) == 1 << REQ_ENT_SHIFT, "req layout");
 _Static_assert(SPAWN_ACK_ERR + 8 <= CTRL_STUB_SPIN && CTRL_STUB_SPIN + 4 <= CTRL_SPIN_TAB &&
 	       CTRL_SPIN_TAB + SPIN_KEYS <= 0x1000, "ctrl page 0 layout");
 _Static_assert(STUB_MSG_OFF >= STUB_CTRL_OFF + STUB_CTRL_SIZE, "region layout");
@@ -405,6 +418,7 @@ void systrap_as_release(struct addrspace *as);
 int systrap_as_cpu_clock(struct addrspace *as, int *out);
 int systrap_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);
 int systrap_as_unmap(struct addrspace *as, uint64_t va, uint64_t len);
+int systrap_as_map_vec(struct addrspace *as, const struct as_map_range *r, int n);
 /*
  * Wait for the thread behind @m to trap, spinning @spin pauses first; @timeout_ms < 0: until
  * the stub dies.

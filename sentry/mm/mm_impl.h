@@ -172,6 +172,8 @@ static inline bool mm_mirroring(const struct mm *mm)
 }
 /* mm_as_map / mm_as_unmap - mirror into the platform AS (no-ops without one). */
 int mm_as_map(struct mm *mm, gva_t va, uint64_t len, int prot, uint64_t off);
+/* mm_as_map_vec - @n mm_as_map calls as one platform request when the platform can. */
+int mm_as_map_vec(struct mm *mm, const struct as_map_range *r, int n);
 void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len);
 
 /* fault.c -- Preconditions for all: mm->mu held. */

@@ -121,6 +121,19 @@ int mm_as_map(struct mm *mm, gva_t va, uint64_t len, int prot, uint64_t off)
 	return mm->as->ops->as_map(mm->as, va, len, prot, off);
 }
 
+int mm_as_map_vec(struct mm *mm, const struct as_map_range *r, int n)
+{
+	int err = 0;
+
+	if (!mm->as)
+		return 0;
+	if (mm->as->ops->as_map_vec)
+		return mm->as->ops->as_map_vec(mm->as, r, n);
+	for (int i = 0; i < n && !err; i++)
+		err = mm->as->ops->as_map(mm->as, r[i].va, r[i].len, r[i].prot, r[i].memfile_off);
+	return err;
+}
+
 void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len)
 {
 	int r;
