@@ -60,6 +60,12 @@ struct pctx {
 	struct platform *p;
 };
 
+/* One range for as_map_vec: as_map's arguments. */
+struct as_map_range {
+	uint64_t va, len, memfile_off;
+	int prot;
+};
+
 struct platform_ops {
 	const char *name;
 	/* init - one-time setup once p->memfd is set. 0 or -errno (platform unusable here). */
@@ -94,6 +100,13 @@ struct platform_ops {
 	 * just stops working (EINVAL) once @as is released. (CPU-time timers, timer.h.)
 	 */
 	int (*as_cpu_clock)(struct addrspace *as, int *out);
+	/*
+	 * as_map_vec - optional: as_map of the @n ranges of @r, in order, as one request
+	 * (systrap: one round trip to the stub's syscall thread instead of @n). 0, or the
+	 * first error: earlier ranges are mapped, later ones may or may not be. NULL: callers
+	 * call as_map per range.
+	 */
+	int (*as_map_vec)(struct addrspace *as, const struct as_map_range *r, int n);
 };
 
 struct platform {

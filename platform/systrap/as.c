@@ -8,16 +8,20 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "systrap.h"
 #include "systrap_impl.h"
 
 #define TASK_SIZE_TOP 0x7ffffffff000ULL
@@ -190,14 +194,139 @@ static int read_ack(struct systrap_as *as, int timeout_ms, uint64_t *v)
 	return 0;
 }
 
+/*
+ * The stub maker: a Sentry thread that keeps SPARE_STUBS started stubs ready, so that
+ * as_new (fork, execve) only takes one, and reaps released stubs, so that as_release does
+ * not wait for the kernel to tear a process down. Started by the first as_new.
+ */
+#define SPARE_STUBS 2
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started;    /* mu */
+	int failed;     /* mu: the last background creation failed; refill on the next as_new */
+	/*
+	 * The memory file the spares map: the maker's own dup of the platform's memfd (never
+	 * the platform itself, which may be freed while the maker works), identified by
+	 * dev/ino; a different memory file (another platform, in tests) starts a new
+	 * generation and spares of older ones are dropped (their dup stays open: rare).
+	 */
+	int memfd;      /* mu */
+	dev_t dev;      /* mu */
+	ino_t ino;      /* mu */
+	uint64_t gen;   /* mu */
+	struct systrap_as *spare[SPARE_STUBS]; /* mu */
+	int nspare;                             /* mu */
+	pid_t *reap;    /* mu: killed stubs to reap */
+	size_t nreap, capreap;
+} maker = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static int as_create(int memfd, uint64_t gen, struct systrap_as **out);
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+static void *maker_main(void *arg)
+{
+	sigset_t all;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&maker.mu);
+	for (;;) {
+		while (!maker.nreap && (maker.nspare >= SPARE_STUBS || maker.failed))
+			pthread_cond_wait(&maker.cv, &maker.mu);
+		if (maker.nreap) {
+			pid_t pid = maker.reap[--maker.nreap];
+
+			pthread_mutex_unlock(&maker.mu);
+			reap(pid);
+			pthread_mutex_lock(&maker.mu);
+			continue;
+		}
+		int memfd = maker.memfd;
+		uint64_t gen = maker.gen;
+		struct systrap_as *as = NULL;
+
+		pthread_mutex_unlock(&maker.mu);
+		int r = as_create(memfd, gen, &as);
+
+		pthread_mutex_lock(&maker.mu);
+		if (r)
+			maker.failed = 1; /* as_new creates its own and asks again */
+		else
+			maker.spare[maker.nspare++] = as;
+	}
+	return NULL;
+}
+
+/*
+ * Caller holds maker.mu. Point the maker at @p's memory file and start it once (best
+ * effort: without it, as_new and as_release do everything themselves). Returns whether
+ * spares of the current generation are made from @p's memory file.
+ */
+static bool maker_start(struct platform *p)
+{
+	pthread_t th;
+	pthread_attr_t attr;
+	struct stat sb;
+
+	if (maker.started < 0 || fstat(p->memfd, &sb) < 0)
+		return false;
+	if (maker.started && sb.st_dev == maker.dev && sb.st_ino == maker.ino)
+		return true;
+	int fd = fcntl(p->memfd, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	maker.memfd = fd;
+	maker.dev = sb.st_dev;
+	maker.ino = sb.st_ino;
+	maker.gen++;
+	if (maker.started)
+		return true;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &attr, maker_main, NULL) == 0)
+		maker.started = 1;
+	else
+		maker.started = -1;
+	pthread_attr_destroy(&attr);
+	return maker.started == 1;
+}
+
 static void as_kill(struct systrap_as *as)
 {
-	if (as->pid > 0) {
-		kill(as->pid, SIGKILL);
-		while (waitpid(as->pid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-		as->pid = 0;
+	bool queued = false;
+
+	if (as->pid <= 0)
+		return;
+	kill(as->pid, SIGKILL);
+	pthread_mutex_lock(&maker.mu);
+	if (maker.started == 1) {
+		if (maker.nreap == maker.capreap) {
+			size_t cap = maker.capreap ? 2 * maker.capreap : 16;
+			pid_t *n = realloc(maker.reap, cap * sizeof(*n));
+
+			if (n) {
+				maker.reap = n;
+				maker.capreap = cap;
+			}
+		}
+		if (maker.nreap < maker.capreap) {
+			maker.reap[maker.nreap++] = as->pid;
+			pthread_cond_signal(&maker.cv);
+			queued = true;
+		}
 	}
+	pthread_mutex_unlock(&maker.mu);
+	if (!queued)
+		reap(as->pid);
+	as->pid = 0;
 }
 
 /* The stub process's CPU clock: Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED). */
@@ -228,6 +357,39 @@ void systrap_as_release(struct addrspace *base)
 
 int systrap_as_new(struct platform *p, struct addrspace **out)
 {
+	struct systrap_as *as = NULL;
+	int r;
+
+	pthread_mutex_lock(&maker.mu);
+	bool same = maker_start(p);
+
+	while (maker.nspare && !as) {
+		as = maker.spare[--maker.nspare];
+		if (!same || as->gen != maker.gen || !systrap_stub_alive(as->pid)) {
+			pthread_mutex_unlock(&maker.mu);
+			systrap_as_release(&as->base);
+			pthread_mutex_lock(&maker.mu);
+			as = NULL;
+		}
+	}
+	maker.failed = 0;
+	pthread_cond_signal(&maker.cv); /* refill */
+	pthread_mutex_unlock(&maker.mu);
+	if (!as) {
+		r = as_create(p->memfd, 0, &as);
+		if (r)
+			return r;
+	}
+	as->base = (struct addrspace){ .ops = p->ops, .p = p };
+	systrap_spin_init(as); /* what the process learned since the spare was made */
+	reg_add(as);
+	*out = &as->base;
+	return 0;
+}
+
+/* A started stub mapping @memfd, not yet registered (as_new registers it). */
+static int as_create(int memfd, uint64_t gen, struct systrap_as **out)
+{
 	struct systrap_as *as;
 	int shmfd, pipefd[2] = { -1, -1 };
 	uint64_t v;
@@ -236,8 +398,9 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	as = calloc(1, sizeof(*as));
 	if (!as)
 		return -ENOMEM;
-	as->base = (struct addrspace){ .ops = p->ops, .p = p };
+	as->base = (struct addrspace){ .ops = &systrap_platform_ops };
 	as->id = systrap_new_id();
+	as->gen = gen;
 	as->ack_fd = -1;
 	pthread_mutex_init(&as->mu, NULL);
 	as->threads = calloc(STUB_MAX_THREADS, sizeof(*as->threads));
@@ -254,6 +417,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 		as->shm = NULL;
 		goto err_errno;
 	}
+	systrap_spin_init(as);
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0)
 		goto err_errno;
 	as->ack_fd = pipefd[0];
@@ -275,7 +439,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 							    (size_t)i * STUB_MSG_STRIDE);
 	}
 
-	r = systrap_fork_stub(shmfd, p->memfd, pipefd[1], &as->pid);
+	r = systrap_fork_stub(shmfd, memfd, pipefd[1], &as->pid);
 	close(pipefd[1]); /* the stub holds the only write end now: EOF means it died */
 	pipefd[1] = -1;
 	close(shmfd);
@@ -289,7 +453,8 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	if (!r && v != READY_MAGIC)
 		r = -EPROTO;
 	if (!r)
-		r = systrap_wait_trapped(as, as->threads[0].msg, STUB_START_TIMEOUT_MS);
+		r = systrap_wait_trapped(as, as->threads[0].msg, systrap_sentry_spin(),
+					 STUB_START_TIMEOUT_MS);
 	if (!r && __atomic_load_n(&as->threads[0].msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
 		r = -EPROTO;
 	if (r) {
@@ -299,8 +464,7 @@ int systrap_as_new(struct platform *p, struct addrspace **out)
 	/* Thread 0 is the first thread of the pool. */
 	as->nthreads = 1;
 	as->free = &as->threads[0];
-	reg_add(as);
-	*out = &as->base;
+	*out = as;
 	return 0;
 
 err_errno:
@@ -321,7 +485,7 @@ err:
  * a request is never torn; the ack cannot be forged (only that thread may write the pipe).
  */
 static int as_request(struct systrap_as *as, uint64_t op, uint64_t va, uint64_t len,
-		      uint64_t prot, uint64_t off)
+		      uint64_t prot, uint64_t off, const struct as_map_range *vec, int n)
 {
 	struct systrap_req *rq = (struct systrap_req *)as->shm;
 	uint64_t v;
@@ -339,6 +503,10 @@ static int as_request(struct systrap_as *as, uint64_t op, uint64_t va, uint64_t 
 	rq->len = len;
 	rq->prot = prot;
 	rq->off = off;
+	rq->n = (uint64_t)n;
+	for (int i = 0; i < n; i++)
+		rq->vec[i] = (struct systrap_req_ent){ vec[i].va, vec[i].len,
+						       (uint64_t)vec[i].prot, vec[i].memfile_off };
 	rq->ack_ok = seq;
 	rq->ack_err = seq | ACK_ERR_BIT;
 	__atomic_store_n(&rq->seq, seq, __ATOMIC_RELEASE);
@@ -375,7 +543,28 @@ int systrap_as_map(struct addrspace *base, uint64_t va, uint64_t len, int prot,
 	if (!len || !range_ok(base, va, len) || (off & (STUB_PAGE_SIZE - 1)) ||
 	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
 		return -EINVAL;
-	return as_request(to_systrap_as(base), REQ_OP_MAP, va, len, (uint64_t)prot, off);
+	return as_request(to_systrap_as(base), REQ_OP_MAP, va, len, (uint64_t)prot, off, NULL, 0);
+}
+
+int systrap_as_map_vec(struct addrspace *base, const struct as_map_range *r, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!r[i].len || !range_ok(base, r[i].va, r[i].len) ||
+		    (r[i].memfile_off & (STUB_PAGE_SIZE - 1)) ||
+		    (r[i].prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)))
+			return -EINVAL;
+	while (n > 0) {
+		int k = n < REQ_VEC_MAX ? n : REQ_VEC_MAX;
+		int err = k == 1 ? as_request(to_systrap_as(base), REQ_OP_MAP, r->va, r->len,
+					      (uint64_t)r->prot, r->memfile_off, NULL, 0)
+				 : as_request(to_systrap_as(base), REQ_OP_MAPV, 0, 0, 0, 0, r, k);
+
+		if (err)
+			return err;
+		r += k;
+		n -= k;
+	}
+	return 0;
 }
 
 int systrap_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
@@ -384,7 +573,7 @@ int systrap_as_unmap(struct addrspace *base, uint64_t va, uint64_t len)
 		return 0;
 	if (!range_ok(base, va, len))
 		return -EINVAL;
-	return as_request(to_systrap_as(base), REQ_OP_UNMAP, va, len, 0, 0);
+	return as_request(to_systrap_as(base), REQ_OP_UNMAP, va, len, 0, 0, NULL, 0);
 }
 
 /*
@@ -419,7 +608,7 @@ static int as_spawn(struct systrap_as *as, struct systrap_thread **out)
 	if (!r && v != (seq | ACK_SPAWN_BIT))
 		r = -EPROTO;
 	if (!r)
-		r = systrap_wait_trapped(as, t->msg, STUB_START_TIMEOUT_MS);
+		r = systrap_wait_trapped(as, t->msg, systrap_sentry_spin(), STUB_START_TIMEOUT_MS);
 	if (!r && __atomic_load_n(&t->msg->kind, __ATOMIC_ACQUIRE) != MSG_KIND_INIT)
 		r = -EPROTO;
 	tid = __atomic_load_n((int32_t *)((uint8_t *)t->msg + MSG_TID), __ATOMIC_ACQUIRE);

@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -31,33 +33,145 @@ static long futex(uint32_t *w, int op, uint32_t val, const struct timespec *ts)
 	return syscall(SYS_futex, w, op, val, ts, NULL, 0);
 }
 
-/*
- * systrap_wait_trapped - wait until the stub thread behind @m reports a trap.
- * Spins first (the handler answers within a microsecond or two for a syscall), then
- * sleeps on the state word. Returns 0, -ESRCH when the stub process has died, or
- * -ETIMEDOUT after @timeout_ms (< 0: no limit).
- */
 /* switch_to calls in progress, process-wide, and how many of them may spin. */
 static int active_switches;
 static int spin_limit;
+/* ns per `pause` (measured once: 25 on the EPYC VMs, more on recent Intel parts). */
+static uint32_t pause_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void spin_setup(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t best = UINT64_MAX;
+
+	/* The fastest of a few tries: a preempted one overestimates. */
+	for (int t = 0; t < 3; t++) {
+		uint64_t t0 = now_ns();
+
+		for (int i = 0; i < 200; i++)
+			cpu_relax();
+		uint64_t d = now_ns() - t0;
+
+		if (d < best)
+			best = d;
+	}
+	__atomic_store_n(&pause_ns, best >= 200 ? (uint32_t)(best / 200) : 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&spin_limit, n > 2 ? (int)(n / 2) : 1, __ATOMIC_RELAXED);
+}
 
 static int spin_allowed(void)
 {
-	int lim = __atomic_load_n(&spin_limit, __ATOMIC_RELAXED);
-
-	if (!lim) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		lim = n > 2 ? (int)(n / 2) : 1;
-		__atomic_store_n(&spin_limit, lim, __ATOMIC_RELAXED);
-	}
-	return __atomic_load_n(&active_switches, __ATOMIC_RELAXED) <= lim;
+	if (!__atomic_load_n(&spin_limit, __ATOMIC_RELAXED))
+		spin_setup();
+	return __atomic_load_n(&active_switches, __ATOMIC_RELAXED) <=
+	       __atomic_load_n(&spin_limit, __ATOMIC_RELAXED);
 }
 
-int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int timeout_ms)
+int systrap_sentry_spin(void)
+{
+	return spin_allowed() ? SENTRY_SPIN : 0;
+}
+
+/*
+ * Spin learning. A spin pays off when the other side answers within it; otherwise it burns
+ * a CPU the other side (or another pair) needs, which on 2 CPUs costs more than the futex
+ * hand-off it tried to save. Both sides keep a success rate, an average of the last ~8
+ * answers (0..255, spin while >= 128), measured whether or not they spun, so a kind of
+ * trap that turns fast again is noticed:
+ * - the handler, per kind of trap (syscall number, the blocking futex ops, other traps):
+ *   did the Sentry answer within STUB_SPIN pauses? Per address space in as->spin_rate, and
+ *   published to the stub as a yes/no table in ctrl; a process-wide copy seeds new
+ *   address spaces (whose first syscalls are often the same, e.g. wait4 after fork).
+ * - the Sentry, per context: did the guest trap within SENTRY_SPIN pauses of its resume?
+ * The table is read-only to the stub; a guest that scribbles on its own message at most
+ * misleads the statistics of its own process.
+ */
+#define SPIN_RATE_ON 128
+static uint8_t seed_rate[SPIN_KEYS];
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_setup(void)
+{
+	for (int k = 0; k < SPIN_KEYS; k++)
+		__atomic_store_n(&seed_rate[k], 255, __ATOMIC_RELAXED);
+	/* Never answered on the same address space: the process is gone or replaced. */
+	__atomic_store_n(&seed_rate[__NR_exit], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&seed_rate[__NR_exit_group], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&seed_rate[__NR_execve], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&seed_rate[__NR_execveat], 0, __ATOMIC_RELAXED);
+}
+
+static uint32_t rate_update(uint32_t rate, bool hit)
+{
+	return (rate * 7 + (hit ? 255 : 0)) / 8;
+}
+
+void systrap_spin_init(struct systrap_as *as)
+{
+	uint8_t *tab = as->shm + CTRL_SPIN_TAB;
+
+	pthread_once(&seed_once, seed_setup);
+	for (int k = 0; k < SPIN_KEYS; k++) {
+		uint8_t r = __atomic_load_n(&seed_rate[k], __ATOMIC_RELAXED);
+
+		as->spin_rate[k] = r;
+		tab[k] = r >= SPIN_RATE_ON;
+	}
+}
+
+/* The key the handler computed for this trap (same rules as stub.S). */
+static int spin_key(const struct systrap_msg *m, const struct trap *t)
+{
+	uint64_t nr = m->regs.orig_rax, cmd;
+
+	if (t->kind != TRAP_SYSCALL)
+		return SPIN_KEY_TRAP;
+	if (nr >= SPIN_KEY_SYSCALLS)
+		return SPIN_KEY_OTHER;
+	cmd = m->regs.rsi & 0x7f;
+	if (nr == __NR_futex && cmd < 32 && ((SPIN_FUTEX_WAIT_OPS >> cmd) & 1))
+		return SPIN_KEY_FUTEX_WAIT;
+	return (int)nr;
+}
+
+/* At a switch_to on @as at @now: how long did the Sentry take to answer the last trap? */
+static void spin_learn_stub(struct systrap_ctx *c, struct systrap_as *as, uint64_t now)
+{
+	int k = c->last_key;
+	uint8_t *tab = as->shm + CTRL_SPIN_TAB;
+	uint32_t r;
+	bool hit;
+
+	c->last_key = -1;
+	if (k < 0 || c->last_as_id != as->id)
+		return;
+	hit = now - c->trap_ns <= (uint64_t)STUB_SPIN * __atomic_load_n(&pause_ns, __ATOMIC_RELAXED);
+	r = rate_update(__atomic_load_n(&as->spin_rate[k], __ATOMIC_RELAXED), hit);
+	__atomic_store_n(&as->spin_rate[k], (uint8_t)r, __ATOMIC_RELAXED);
+	__atomic_store_n(&seed_rate[k],
+			 (uint8_t)rate_update(__atomic_load_n(&seed_rate[k], __ATOMIC_RELAXED), hit),
+			 __ATOMIC_RELAXED);
+	if (__atomic_load_n(&tab[k], __ATOMIC_RELAXED) != (r >= SPIN_RATE_ON))
+		__atomic_store_n(&tab[k], r >= SPIN_RATE_ON, __ATOMIC_RELAXED);
+}
+
+/*
+ * systrap_wait_trapped - wait until the stub thread behind @m reports a trap.
+ * Spins @spin pauses first (the handler answers within a microsecond or two for a
+ * syscall), then sleeps on the state word. Returns 0, -ESRCH when the stub process has
+ * died, or -ETIMEDOUT after @timeout_ms (< 0: no limit).
+ */
+int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int spin, int timeout_ms)
 {
 	const struct timespec ts = { .tv_nsec = SENTRY_SLEEP_NS };
-	int spin = spin_allowed() ? SENTRY_SPIN : 0;
 	long slept_ms = 0;
 	uint32_t v;
 
@@ -94,6 +208,8 @@ int systrap_ctx_new(struct platform *p, struct pctx **out)
 		return -ENOMEM;
 	c->base = (struct pctx){ .ops = p->ops, .p = p };
 	c->id = systrap_new_id();
+	c->last_key = -1;
+	c->run_rate = 255;
 	pthread_mutex_init(&c->mu, NULL);
 	*out = &c->base;
 	return 0;
@@ -189,10 +305,12 @@ int systrap_switch_to(struct pctx *cbase, struct addrspace *asbase, struct arch_
 	struct systrap_thread *t;
 	struct systrap_msg *m;
 	size_t xsz = arch_xsave_size();
-	int r;
+	uint64_t t0 = now_ns(), t1;
+	int r, spin;
 
 	if (__atomic_load_n(&as->dead, __ATOMIC_ACQUIRE))
 		return -ESRCH;
+	spin_learn_stub(c, as, t0);
 	/* Fast path: the same address space as last time (ids are never reused). */
 	if (c->cur_as == as && c->cur_as_id == as->id) {
 		t = c->cur_t;
@@ -207,6 +325,8 @@ int systrap_switch_to(struct pctx *cbase, struct addrspace *asbase, struct arch_
 	__atomic_add_fetch(&active_switches, 1, __ATOMIC_RELAXED);
 	uint32_t *stub_spin = (uint32_t *)(as->shm + CTRL_STUB_SPIN);
 	uint32_t want = spin_allowed() ? STUB_SPIN : 0;
+
+	spin = want && c->run_rate >= SPIN_RATE_ON ? SENTRY_SPIN : 0;
 
 	if (__atomic_load_n(stub_spin, __ATOMIC_RELAXED) != want)
 		__atomic_store_n(stub_spin, want, __ATOMIC_RELAXED);
@@ -228,12 +348,18 @@ int systrap_switch_to(struct pctx *cbase, struct addrspace *asbase, struct arch_
 	if (__atomic_load_n(&m->stub_waiting, __ATOMIC_SEQ_CST))
 		futex(&m->state, FUTEX_WAKE, 1, NULL);
 
-	r = systrap_wait_trapped(as, m, -1);
+	r = systrap_wait_trapped(as, m, spin, -1);
 	if (r)
 		goto out;
+	t1 = now_ns();
+	c->run_rate = rate_update(c->run_rate, t1 - t0 <= (uint64_t)SENTRY_SPIN *
+							 __atomic_load_n(&pause_ns, __ATOMIC_RELAXED));
 	st->regs = m->regs;
 	memcpy(st->xsave, (uint8_t *)m + MSG_XSAVE, xsz);
 	decode_trap(c, m, out);
+	c->last_key = spin_key(m, out);
+	c->last_as_id = as->id;
+	c->trap_ns = t1;
 out:
 	set_running(c, NULL, NULL);
 	__atomic_sub_fetch(&active_switches, 1, __ATOMIC_RELAXED);

@@ -301,20 +301,48 @@ systrap_site_s_futex:
 	jmp .Ls_loop
 .Ls_got:
 	mov %eax, %r12d
+	xor %r13d, %r13d /* vector: next entry */
+	xor %r14d, %r14d /* vector: entries; 0 for a single request */
 	mov CTRL(REQ_OP), %rax
+	cmp $REQ_OP_MAPV, %rax
+	jne .Ls_single
+	mov CTRL(REQ_N), %r14
+	mov $-EINVAL, %rax
+	test %r14, %r14
+	jz .Ls_ack
+	cmp $REQ_VEC_MAX, %r14
+	ja .Ls_ack
+.Ls_vnext:
+	mov %r13, %rax
+	shl $REQ_ENT_SHIFT, %rax
+	mov (STUB_CTRL_OFF + REQ_VEC)(%rbx, %rax), %rdi
+	mov (STUB_CTRL_OFF + REQ_VEC + 8)(%rbx, %rax), %rsi
+	mov (STUB_CTRL_OFF + REQ_VEC + 16)(%rbx, %rax), %rdx
+	mov (STUB_CTRL_OFF + REQ_VEC + 24)(%rbx, %rax), %r9
+	jmp .Ls_mmap
+.Ls_single:
 	cmp $REQ_OP_MAP, %rax
 	jne 1f
 	mov CTRL(REQ_VA), %rdi
 	mov CTRL(REQ_LEN), %rsi
 	mov CTRL(REQ_PROT), %rdx
+	mov CTRL(REQ_OFF), %r9
+.Ls_mmap:
 	mov $(MAP_SHARED | MAP_FIXED), %r10d
 	mov INIT(INIT_MEMFD), %r8
-	mov CTRL(REQ_OFF), %r9
 	mov $__NR_mmap, %eax
 	syscall
 	.globl systrap_site_s_mmap
 	.hidden systrap_site_s_mmap
 systrap_site_s_mmap:
+	test %r14, %r14
+	jz .Ls_ack
+	cmp $-4095, %rax
+	jae .Ls_ack /* a failed entry ends the vector: error ack */
+	inc %r13
+	cmp %r14, %r13
+	jb .Ls_vnext
+	xor %eax, %eax
 	jmp .Ls_ack
 1:	cmp $REQ_OP_UNMAP, %rax
 	jne 2f
@@ -610,8 +638,30 @@ systrap_stub_handler:
 	mov $1, %edx
 	xor %r10d, %r10d
 	call .Ldo_futex
-6:	/* Spin budget: set by the Sentry in ctrl (0 when its CPUs are oversubscribed). */
+6:	/* Spin budget: set by the Sentry in ctrl (0 when its CPUs are oversubscribed), and
+	 * only for kinds of trap the Sentry lately answered within it (ctrl spin table). */
 	mov CTRL(CTRL_STUB_SPIN), %ecx
+	mov $SPIN_KEY_TRAP, %eax
+	cmp $SIGSYS, %r12d
+	jne 12f
+	mov UC_GREG(G_RAX)(%r14), %rax /* the syscall number (rolled back by the kernel) */
+	cmp $SPIN_KEY_SYSCALLS, %rax
+	jb 11f
+	mov $SPIN_KEY_OTHER, %eax
+	jmp 12f
+11:	cmp $__NR_futex, %eax
+	jne 12f
+	mov UC_GREG(G_RSI)(%r14), %rdx
+	and $0x7f, %edx
+	cmp $31, %edx
+	ja 12f
+	mov $SPIN_FUTEX_WAIT_OPS, %esi
+	bt %edx, %esi
+	jnc 12f
+	mov $SPIN_KEY_FUTEX_WAIT, %eax
+12:	cmpb $0, (STUB_CTRL_OFF + CTRL_SPIN_TAB)(%rbx, %rax)
+	jne 7f
+	xor %ecx, %ecx
 7:	cmpl $MSG_STATE_RESUME, MSG_STATE(%r15)
 	je .Lh_resume
 	test %ecx, %ecx

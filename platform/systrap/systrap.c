@@ -370,4 +370,5 @@ const struct platform_ops systrap_platform_ops = {
 	.ctx_release = systrap_ctx_release,
 	.switch_to = systrap_switch_to,
 	.interrupt = systrap_interrupt,
+	.as_map_vec = systrap_as_map_vec,
 };

@@ -131,9 +131,28 @@
 #define REQ_ACK_ERR 0x38 /* ... and on failure */
 #define REQ_OP_MAP 1
 #define REQ_OP_UNMAP 2
+#define REQ_OP_MAPV 3 /* REQ_N maps from REQ_VEC: one ack for all (the first error ends it) */
+#define REQ_N 0x40
+#define REQ_VEC 0x100 /* struct systrap_req_ent[REQ_VEC_MAX]: va, len, prot, off */
+#define REQ_VEC_MAX 48
+#define REQ_ENT_SHIFT 5
 
 /* Control page 0: how long a handler spins for RESUME before it sleeps (u32, Sentry-set). */
 #define CTRL_STUB_SPIN 0xc00
+/*
+ * Control page 0: whether a handler may spin at all, per kind of trap (u8 each, Sentry-set
+ * from how long the Sentry took to answer that kind lately; see ctx.c). Keys: the syscall
+ * number below 512, the futex ops that may block, every other trap, larger numbers.
+ */
+#define CTRL_SPIN_TAB 0xd00
+#define SPIN_KEY_SYSCALLS 512
+#define SPIN_KEY_FUTEX_WAIT 512
+#define SPIN_KEY_TRAP 513
+#define SPIN_KEY_OTHER 514
+#define SPIN_KEYS 515
+/* futex commands (op & 0x7f) that may block: WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI,
+ * LOCK_PI2. */
+#define SPIN_FUTEX_WAIT_OPS 0x2a41
 
 /* Control page 0, second half: the thread-creation request (struct systrap_spawn_req). */
 #define SPAWN_SEQ 0x800 /* u32 futex word, bumped by the Sentry per request */
@@ -191,14 +210,32 @@
 #define SYSTRAP_SIG_INTERRUPT 17 /* SIGCHLD */
 
 /*
- * Iterations of `pause` before a side sleeps on the futex; both sides spin only while at
- * most half the CPUs have a switch_to in progress (spinning on an oversubscribed machine
- * steals the CPU from the side it waits for).
+ * Iterations of `pause` (25 ns on the EPYC VMs) before a side sleeps on the futex; both
+ * sides spin only while at most half the CPUs have a switch_to in progress (spinning on an
+ * oversubscribed machine steals the CPU from the side it waits for). Build-time tunables
+ * (-D) for experiments.
  */
+#ifndef STUB_SPIN
 #define STUB_SPIN 1000
+#endif
+#ifndef SENTRY_SPIN
 #define SENTRY_SPIN 1000
-#define STUB_REQ_SPIN 2000 /* the syscall thread, after each request */
-#define SENTRY_ACK_SPIN 200 /* non-blocking reads of the ack pipe */
+#endif
+/*
+ * The syscall thread after each request (back-to-back requests of one Sentry operation come
+ * within a microsecond or two; a longer spin mostly steals the CPU from the guest thread
+ * that faulted: 2000 made page faults 40% and fork 25% slower on 2 CPUs), and the Sentry's
+ * non-blocking reads of the ack pipe before it polls (each one a read() plus 20 pauses).
+ */
+#ifndef STUB_REQ_SPIN
+#define STUB_REQ_SPIN 100
+#endif
+#ifndef SENTRY_ACK_SPIN
+#define SENTRY_ACK_SPIN 20
+#endif
+#if STUB_REQ_SPIN < 1
+#error "STUB_REQ_SPIN must be at least 1 (the stub's loop counts down to zero)"
+#endif
 
 #ifndef __ASSEMBLER__
 
@@ -235,6 +272,11 @@ struct systrap_req {
 	uint32_t seq;
 	uint32_t pad;
 	uint64_t op, va, len, prot, off, ack_ok, ack_err;
+	uint64_t n;
+	uint64_t pad2[23];
+	struct systrap_req_ent {
+		uint64_t va, len, prot, off;
+	} vec[REQ_VEC_MAX];
 };
 
 _Static_assert(offsetof(struct systrap_msg, kind) == MSG_KIND, "msg layout");
@@ -244,6 +286,11 @@ _Static_assert(sizeof(struct systrap_msg) <= MSG_XSAVE, "msg layout");
 _Static_assert(offsetof(struct user_regs_struct, gs_base) == R_GS_BASE, "regs layout");
 _Static_assert(offsetof(struct systrap_req, ack_err) == REQ_ACK_ERR, "req layout");
 _Static_assert(sizeof(struct systrap_req) <= SPAWN_SEQ, "req layout");
+_Static_assert(offsetof(struct systrap_req, n) == REQ_N, "req layout");
+_Static_assert(offsetof(struct systrap_req, vec) == REQ_VEC, "req layout");
+_Static_assert(sizeof(struct systrap_req_ent) == 1 << REQ_ENT_SHIFT, "req layout");
+_Static_assert(SPAWN_ACK_ERR + 8 <= CTRL_STUB_SPIN && CTRL_STUB_SPIN + 4 <= CTRL_SPIN_TAB &&
+	       CTRL_SPIN_TAB + SPIN_KEYS <= 0x1000, "ctrl page 0 layout");
 _Static_assert(STUB_MSG_OFF >= STUB_CTRL_OFF + STUB_CTRL_SIZE, "region layout");
 _Static_assert(STUB_MSG_OFF + STUB_MSG_AREA <= STUB_ZYG_OFF, "region layout");
 _Static_assert(STUB_ZYG_OFF + STUB_ZYG_SIZE <= STUB_STACKS_OFF, "region layout");
@@ -319,6 +366,10 @@ struct systrap_as {
 	struct systrap_thread *free; /* pool of created, unowned threads; mu */
 	struct systrap_thread *threads; /* [STUB_MAX_THREADS] */
 	struct systrap_as *reg_next, *reg_prev; /* registry of live address spaces */
+	/* Per spin key: how often the Sentry answered within the handler's spin window lately
+	 * (0..255, relaxed atomics, racy updates are fine: a heuristic). */
+	uint8_t spin_rate[SPIN_KEYS];
+	uint64_t gen;        /* a spare's memory-file generation (as.c) */
 };
 
 #define to_systrap_as(as) systrap_container_of(as, struct systrap_as, base)
@@ -340,6 +391,13 @@ struct systrap_ctx {
 		uint32_t slot;
 	} *bound;
 	size_t nbound, capbound;
+	/* Owner thread only, spin learning (ctx.c): the last trap's spin key and when the
+	 * Sentry got it (on cur_as), and how often the guest trapped within the Sentry's spin
+	 * window lately (0..255). */
+	int last_key;
+	uint64_t last_as_id;
+	uint64_t trap_ns;
+	uint32_t run_rate;
 };
 
 #define to_systrap_ctx(c) systrap_container_of(c, struct systrap_ctx, base)
@@ -360,8 +418,16 @@ void systrap_as_release(struct addrspace *as);
 int systrap_as_cpu_clock(struct addrspace *as, int *out);
 int systrap_as_map(struct addrspace *as, uint64_t va, uint64_t len, int prot, uint64_t off);
 int systrap_as_unmap(struct addrspace *as, uint64_t va, uint64_t len);
-/* Wait for the thread behind @m to trap; @timeout_ms < 0: until the stub dies. */
-int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int timeout_ms);
+int systrap_as_map_vec(struct addrspace *as, const struct as_map_range *r, int n);
+/*
+ * Wait for the thread behind @m to trap, spinning @spin pauses first; @timeout_ms < 0: until
+ * the stub dies.
+ */
+int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int spin, int timeout_ms);
+/* systrap_spin_init - a new address space's spin table (ctrl and as->spin_rate). */
+void systrap_spin_init(struct systrap_as *as);
+/* systrap_sentry_spin - SENTRY_SPIN, or 0 while the CPUs are oversubscribed. */
+int systrap_sentry_spin(void);
 /*
  * systrap_ctx_bind - the thread @c owns in @as (also cached in c->cur_*), taken from the
  * pool or created on first use. Called by @c's owner thread only.

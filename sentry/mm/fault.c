@@ -117,54 +117,56 @@ static int cow_window(struct mm *mm, struct vma *v, gva_t start, gva_t end)
 	return (int)n;
 }
 
-/* A run of pages to mirror with one as_map call. */
-struct map_run {
-	gva_t va;
-	uint64_t off, len;
-	int prot;
-};
-
-static int map_run_flush(struct mm *mm, struct map_run *run)
+/*
+ * Mirror @n runs with one request. On failure some runs may be mapped already: mark them
+ * all, so that a later unmap covers whatever reached the host address space.
+ */
+static int map_runs_flush(struct mm *mm, const struct as_map_range *runs, int n)
 {
-	uint64_t bits = PTE_MAPPED | ((run->prot & PROT_WRITE) ? PTE_AS_WRITE : 0);
 	int r;
 
-	if (!run->len)
+	if (!n)
 		return 0;
-	r = mm_as_map(mm, run->va, run->len, run->prot, run->off);
-	if (r == 0)
-		for (gva_t a = run->va; a < run->va + run->len; a += PAGE_SIZE)
+	r = mm_as_map_vec(mm, runs, n);
+	for (int i = 0; i < n; i++) {
+		uint64_t bits = PTE_MAPPED | ((runs[i].prot & PROT_WRITE) ? PTE_AS_WRITE : 0);
+
+		for (gva_t a = runs[i].va; a < runs[i].va + runs[i].len; a += PAGE_SIZE)
 			*pte_get(mm, a, false) |= bits;
-	run->len = 0;
+	}
 	return r;
 }
 
-/* Mirror the present, not yet mapped pages of [start, end) in @v, one call per run. */
+/* Mirror the present, not yet mapped pages of [start, end) in @v: one range per run. */
 static int map_present(struct mm *mm, struct vma *v, gva_t start, gva_t end)
 {
-	struct map_run run = { 0 };
-	int r = 0;
+	struct as_map_range runs[MM_FAULT_BATCH_PAGES];
+	int n = 0, r;
 
 	if (!(v->prot & PROT_RWX) || !mm_mirroring(mm))
 		return 0; /* PROT_NONE: nothing to mirror, every access faults (or no AS yet) */
-	for (gva_t a = start; a < end && r == 0; a += PAGE_SIZE) {
+	for (gva_t a = start; a < end; a += PAGE_SIZE) {
 		uint64_t *pte = pte_get(mm, a, false);
+		struct as_map_range *last = n ? &runs[n - 1] : NULL;
 		int prot;
 
-		if (!pte || !(*pte & PTE_PRESENT) || (*pte & PTE_MAPPED)) {
-			r = map_run_flush(mm, &run);
-			continue;
-		}
+		if (!pte || !(*pte & PTE_PRESENT) || (*pte & PTE_MAPPED))
+			continue; /* a gap: the next page cannot extend the last run */
 		prot = mm_page_prot(mm, v, *pte);
-		if (run.len && run.va + run.len == a && run.off + run.len == PTE_ADDR(*pte) &&
-		    run.prot == prot) {
-			run.len += PAGE_SIZE;
+		if (last && last->va + last->len == a &&
+		    last->memfile_off + last->len == PTE_ADDR(*pte) && last->prot == prot) {
+			last->len += PAGE_SIZE;
 			continue;
 		}
-		r = map_run_flush(mm, &run);
-		run = (struct map_run){ a, PTE_ADDR(*pte), PAGE_SIZE, prot };
+		if (n == (int)ARRAY_SIZE(runs)) {
+			r = map_runs_flush(mm, runs, n);
+			n = 0;
+			if (r)
+				return r;
+		}
+		runs[n++] = (struct as_map_range){ a, PAGE_SIZE, PTE_ADDR(*pte), prot };
 	}
-	return r ?: map_run_flush(mm, &run);
+	return map_runs_flush(mm, runs, n);
 }
 
 /*

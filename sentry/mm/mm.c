@@ -160,7 +160,8 @@ static int mm_fork_locked(struct mm *parent, struct mm *child)
 			if (r < 0)
 				return r;
 		}
-		r = pt_fork_range(parent, child, v->start, v->end, vma_is_private(v));
+		r = pt_fork_range(parent, child, v->start, v->end, vma_is_private(v),
+				  v->prot & ~PROT_WRITE);
 		if (r < 0)
 			return r;
 	}

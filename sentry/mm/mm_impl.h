@@ -160,11 +160,13 @@ void pt_unmap_as_range(struct mm *mm, gva_t start, gva_t end);
 int pt_move_range(struct mm *mm, gva_t old_addr, gva_t new_addr, uint64_t len);
 /*
  * pt_fork_range - give @child (empty there) references to the pages of @parent in
- * [start, end). With @cow, the parent's mirrors of the range lose write access (PTE bits
- * cleared and as_unmap) so the next write faults and copies. 0 or -ENOMEM (entries set so
- * far stay in @child, referenced).
+ * [start, end). With @cow, the parent's mirrors of the range lose write access so the next
+ * write faults and copies: remapped with @ro_prot (>= 0; the VMA's prot without write) in
+ * one request when the platform has as_map_vec, else PTE bits cleared and as_unmap. 0 or
+ * -ENOMEM (entries set so far stay in @child, referenced).
  */
-int pt_fork_range(struct mm *parent, struct mm *child, gva_t start, gva_t end, bool cow);
+int pt_fork_range(struct mm *parent, struct mm *child, gva_t start, gva_t end, bool cow,
+		  int ro_prot);
 /* mm_mirroring - are mappings mirrored (a platform AS exists, or no platform at all)? */
 static inline bool mm_mirroring(const struct mm *mm)
 {
@@ -172,6 +174,8 @@ static inline bool mm_mirroring(const struct mm *mm)
 }
 /* mm_as_map / mm_as_unmap - mirror into the platform AS (no-ops without one). */
 int mm_as_map(struct mm *mm, gva_t va, uint64_t len, int prot, uint64_t off);
+/* mm_as_map_vec - @n mm_as_map calls as one platform request when the platform can. */
+int mm_as_map_vec(struct mm *mm, const struct as_map_range *r, int n);
 void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len);
 
 /* fault.c -- Preconditions for all: mm->mu held. */

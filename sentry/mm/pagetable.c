@@ -155,6 +155,19 @@ int mm_as_map(struct mm *mm, gva_t va, uint64_t len, int prot, uint64_t off)
 	return mm->as->ops->as_map(mm->as, va, len, prot, off);
 }
 
+int mm_as_map_vec(struct mm *mm, const struct as_map_range *r, int n)
+{
+	int err = 0;
+
+	if (!mm->as)
+		return 0;
+	if (mm->as->ops->as_map_vec)
+		return mm->as->ops->as_map_vec(mm->as, r, n);
+	for (int i = 0; i < n && !err; i++)
+		err = mm->as->ops->as_map(mm->as, r[i].va, r[i].len, r[i].prot, r[i].memfile_off);
+	return err;
+}
+
 void mm_as_unmap(struct mm *mm, gva_t va, uint64_t len)
 {
 	int r;
@@ -295,8 +308,11 @@ int pt_move_range(struct mm *mm, gva_t old_addr, gva_t new_addr, uint64_t len)
 struct fork_state {
 	struct mm *child;
 	bool cow;
+	int ro_prot;  /* >= 0: write-protect the parent's mirrors with this prot (as_map_vec) */
 	gva_t lo, hi; /* parent mirrors to remove */
 	struct frange run; /* pages to incref */
+	struct as_map_range *ro; /* parent mirrors to remap read-only */
+	size_t nro, capro;
 	int err;
 };
 
@@ -305,6 +321,28 @@ static void fork_flush(struct mm *mm, struct fork_state *s)
 	if (s->run.end > s->run.start)
 		memfile_incref(mm->mf, s->run);
 	s->run.start = s->run.end = 0;
+}
+
+/* Queue @a (file page @off) for a read-only remap; false when out of memory. */
+static bool fork_ro_add(struct fork_state *s, gva_t a, uint64_t off)
+{
+	struct as_map_range *last = s->nro ? &s->ro[s->nro - 1] : NULL;
+
+	if (last && last->va + last->len == a && last->memfile_off + last->len == off) {
+		last->len += PAGE_SIZE;
+		return true;
+	}
+	if (s->nro == s->capro) {
+		size_t cap = s->capro ? 2 * s->capro : 64;
+		struct as_map_range *n = realloc(s->ro, cap * sizeof(*n));
+
+		if (!n)
+			return false;
+		s->ro = n;
+		s->capro = cap;
+	}
+	s->ro[s->nro++] = (struct as_map_range){ a, PAGE_SIZE, off, s->ro_prot };
+	return true;
 }
 
 static void fork_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *arg)
@@ -323,7 +361,16 @@ static void fork_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *
 			return;
 		}
 		*dst = off | PTE_PRESENT;
-		if (s->cow && (pte[i] & PTE_MAPPED)) {
+		if (s->cow && (pte[i] & PTE_MAPPED) && s->ro_prot >= 0) {
+			/* Read-only mirrors stay; writable ones are remapped read-only. */
+			if ((pte[i] & PTE_AS_WRITE) && fork_ro_add(s, a, off)) {
+				pte[i] &= ~PTE_AS_WRITE;
+			} else if (pte[i] & PTE_AS_WRITE) {
+				pte[i] &= ~(PTE_MAPPED | PTE_AS_WRITE);
+				s->lo = MIN(s->lo, a);
+				s->hi = MAX(s->hi, a + PAGE_SIZE);
+			}
+		} else if (s->cow && (pte[i] & PTE_MAPPED)) {
 			pte[i] &= ~(PTE_MAPPED | PTE_AS_WRITE);
 			s->lo = MIN(s->lo, a);
 			s->hi = MAX(s->hi, a + PAGE_SIZE);
@@ -337,13 +384,28 @@ static void fork_leaf(struct mm *mm, uint64_t *pte, gva_t addr, size_t n, void *
 	}
 }
 
-int pt_fork_range(struct mm *parent, struct mm *child, gva_t start, gva_t end, bool cow)
+int pt_fork_range(struct mm *parent, struct mm *child, gva_t start, gva_t end, bool cow,
+		  int ro_prot)
 {
-	struct fork_state s = { .child = child, .cow = cow, .lo = UINT64_MAX };
+	/* Write-protecting in place beats unmapping (the parent keeps its read access) only
+	 * when the platform takes all runs in one request. */
+	bool ro = ro_prot >= 0 && parent->as && parent->as->ops->as_map_vec;
+	struct fork_state s = { .child = child, .cow = cow, .ro_prot = ro ? ro_prot : -1,
+				.lo = UINT64_MAX };
 	struct pt_walker w = { .fn = fork_leaf, .arg = &s };
 
 	pt_walk(parent, start, end, &w);
 	fork_flush(parent, &s);
+	/* The pages are shared now: no writable mirror of them may survive a failure. */
+	if (s.nro && mm_as_map_vec(parent, s.ro, (int)s.nro) < 0) {
+		for (size_t i = 0; i < s.nro; i++) {
+			for (gva_t a = s.ro[i].va; a < s.ro[i].va + s.ro[i].len; a += PAGE_SIZE)
+				*pte_get(parent, a, false) &= ~(PTE_MAPPED | PTE_AS_WRITE);
+			s.lo = MIN(s.lo, s.ro[i].va);
+			s.hi = MAX(s.hi, s.ro[i].va + s.ro[i].len);
+		}
+	}
+	free(s.ro);
 	if (s.lo < s.hi)
 		mm_as_unmap(parent, s.lo, s.hi - s.lo);
 	return s.err;

@@ -42,6 +42,17 @@ static void use_systrap(void)
 	ptest_use(&systrap_pf);
 }
 
+static int as_unmap_all(struct env *e, const struct as_map_range *r, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int err = e->p.ops->as_unmap(e->as, r[i].va, r[i].len);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void fault_case(const char *start, const char *end, uint64_t target, int access,
 		       uint64_t want_addr)
 {
@@ -63,6 +74,47 @@ START_TEST(test_fault_access)
 	fault_case(g_exec, g_exec_end, DATA_VA, TRAP_ACCESS_EXEC, DATA_VA);
 	/* Write to a read-only (code) page: a protection fault, still a write. */
 	fault_case(g_write, g_write_end, CODE_VA + 0x800, TRAP_ACCESS_WRITE, CODE_VA + 0x800);
+}
+END_TEST
+
+/* as_map_vec: scattered ranges, more than one request's worth (REQ_VEC_MAX), in one call. */
+START_TEST(test_map_vec)
+{
+	struct env *e = env_start(g_read, g_read_end);
+	const struct platform_ops *ops = e->p.ops;
+	enum { N = REQ_VEC_MAX + 12 };
+	struct as_map_range r[N];
+	struct trap t;
+
+	ck_assert_ptr_nonnull(ops->as_map_vec);
+	/* Range i: one page at DATA_VA + 2i pages (holes between), file pages in reverse. */
+	for (int i = 0; i < N; i++) {
+		uint64_t off = DATA_OFF + (uint64_t)(N - 1 - i) * 0x1000;
+
+		r[i] = (struct as_map_range){ DATA_VA + 2 * (uint64_t)i * 0x1000, 0x1000, off,
+					      PROT_READ };
+		*(uint64_t *)(e->mem + off + 8) = 1000 + (uint64_t)i;
+	}
+	ck_assert_int_eq(ops->as_map_vec(e->as, r, N), 0);
+	for (int i = 0; i < N; i += 7) {
+		e->st.regs.rip = CODE_VA;
+		e->st.regs.rdi = r[i].va + 8;
+		run_expect(e, TRAP_SYSCALL, &t);
+		ck_assert_uint_eq(e->st.regs.rdi, 1000 + (uint64_t)i);
+	}
+	/* The holes stay unmapped. */
+	e->st.regs.rip = CODE_VA;
+	e->st.regs.rdi = DATA_VA + 0x1000;
+	run_expect(e, TRAP_FAULT, &t);
+	ck_assert_uint_eq(t.addr, DATA_VA + 0x1000);
+	/* One bad range (into the stub region) refuses the whole call before any request. */
+	ck_assert_int_eq(as_unmap_all(e, r, N), 0);
+	r[3].va = e->p.max_user_addr;
+	ck_assert_int_eq(ops->as_map_vec(e->as, r, N), -EINVAL);
+	e->st.regs.rip = CODE_VA;
+	e->st.regs.rdi = r[0].va + 8;
+	run_expect(e, TRAP_FAULT, &t);
+	env_free(e);
 }
 END_TEST
 
@@ -208,6 +260,7 @@ Suite *systrap_suite(void)
 	tcase_add_checked_fixture(tc, use_systrap, NULL);
 	ptest_add_common(tc);
 	tcase_add_test(tc, test_fault_access);
+	tcase_add_test(tc, test_map_vec);
 	tcase_add_test(tc, test_security_jump_to_sites);
 	tcase_add_test(tc, test_security_openat);
 	tcase_add_test(tc, test_security_int80);
