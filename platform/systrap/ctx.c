@@ -67,10 +67,22 @@ static void spin_setup(void)
 	__atomic_store_n(&spin_limit, n > 2 ? (int)(n / 2) : 1, __ATOMIC_RELAXED);
 }
 
+static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Called from platform init: glibc counts CPUs by opening /sys and /proc files, which the
+ * confined Sentry may not do (its seccomp filter kills it), so never lazily from a thread
+ * that may run after the filter is on.
+ */
+void systrap_spin_setup(void)
+{
+	pthread_once(&spin_once, spin_setup);
+}
+
 static int spin_allowed(void)
 {
 	if (!__atomic_load_n(&spin_limit, __ATOMIC_RELAXED))
-		spin_setup();
+		systrap_spin_setup();
 	return __atomic_load_n(&active_switches, __ATOMIC_RELAXED) <=
 	       __atomic_load_n(&spin_limit, __ATOMIC_RELAXED);
 }

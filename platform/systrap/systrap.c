@@ -325,6 +325,7 @@ static int systrap_init(struct platform *p)
 		return -EBADF;
 	if (arch_xsave_size() > MSG_XSAVE_MAX)
 		return -EOPNOTSUPP;
+	systrap_spin_setup();
 	pthread_mutex_lock(&region_mu);
 	if (region_err == 1)
 		region_err = region_setup();

@@ -426,6 +426,9 @@ int systrap_as_map_vec(struct addrspace *as, const struct as_map_range *r, int n
 int systrap_wait_trapped(struct systrap_as *as, struct systrap_msg *m, int spin, int timeout_ms);
 /* systrap_spin_init - a new address space's spin table (ctrl and as->spin_rate). */
 void systrap_spin_init(struct systrap_as *as);
+/* systrap_spin_setup - count CPUs and calibrate pause once, at platform init (before the
+ * Sentry's seccomp filter: the count reads /sys). */
+void systrap_spin_setup(void);
 /* systrap_sentry_spin - SENTRY_SPIN, or 0 while the CPUs are oversubscribed. */
 int systrap_sentry_spin(void);
 /*

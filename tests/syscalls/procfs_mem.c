@@ -125,8 +125,14 @@ static void test_mem_self(void)
 	munmap(none, 2 * PG);
 
 	/* A private file mapping is patched in a copy: the file keeps its bytes. */
-	int xfd = open("/proc/self/exe", O_RDONLY);
-	char *text = mmap(NULL, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE, xfd, 0);
+	/* (A file of our own: the program itself may be out of the guest's sight, e.g. a
+	 * checkout under the host's /tmp.) */
+	char xpath[] = "/tmp/procmem.XXXXXX";
+	int xfd = mkstemp(xpath);
+	if (write(xfd, "\x7f" "ELF", 4) != 4 || ftruncate(xfd, PG) != 0)
+		diag("could not write %s", xpath);
+	unlink(xpath);
+	char *text = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, xfd, 0);
 	is_int(pwrite(fd, "\x7fPATCH", 6, (off_t)(uintptr_t)text), 6,
 	       "pwrite to a private read-only file mapping");
 	ok(memcmp(text, "\x7fPATCH", 6) == 0, "the mapping sees the patch");
@@ -418,13 +424,16 @@ static void test_smaps(void)
 	close(from[1]);
 
 	/* A file mapping names its file, offset and inode. */
-	int fd = open("/proc/self/exe", O_RDONLY);
+	/* A file of our own in /tmp (the program may be out of the guest's sight). */
+	char exe[] = "/tmp/procmem-map.XXXXXX", want[128];
+	int fd = mkstemp(exe);
 	struct stat st;
-	char exe[4096], want[128];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	exe[n > 0 ? n : 0] = 0;
+	if (ftruncate(fd, 3 * PG) != 0 || pwrite(fd, "page1", 5, PG) != 5)
+		diag("could not write %s", exe);
 	fstat(fd, &st);
 	char *f = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE, fd, PG);
+	volatile char touch = f[0] + f[PG]; /* resident file pages, for statm below */
+	(void)touch;
 	e = smaps_entry("/proc/self/smaps", f);
 	snprintf(want, sizeof want, " r--p %08x ", PG);
 	ok(e && strstr(e, want) != NULL, "a file mapping's header: r--p and its offset");
@@ -434,8 +443,6 @@ static void test_smaps(void)
 	is_int(e ? field(e, "Size") : -1, 8, "Size: 8 kB");
 	is_int(e ? field(e, "Anonymous") : -1, 0, "Anonymous: 0 kB for clean file pages");
 	free(e);
-	munmap(f, 2 * PG);
-	close(fd);
 
 	/* maps and smaps list the same mappings. */
 	char *maps = slurp("/proc/self/maps"), *sm = slurp("/proc/self/smaps");
@@ -462,6 +469,9 @@ static void test_smaps(void)
 	ok(s && v[0] >= v[1] && v[1] > 0, "statm: size >= resident > 0");
 	ok(s && v[2] > 0 && v[2] <= v[1], "statm: 0 < shared (file pages) <= resident");
 	free(s);
+	munmap(f, 2 * PG);
+	close(fd);
+	unlink(exe);
 }
 
 static void test_io(void)
