@@ -429,10 +429,6 @@ retry:
 			r = map_present(mm, v, ws, we);
 		goto mapped;
 	}
-	/* Missing anonymous memory: the bigger window (see MM_ANON_BATCH_PAGES). */
-	batch = MM_ANON_BATCH_PAGES * PAGE_SIZE;
-	ws = MAX(v->start, page & ~(batch - 1));
-	we = MIN(v->end, (page & ~(batch - 1)) + batch);
 	/*
 	 * The batch is best effort, the faulting page is not: when the batch does not fit in
 	 * one run, back the faulting page first so the batch cannot take its memory.

@@ -19,13 +19,6 @@
 
 /* Pages handled together by one fault (and the largest run copies allocate at once). */
 #define MM_FAULT_BATCH_PAGES 64
-/*
- * Pages a fault on missing anonymous memory allocates and maps at once (2 MiB, aligned, clipped
- * to the VMA; gVisor's private allocation unit too): first touches of a big region trap 8x
- * less often. Untouched pages of the window stay sparse on the host (no memory), they only
- * count as allocated in the memory file.
- */
-#define MM_ANON_BATCH_PAGES 512
 /* Lowest address mmap places a non-fixed mapping at (Linux vm.mmap_min_addr). */
 #define MM_MIN_ADDR (16 * PAGE_SIZE)
 /* Gap kept below a growing stack (Linux stack_guard_gap, 256 pages). */
