@@ -167,6 +167,38 @@ static int pc_alloc_page(struct pagecache *pc, uint64_t *e)
 	return 0;
 }
 
+void pagecache_prealloc(struct pagecache *pc, uint64_t idx, uint64_t n)
+{
+	struct frange fr;
+	uint64_t got = 0;
+
+	pthread_mutex_lock(&pc->mu);
+	while (got < n) {
+		uint64_t *e = pc_slot(pc, idx + got, false);
+
+		if (e && (*e & PCE_PRESENT))
+			break;
+		got++;
+	}
+	/* One page gains nothing over pagecache_find; memory short: let it go page by page. */
+	if (got < 2 || memfile_alloc(pagecache_memfile(), got * PAGE_SIZE, &fr) < 0)
+		goto out;
+	memfile_populate(pagecache_memfile(), fr);
+	for (uint64_t i = 0; i < got; i++) {
+		uint64_t *e = pc_slot(pc, idx + i, true);
+
+		if (!e) {
+			memfile_decref(pagecache_memfile(),
+				       (struct frange){ fr.start + i * PAGE_SIZE, fr.end });
+			break;
+		}
+		*e = (fr.start + i * PAGE_SIZE) | PCE_PRESENT;
+		pc->npages++;
+	}
+out:
+	pthread_mutex_unlock(&pc->mu);
+}
+
 int pagecache_find(struct pagecache *pc, uint64_t idx, bool create, uint64_t *off)
 {
 	uint64_t *e;

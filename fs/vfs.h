@@ -827,6 +827,12 @@ void pagecache_free(struct pagecache *pc);
  */
 int pagecache_find(struct pagecache *pc, uint64_t idx, bool create, uint64_t *off);
 void pagecache_put_page(uint64_t off);
+/*
+ * pagecache_prealloc - back the absent pages from @idx on (at most @n, stopping at the first
+ * present one) with one memory-file run committed in one host call, for a write that will
+ * cover them all. Best effort: on failure the pages are left to pagecache_find.
+ */
+void pagecache_prealloc(struct pagecache *pc, uint64_t idx, uint64_t n);
 /* pagecache_page_ptr - the Sentry's pointer to a referenced page. */
 void *pagecache_page_ptr(uint64_t off);
 /* pagecache_set_size - the file's size as mappings see it (faults at or past it: SIGBUS). */

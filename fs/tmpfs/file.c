@@ -12,6 +12,9 @@
 
 static const char zeros[PAGE_SIZE];
 
+/* A big write preallocates its whole absent pages in runs of up to 1 MiB. */
+#define TMPFS_PREALLOC_PAGES 256
+
 /*
  * Data moves one page at a time between the guest and the page cache's memory-file pages.
  * The page cache lock is not held while copying (a copy may fault in a mapping of this very
@@ -68,6 +71,17 @@ static ssize_t tmpfs_write(struct file *f, struct uio *src, int64_t *pos)
 				     true);
 		if (r < 0)
 			break;
+		/* A write covering whole absent pages allocates them as one run (only those). */
+		if (poff == 0 && src->resid >= 2 * PAGE_SIZE) {
+			uint64_t whole = MIN(src->resid, TMPFS_MAX_BUFFER - (uint64_t)*pos) / PAGE_SIZE;
+
+			whole = MIN(whole, TMPFS_PREALLOC_PAGES);
+			if (whole > 1 &&
+			    tmpfs_seal_check(to_tmpfs(ino), ino->size,
+					     MAX(ino->size, *pos + (int64_t)(whole * PAGE_SIZE)),
+					     true) == 0)
+				pagecache_prealloc(ino->pagecache, (uint64_t)*pos / PAGE_SIZE, whole);
+		}
 		r = pagecache_find(ino->pagecache, (uint64_t)*pos / PAGE_SIZE, true, &off);
 		if (r < 0) {
 			r = -ENOSPC;

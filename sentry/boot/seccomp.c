@@ -62,7 +62,7 @@ static const struct {
 	{ SCMP_SYS(fallocate), "punching holes in the memory file (freed guest pages)" },
 	{ SCMP_SYS(munmap), "malloc, memory file windows, stub regions" },
 	{ SCMP_SYS(mremap), "malloc (realloc of large blocks)" },
-	{ SCMP_SYS(madvise), "malloc, freed pages" },
+	{ SCMP_SYS(madvise), "malloc, freed pages; MADV_POPULATE_WRITE of new memory-file runs" },
 	{ SCMP_SYS(brk), "malloc" },
 	/* Threads: one host thread per guest task (clone: see the argument rules). */
 	{ SCMP_SYS(futex), "mutexes, condition variables, stub state words" },

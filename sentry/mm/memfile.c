@@ -164,6 +164,24 @@ int memfile_alloc(struct memfile *mf, uint64_t len, struct frange *out)
 	return 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Cleared on the first EINVAL (a host before Linux 5.14): populating is only an optimisation. */
+static bool populate_ok = true;
+
+void memfile_populate(struct memfile *mf, struct frange fr)
+{
+	int r;
+
+	if (!__atomic_load_n(&populate_ok, __ATOMIC_RELAXED) || fr.end <= fr.start)
+		return;
+	r = host_madvise(mf->base + fr.start, fr.end - fr.start, MADV_POPULATE_WRITE);
+	if (r == -EINVAL)
+		__atomic_store_n(&populate_ok, false, __ATOMIC_RELAXED);
+}
+
 void memfile_incref(struct memfile *mf, struct frange fr)
 {
 	for (uint64_t pg = fr.start / PAGE_SIZE; pg < fr.end / PAGE_SIZE; pg++)

@@ -39,6 +39,11 @@ void memfile_free(struct memfile *mf);
 int memfile_fd(const struct memfile *mf);
 /* memfile_alloc - @len bytes (page multiple) of zeroed pages at refcount 1. -ENOMEM when full. */
 int memfile_alloc(struct memfile *mf, uint64_t len, struct frange *out);
+/*
+ * memfile_populate - commit host memory for freshly allocated @fr in one call (the zeroing a
+ * first touch would fault in page by page), for pages about to be written. Best effort.
+ */
+void memfile_populate(struct memfile *mf, struct frange fr);
 void memfile_incref(struct memfile *mf, struct frange fr);
 /* memfile_decref - pages reaching 0 are freed and their memory returned to the host. */
 void memfile_decref(struct memfile *mf, struct frange fr);

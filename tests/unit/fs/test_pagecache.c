@@ -121,6 +121,52 @@ START_TEST(test_cache_pages)
 }
 END_TEST
 
+/* Bulk allocation for big writes: only absent pages, never past what was asked, zeroed. */
+START_TEST(test_prealloc)
+{
+	static char buf[P(3) + 200];
+	struct pagecache *pc;
+	uint64_t a, b;
+	int64_t pos;
+	struct uio u;
+	char *p;
+
+	ck_assert_int_eq(pagecache_new(true, &pc), 0);
+	ck_assert_int_eq(pagecache_find(pc, 2, true, &a), 0);
+	pagecache_prealloc(pc, 0, 5); /* stops at the present page 2 */
+	ck_assert_uint_eq(pagecache_nr_pages(pc), 3);
+	pagecache_prealloc(pc, 3, 1); /* a single page is left to pagecache_find */
+	ck_assert_uint_eq(pagecache_nr_pages(pc), 3);
+	pagecache_prealloc(pc, 3, 4);
+	ck_assert_uint_eq(pagecache_nr_pages(pc), 7);
+	ck_assert_int_eq(pagecache_find(pc, 6, false, &b), 0);
+	p = pagecache_page_ptr(b);
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		ck_assert_int_eq(p[i], 0);
+	ck_assert_int_eq(pagecache_find(pc, 7, false, &b), -ENOENT);
+	pagecache_put_page(b);
+	pagecache_put_page(a);
+	pagecache_free(pc);
+	ck_assert_uint_eq(memfile_used_bytes(mf), 0);
+
+	/* A write of 3 pages + 200 bytes at offset 100 touches pages 0..3, and only those. */
+	memset(buf, 'w', sizeof(buf));
+	uio_init_kernel(&u, buf, sizeof(buf));
+	pos = 100;
+	ck_assert_int_eq(vfs_write(f, &u, &pos), (int)sizeof(buf));
+	ck_assert_uint_eq(memfile_used_bytes(mf), P(4));
+	ck_assert_int_eq(file_byte(99), 0);
+	ck_assert_int_eq(file_byte(100), 'w');
+	ck_assert_int_eq(file_byte((int64_t)sizeof(buf) + 99), 'w');
+	/* Page-aligned, 2 whole pages past the end: exactly those two more. */
+	uio_init_kernel(&u, buf, P(2));
+	pos = (int64_t)P(4);
+	ck_assert_int_eq(vfs_write(f, &u, &pos), (int)P(2));
+	ck_assert_uint_eq(memfile_used_bytes(mf), P(6));
+	ck_assert_int_eq(file_byte((int64_t)P(6) - 1), 'w');
+}
+END_TEST
+
 START_TEST(test_private_mapping)
 {
 	gva_t a;
@@ -239,6 +285,7 @@ Suite *pagecache_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cache_pages);
+	tcase_add_test(tc, test_prealloc);
 	tcase_add_test(tc, test_private_mapping);
 	tcase_add_test(tc, test_shared_mapping);
 	tcase_add_test(tc, test_split_and_move);
