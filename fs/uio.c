@@ -101,6 +101,17 @@ static bool uio_seek_nonempty(struct uio *u)
 	return u->cur < u->iovcnt;
 }
 
+void uio_advance(struct uio *u, uint64_t n)
+{
+	u->resid -= n;
+	while (n && uio_seek_nonempty(u)) {
+		uint64_t k = MIN(n, u->iov[u->cur].len - u->cur_off);
+
+		u->cur_off += k;
+		n -= k;
+	}
+}
+
 static ssize_t uio_move(struct uio *u, void *buf, size_t len, bool out)
 {
 	size_t done = 0;

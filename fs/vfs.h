@@ -71,6 +71,8 @@ void uio_destroy(struct uio *u);
 ssize_t uio_copy_out(struct uio *u, const void *src, size_t len);
 /* uio_copy_in - read up to @len bytes from the guest vectors into @dst. */
 ssize_t uio_copy_in(struct uio *u, void *dst, size_t len);
+/* uio_advance - @n bytes of @u were moved by other means (a host preadv into pinned pages). */
+void uio_advance(struct uio *u, uint64_t n);
 
 /*
  * struct file_ops - an open file description's behaviour. A NULL op means the Linux default,

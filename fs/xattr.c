@@ -127,23 +127,21 @@ ssize_t vfs_listxattr(const struct vfs_xattr_who *w, const struct path *p, char 
 	return n;
 }
 
-int vfs_setxattr(const struct vfs_xattr_who *w, const struct path *p, const char *name,
-		 const void *value, size_t size, int flags)
+/* The checks of set and remove, in Linux's order: read-only mount, permission, namespace. */
+static int xattr_may_change(const struct vfs_xattr_who *w, const struct path *p,
+			    const char *name)
 {
-	struct inode *ino = p->dentry->inode;
 	int r;
 
 	if (mount_readonly(p->mnt))
 		return -EROFS;
-	r = xattr_permission(w, ino, name, MAY_WRITE);
-	if (r < 0)
-		return r;
-	r = xattr_check_namespace(name);
-	if (r < 0)
-		return r;
-	if (!ino->ops->setxattr)
-		return -EOPNOTSUPP;
-	r = ino->ops->setxattr(ino, name, value, size, flags);
+	r = xattr_permission(w, p->dentry->inode, name, MAY_WRITE);
+	return r < 0 ? r : xattr_check_namespace(name);
+}
+
+/* A changed attribute is a change of the inode: ctime. */
+static int xattr_changed(struct inode *ino, int r)
+{
 	if (r == 0) {
 		pthread_mutex_lock(&ino->mu);
 		inode_touch(ino, ATTR_CTIME);
@@ -152,28 +150,29 @@ int vfs_setxattr(const struct vfs_xattr_who *w, const struct path *p, const char
 	return r;
 }
 
+int vfs_setxattr(const struct vfs_xattr_who *w, const struct path *p, const char *name,
+		 const void *value, size_t size, int flags)
+{
+	struct inode *ino = p->dentry->inode;
+	int r = xattr_may_change(w, p, name);
+
+	if (r < 0)
+		return r;
+	if (!ino->ops->setxattr)
+		return -EOPNOTSUPP;
+	return xattr_changed(ino, ino->ops->setxattr(ino, name, value, size, flags));
+}
+
 int vfs_removexattr(const struct vfs_xattr_who *w, const struct path *p, const char *name)
 {
 	struct inode *ino = p->dentry->inode;
-	int r;
+	int r = xattr_may_change(w, p, name);
 
-	if (mount_readonly(p->mnt))
-		return -EROFS;
-	r = xattr_permission(w, ino, name, MAY_WRITE);
-	if (r < 0)
-		return r;
-	r = xattr_check_namespace(name);
 	if (r < 0)
 		return r;
 	if (!ino->ops->removexattr)
 		return -EOPNOTSUPP;
-	r = ino->ops->removexattr(ino, name);
-	if (r == 0) {
-		pthread_mutex_lock(&ino->mu);
-		inode_touch(ino, ATTR_CTIME);
-		pthread_mutex_unlock(&ino->mu);
-	}
-	return r;
+	return xattr_changed(ino, ino->ops->removexattr(ino, name));
 }
 
 /* ---- simple_xattrs: a list in insertion order ---- */

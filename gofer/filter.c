@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gofer/gofer_impl.h"
+#include "lib/caps.h"
 #include "lib/compiler.h"
 #include "lib/log.h"
 
@@ -67,54 +68,6 @@ static const int gofer_san_syscalls[] = {
 
 /* fcntl commands the gofer uses: dup an fd, get/set the status flags. */
 static const int gofer_fcntl_cmds[] = { F_DUPFD_CLOEXEC, F_GETFL, F_SETFL, F_GETFD, F_SETFD };
-
-static int confine_caps(void)
-{
-	cap_t caps = cap_get_proc();
-	cap_t want = cap_init();
-	cap_flag_value_t have;
-	bool setpcap = false;
-	int ret = 0;
-
-	if (!caps || !want) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &have) == 0 && have == CAP_SET)
-		setpcap = true;
-	/* The bounding set first: dropping from it needs CAP_SETPCAP, which goes next. */
-	for (cap_value_t v = 0; setpcap && v <= CAP_LAST_CAP; v++) {
-		bool keep = false;
-
-		for (size_t i = 0; i < ARRAY_SIZE(gofer_caps); i++)
-			keep |= gofer_caps[i] == v;
-		if (!keep && cap_drop_bound(v) < 0 && errno != EINVAL) {
-			ret = -errno;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(gofer_caps); i++) {
-		if (cap_get_flag(caps, gofer_caps[i], CAP_PERMITTED, &have) < 0 || have != CAP_SET)
-			continue;
-		if (cap_set_flag(want, CAP_PERMITTED, 1, &gofer_caps[i], CAP_SET) < 0 ||
-		    cap_set_flag(want, CAP_EFFECTIVE, 1, &gofer_caps[i], CAP_SET) < 0) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	if (cap_set_proc(want) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		ret = -errno;
-out:
-	if (caps)
-		cap_free(caps);
-	if (want)
-		cap_free(want);
-	return ret;
-}
 
 static int confine_seccomp(void)
 {
@@ -210,7 +163,7 @@ int gofer_confine(void)
 		log_warn("gofer: mount namespace: %d", ret);
 		return ret;
 	}
-	ret = confine_caps();
+	ret = caps_drop_except(gofer_caps, ARRAY_SIZE(gofer_caps));
 
 	if (ret < 0) {
 		log_warn("gofer: dropping capabilities: %d", ret);

@@ -178,22 +178,6 @@ static void io_release(struct hostfd_io *io, struct uio *u)
 	io->npins = 0;
 }
 
-/* @n bytes of @u were moved. */
-static void uio_consume(struct uio *u, uint64_t n)
-{
-	u->resid -= n;
-	while (n) {
-		uint64_t k = MIN(n, u->iov[u->cur].len - u->cur_off);
-
-		u->cur_off += k;
-		n -= k;
-		if (u->cur_off >= u->iov[u->cur].len && u->cur + 1 < u->iovcnt) {
-			u->cur++;
-			u->cur_off = 0;
-		}
-	}
-}
-
 /* One bounce-buffer read into @dst's current vector: bytes moved, 0 at EOF, or -errno. */
 static ssize_t read_bounce(int fd, struct uio *dst, int64_t pos, bool *stop)
 {
@@ -233,7 +217,7 @@ ssize_t goferfs_hostfd_read(int fd, struct uio *dst, int64_t *pos)
 			while (got == -EINTR);
 			io_release(&io, dst);
 			if (got > 0)
-				uio_consume(dst, (uint64_t)got);
+				uio_advance(dst, (uint64_t)got);
 			stop = got > 0 && (size_t)got < io.len; /* end of file */
 		}
 		if (got <= 0)
@@ -312,7 +296,7 @@ ssize_t goferfs_hostfd_write(int fd, struct inode *ino, struct uio *src, int64_t
 				io_write_through(ino, &io, *pos, (size_t)w);
 			io_release(&io, src);
 			if (w > 0)
-				uio_consume(src, (uint64_t)w);
+				uio_advance(src, (uint64_t)w);
 			if (w == 0)
 				w = -EIO;
 			stop = w > 0 && (size_t)w < io.len; /* no space, or a limit */

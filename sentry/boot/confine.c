@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/caps.h"
 #include "lib/compiler.h"
 #include "lib/log.h"
 
@@ -136,56 +137,6 @@ static __attribute__((unused)) int pivot_to_empty(void)
 	return 0;
 }
 
-/*
- * Drop every capability but @keep (bounding set first: that needs CAP_SETPCAP, which goes
- * next), and the ambient set. Only this thread: call before the Sentry has any other.
- */
-static int drop_caps(const cap_value_t *keep, size_t nkeep)
-{
-	cap_t caps = cap_get_proc(), want = cap_init();
-	cap_flag_value_t have;
-	bool setpcap = false;
-	int ret = 0;
-
-	if (!caps || !want) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &have) == 0 && have == CAP_SET)
-		setpcap = true;
-	for (cap_value_t v = 0; setpcap && v <= CAP_LAST_CAP; v++) {
-		bool k = false;
-
-		for (size_t i = 0; i < nkeep; i++)
-			k |= keep[i] == v;
-		if (!k && cap_drop_bound(v) < 0 && errno != EINVAL) {
-			ret = -errno;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < nkeep; i++) {
-		if (cap_get_flag(caps, keep[i], CAP_PERMITTED, &have) < 0 || have != CAP_SET)
-			continue;
-		if (cap_set_flag(want, CAP_PERMITTED, 1, &keep[i], CAP_SET) < 0 ||
-		    cap_set_flag(want, CAP_EFFECTIVE, 1, &keep[i], CAP_SET) < 0) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	if (cap_set_proc(want) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		ret = -errno;
-out:
-	if (caps)
-		cap_free(caps);
-	if (want)
-		cap_free(want);
-	return ret;
-}
-
 int boot_confine_enter(const struct boot_confine *cf, char *err, size_t errlen)
 {
 	const char *what;
@@ -228,7 +179,7 @@ int boot_confine_enter(const struct boot_confine *cf, char *err, size_t errlen)
 		goto fail_errno;
 	what = "dropping capabilities";
 	/* None is needed: stubs are our own children (ptrace needs no CAP_SYS_PTRACE). */
-	r = drop_caps(NULL, 0);
+	r = caps_drop_except(NULL, 0);
 	if (r < 0)
 		goto fail;
 	return 0;
